@@ -1,0 +1,286 @@
+//! The token cache as a state machine with the clock passed in.
+//!
+//! States: **empty** (no token), **fresh** (use it), **within leeway**
+//! (still valid but due for renewal), **expired**, and, orthogonally,
+//! **acquiring** (a token request is in flight). The shell asks
+//! [`TokenCache::next`] what to do and reports back with
+//! [`TokenCache::begin`] and [`TokenCache::finish`]; it owns the I/O and the
+//! promise that waiters share, the cache owns every decision.
+
+use super::dialect::Grant;
+use super::response::Token;
+use super::Millis;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Empty,
+    Fresh,
+    WithinLeeway,
+    Expired,
+}
+
+/// What a caller who wants a token should do now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The cached token is fresh.
+    Use,
+    /// Wait for the token request already in flight.
+    Join(u64),
+    /// Start a token request.
+    Start,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Flight {
+    id: u64,
+    started_at: Millis,
+}
+
+#[derive(Debug)]
+pub struct TokenCache {
+    token: Option<Token>,
+    leeway_ms: u64,
+    flight: Option<Flight>,
+    flights: u64,
+}
+
+impl TokenCache {
+    pub fn new(leeway_ms: u64) -> Self {
+        TokenCache { token: None, leeway_ms, flight: None, flights: 0 }
+    }
+
+    pub fn token(&self) -> Option<&Token> {
+        self.token.as_ref()
+    }
+
+    /// The leeway for this token: the configured one, but never more than
+    /// half the token's lifetime, so a token that lives less than twice the
+    /// leeway is still used for half its life instead of looking expired on
+    /// arrival (and being fetched again on every call).
+    pub fn leeway_for(&self, token: &Token) -> u64 {
+        let lifetime = token.expires_at.saturating_sub(token.obtained_at);
+        self.leeway_ms.min(lifetime / 2)
+    }
+
+    /// When the token becomes due for renewal: the timer's target.
+    pub fn renew_at(&self) -> Option<Millis> {
+        self.token.as_ref().map(|t| t.expires_at.saturating_sub(self.leeway_for(t)))
+    }
+
+    pub fn state(&self, now: Millis) -> State {
+        match &self.token {
+            None => State::Empty,
+            Some(t) if now >= t.expires_at => State::Expired,
+            Some(t) if now >= t.expires_at.saturating_sub(self.leeway_for(t)) => State::WithinLeeway,
+            Some(_) => State::Fresh,
+        }
+    }
+
+    pub fn is_acquiring(&self) -> bool {
+        self.flight.is_some()
+    }
+
+    /// A fresh token, if there is one.
+    pub fn fresh(&self, now: Millis) -> Option<&Token> {
+        (self.state(now) == State::Fresh).then(|| self.token.as_ref()).flatten()
+    }
+
+    /// What to do for a caller who wants a token at `now`. A flight older
+    /// than `stale_after_ms` is not joined: its result may never arrive (in
+    /// workerd, a promise made by a request that has ended never settles).
+    pub fn next(&self, now: Millis, stale_after_ms: u64) -> Next {
+        if self.state(now) == State::Fresh {
+            return Next::Use;
+        }
+        match self.flight {
+            Some(f) if now.saturating_sub(f.started_at) < stale_after_ms => Next::Join(f.id),
+            _ => Next::Start,
+        }
+    }
+
+    /// Records that a token request started; returns its id.
+    pub fn begin(&mut self, now: Millis) -> u64 {
+        self.flights += 1;
+        self.flight = Some(Flight { id: self.flights, started_at: now });
+        self.flights
+    }
+
+    /// Whether flight `id` is the one in progress.
+    pub fn is_current(&self, id: u64) -> bool {
+        self.flight.is_some_and(|f| f.id == id)
+    }
+
+    /// Records the end of flight `id`. The current flight's token replaces the
+    /// cached one. A superseded flight's token is kept only if it outlives
+    /// the cached token; after `invalidate()` (nothing cached, no flight)
+    /// it is dropped, so nobody receives a token asked for before then.
+    pub fn finish(&mut self, id: u64, token: Option<Token>) {
+        let current = self.is_current(id);
+        if current {
+            self.flight = None;
+        }
+        if let Some(new) = token {
+            let outlives = self.token.as_ref().is_some_and(|old| new.expires_at >= old.expires_at);
+            if current || outlives {
+                self.token = Some(new);
+            }
+        }
+    }
+
+    /// Which grant the next token request should use: union's refresh token
+    /// while it is still valid (no leeway: it is worth trying to the end),
+    /// the credentials otherwise.
+    pub fn grant(&self, now: Millis) -> Grant<'_> {
+        match &self.token {
+            Some(Token { refresh_token: Some(rt), refresh_expires_at: Some(until), .. }) if now < *until => Grant::Refresh(rt),
+            _ => Grant::Credentials,
+        }
+    }
+
+    /// Forgets the refresh token, after the server refused it.
+    pub fn drop_refresh_token(&mut self) {
+        if let Some(t) = &mut self.token {
+            t.refresh_token = None;
+            t.refresh_expires_at = None;
+        }
+    }
+
+    /// Drops the cached token (and its refresh token). A flight in progress
+    /// is forgotten too, so the next caller starts a new request rather than
+    /// receive a token obtained before the invalidation.
+    pub fn invalidate(&mut self) {
+        self.token = None;
+        self.flight = None;
+    }
+
+    /// Drops the cached token only if it is `access_token`: after an API
+    /// 401, a token that another caller has already replaced is kept.
+    pub fn invalidate_token(&mut self, access_token: &str) -> bool {
+        if self.token.as_ref().is_some_and(|t| t.access_token.expose() == access_token) {
+            self.token = None;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::Secret;
+    use proptest::prelude::*;
+
+    const T0: Millis = 1_000_000;
+
+    fn token(name: &str, obtained: Millis, lifetime: Millis) -> Token {
+        Token {
+            access_token: Secret::new(name),
+            token_type: "Bearer".into(),
+            obtained_at: obtained,
+            expires_at: obtained + lifetime,
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn lifecycle_with_leeway() {
+        let mut c = TokenCache::new(60_000);
+        assert_eq!(c.state(T0), State::Empty);
+        assert_eq!(c.next(T0, 10_000), Next::Start);
+        let id = c.begin(T0);
+        assert_eq!(c.next(T0 + 5, 10_000), Next::Join(id));
+        c.finish(id, Some(token("a", T0, 3_600_000)));
+        assert!(!c.is_acquiring());
+        assert_eq!(c.state(T0 + 1000), State::Fresh);
+        assert_eq!(c.next(T0 + 1000, 10_000), Next::Use);
+        assert_eq!(c.state(T0 + 3_540_000), State::WithinLeeway);
+        assert_eq!(c.next(T0 + 3_540_000, 10_000), Next::Start);
+        assert_eq!(c.state(T0 + 3_600_000), State::Expired);
+        assert_eq!(c.renew_at(), Some(T0 + 3_540_000));
+    }
+
+    #[test]
+    fn short_tokens_get_half_their_life() {
+        let mut c = TokenCache::new(60_000);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("a", T0, 2_000)));
+        assert_eq!(c.state(T0 + 999), State::Fresh);
+        assert_eq!(c.state(T0 + 1000), State::WithinLeeway);
+        assert_eq!(c.renew_at(), Some(T0 + 1000));
+    }
+
+    #[test]
+    fn failed_flight_keeps_old_token() {
+        let mut c = TokenCache::new(0);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("a", T0, 10_000)));
+        let id = c.begin(T0 + 20_000);
+        c.finish(id, None);
+        assert!(!c.is_acquiring());
+        assert_eq!(c.token().unwrap().access_token.expose(), "a");
+    }
+
+    #[test]
+    fn stale_flight_is_not_joined() {
+        let mut c = TokenCache::new(0);
+        let old = c.begin(T0);
+        assert_eq!(c.next(T0 + 10_000, 10_000), Next::Start);
+        let new = c.begin(T0 + 10_000);
+        assert_ne!(old, new);
+        // The superseded flight finishing does not end the current one.
+        c.finish(old, None);
+        assert!(c.is_current(new));
+    }
+
+    #[test]
+    fn flight_finishing_after_invalidate_is_dropped() {
+        let mut c = TokenCache::new(0);
+        let id = c.begin(T0);
+        c.invalidate();
+        c.finish(id, Some(token("pre-invalidate", T0, 10_000)));
+        assert_eq!(c.state(T0), State::Empty);
+    }
+
+    #[test]
+    fn invalidate_token_only_drops_that_token() {
+        let mut c = TokenCache::new(0);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("new", T0, 10_000)));
+        assert!(!c.invalidate_token("old"));
+        assert_eq!(c.state(T0), State::Fresh);
+        assert!(c.invalidate_token("new"));
+        assert_eq!(c.state(T0), State::Empty);
+    }
+
+    #[test]
+    fn refresh_grant_until_refresh_expiry() {
+        let mut c = TokenCache::new(0);
+        let mut t = token("a", T0, 10_000);
+        t.refresh_token = Some(Secret::new("rt"));
+        t.refresh_expires_at = Some(T0 + 5_000);
+        let id = c.begin(T0);
+        c.finish(id, Some(t));
+        assert!(matches!(c.grant(T0 + 4_999), Grant::Refresh(rt) if rt.expose() == "rt"));
+        assert!(matches!(c.grant(T0 + 5_000), Grant::Credentials));
+        c.drop_refresh_token();
+        assert!(matches!(c.grant(T0), Grant::Credentials));
+    }
+
+    proptest! {
+        #[test]
+        fn leeway_never_hides_more_than_half_a_life(lifetime in 1u64..100_000_000, leeway in 0u64..100_000_000, obtained in 0u64..1u64 << 42) {
+            let mut c = TokenCache::new(leeway);
+            let id = c.begin(obtained);
+            c.finish(id, Some(token("a", obtained, lifetime)));
+            let renew = c.renew_at().unwrap();
+            prop_assert_eq!(renew, obtained + lifetime - leeway.min(lifetime / 2));
+            prop_assert!(renew >= obtained + lifetime - lifetime / 2);
+            if lifetime >= 2 {
+                prop_assert_eq!(c.state(obtained), State::Fresh);
+            }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Options, validated. The shell reads a JavaScript options object through
+//! [`Options`]; everything about what is valid lives here, so that it is
+//! tested natively and every error names the option at fault.
+
+use super::dialect::{BodyEncoding, ClientAuth, Provider};
+use super::error::Failure;
+use super::secret::Secret;
+use super::url::{check_base, check_endpoint, replace_last_segment};
+
+/// One option's value as the shell found it. `null` and `undefined` are `Absent`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    Absent,
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    /// Any other JavaScript type, by its `typeof` name.
+    Other(&'static str),
+}
+
+/// Where options come from: a JS object in the shell, a map in tests.
+pub trait Options {
+    fn get(&self, name: &'static str) -> OptionValue;
+}
+
+/// The identity and secrets of one provider.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    Younium { client_id: String, secret: Secret },
+    Union { username: String, password: Secret },
+    Papaya { api_key: Secret, client_secret: Secret, token_name: Option<String> },
+    OAuth2 { client_id: String, client_secret: Secret, scope: Option<String>, audience: Option<String>, body: BodyEncoding, auth: ClientAuth },
+}
+
+impl Credentials {
+    /// Every value that must never be shown: used to redact vendor messages.
+    pub fn secrets(&self) -> Vec<&str> {
+        match self {
+            Credentials::Younium { secret, .. } => vec![secret.expose()],
+            Credentials::Union { password, .. } => vec![password.expose()],
+            Credentials::Papaya { api_key, client_secret, .. } => vec![api_key.expose(), client_secret.expose()],
+            Credentials::OAuth2 { client_secret, .. } => vec![client_secret.expose()],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub provider: Provider,
+    pub credentials: Credentials,
+    /// Where the token request goes.
+    pub token_url: String,
+    /// `union` only: where the refresh-token grant goes.
+    pub refresh_url: Option<String>,
+    /// What relative URLs given to `client.fetch` are joined to.
+    pub api_base: Option<String>,
+    /// Younium: `legal-entity` header on API calls.
+    pub legal_entity: Option<String>,
+    /// Younium: `api-version` header on API calls.
+    pub api_version: String,
+    pub leeway_ms: u64,
+    /// `None`: the runtime's default (timers where they outlive a request).
+    pub auto_refresh: Option<bool>,
+    pub timeout_ms: u32,
+}
+
+pub const DEFAULT_LEEWAY_SECONDS: f64 = 60.0;
+pub const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+/// A token request may take at most ten minutes; a timer cannot wait longer than 2^31-1 ms anyway.
+const MAX_TIMEOUT_MS: f64 = 600_000.0;
+/// A day of leeway is already more than any vendor's token lifetime needs.
+const MAX_LEEWAY_SECONDS: f64 = 86_400.0;
+
+fn type_name(v: &OptionValue) -> &'static str {
+    match v {
+        OptionValue::Absent => "undefined",
+        OptionValue::Str(_) => "string",
+        OptionValue::Num(_) => "number",
+        OptionValue::Bool(_) => "boolean",
+        OptionValue::Other(t) => t,
+    }
+}
+
+fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+    match opts.get(name) {
+        OptionValue::Absent => Ok(None),
+        OptionValue::Str(s) => Ok(Some(s)),
+        other => Err(Failure::config(name, &format!("must be a string, got {}", type_name(&other)))),
+    }
+}
+
+/// An optional text option where `""` means "not given".
+fn text(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+    Ok(string(opts, name)?.filter(|s| !s.is_empty()))
+}
+
+fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Result<String, Failure> {
+    match string(opts, name)? {
+        None => Err(Failure::config(name, &format!("is required for provider \"{}\"", provider.as_str()))),
+        Some(s) if s.is_empty() => Err(Failure::config(name, "must not be empty")),
+        Some(s) => Ok(s),
+    }
+}
+
+fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: f64) -> Result<f64, Failure> {
+    match opts.get(name) {
+        OptionValue::Absent => Ok(default),
+        OptionValue::Num(n) if n.is_finite() && n >= min && n <= max => Ok(n),
+        OptionValue::Num(_) => Err(Failure::config(name, &format!("must be a number from {min} to {max}"))),
+        other => Err(Failure::config(name, &format!("must be a number, got {}", type_name(&other)))),
+    }
+}
+
+fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Failure> {
+    match opts.get(name) {
+        OptionValue::Absent => Ok(None),
+        OptionValue::Bool(b) => Ok(Some(b)),
+        other => Err(Failure::config(name, &format!("must be a boolean, got {}", type_name(&other)))),
+    }
+}
+
+fn choice<T: Copy>(opts: &impl Options, name: &'static str, choices: &[(&str, T)], default: T) -> Result<T, Failure> {
+    let Some(value) = string(opts, name)? else { return Ok(default) };
+    choices.iter().find(|(k, _)| *k == value).map(|(_, v)| *v).ok_or_else(|| {
+        let list: Vec<String> = choices.iter().map(|(k, _)| format!("\"{k}\"")).collect();
+        Failure::config(name, &format!("must be one of {}", list.join(", ")))
+    })
+}
+
+/// A value that becomes an HTTP header: no control characters (no CR/LF
+/// injection), and only Latin-1, which is all `fetch` can send.
+fn header_safe(name: &'static str, value: Option<String>) -> Result<Option<String>, Failure> {
+    if let Some(v) = &value {
+        if v.chars().any(|c| (c.is_control() && c != '\t') || u32::from(c) > 0xFF) {
+            return Err(Failure::config(name, "must not contain control characters or characters outside Latin-1"));
+        }
+    }
+    Ok(value)
+}
+
+fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Option<String>, Failure> {
+    let Some(url) = string(opts, name)? else { return Ok(None) };
+    let checked = if base { check_base(&url) } else { check_endpoint(&url) };
+    match checked {
+        Ok(parsed) if !base && parsed.rest.contains('#') => Err(Failure::config(name, "must not have a fragment")),
+        Ok(_) => Ok(Some(url)),
+        Err(e) => Err(Failure::config(name, e.reason())),
+    }
+}
+
+impl Config {
+    pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
+        let provider_name = match string(opts, "provider")? {
+            Some(p) => p,
+            None => return Err(Failure::config("provider", "is required")),
+        };
+        let provider = Provider::parse(&provider_name).ok_or_else(|| {
+            Failure::config("provider", "must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"")
+        })?;
+
+        let base_url = endpoint(opts, "baseUrl", true)?;
+        let token_url = endpoint(opts, "tokenUrl", false)?;
+        let refresh_url = endpoint(opts, "refreshUrl", false)?;
+
+        let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
+        let environment = choice(
+            opts,
+            "environment",
+            &[("production", 0usize), ("sandbox", 1), ("us-production", 2), ("us-sandbox", 3)],
+            0,
+        )?;
+        let api_base = match (&base_url, younium) {
+            (Some(b), _) => Some(b.trim_end_matches('/').to_owned()),
+            (None, true) => Some(provider.environment_host(environment).to_owned()),
+            (None, false) => None,
+        };
+        if api_base.is_none() && token_url.is_none() {
+            return Err(Failure::config("baseUrl", &format!("is required for provider \"{}\" unless tokenUrl is given", provider.as_str())));
+        }
+
+        let api_version_option = header_safe("apiVersion", text(opts, "apiVersion")?)?;
+        // Union's api-version goes into the auth endpoints' query; Younium's is an API header.
+        let union_api_version = api_version_option.clone().unwrap_or_else(|| "1.0".to_owned());
+        let api_version = api_version_option.unwrap_or_else(|| "2.1".to_owned());
+
+        let credentials = match provider {
+            Provider::Younium | Provider::YouniumV1 => Credentials::Younium {
+                client_id: required(opts, "clientId", provider)?,
+                secret: Secret::new(required(opts, "secret", provider)?),
+            },
+            Provider::Union => Credentials::Union {
+                username: required(opts, "username", provider)?,
+                password: Secret::new(required(opts, "password", provider)?),
+            },
+            Provider::Papaya => Credentials::Papaya {
+                api_key: Secret::new(required(opts, "apiKey", provider)?),
+                client_secret: Secret::new(required(opts, "clientSecret", provider)?),
+                token_name: text(opts, "tokenName")?,
+            },
+            Provider::OAuth2 => Credentials::OAuth2 {
+                client_id: required(opts, "clientId", provider)?,
+                client_secret: Secret::new(required(opts, "clientSecret", provider)?),
+                scope: text(opts, "scope")?,
+                audience: text(opts, "audience")?,
+                body: choice(opts, "bodyEncoding", &[("json", BodyEncoding::Json), ("form", BodyEncoding::Form)], BodyEncoding::Json)?,
+                auth: choice(opts, "clientAuth", &[("body", ClientAuth::Body), ("basic", ClientAuth::Basic)], ClientAuth::Body)?,
+            },
+        };
+
+        let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
+        let token_url = token_url.unwrap_or_else(derived_token_url);
+        let refresh_url = match provider {
+            Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
+                (Some(r), _) => r,
+                (None, true) => replace_last_segment(&token_url, "refresh-token"),
+                (None, false) => Provider::union_refresh_url(api_base.as_deref().unwrap_or_default(), &union_api_version),
+            }),
+            _ => None,
+        };
+
+        let leeway = number(opts, "refreshLeewaySeconds", 0.0, MAX_LEEWAY_SECONDS, DEFAULT_LEEWAY_SECONDS)?;
+        let timeout = number(opts, "timeoutMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS)?;
+
+        Ok(Config {
+            provider,
+            credentials,
+            token_url,
+            refresh_url,
+            api_base,
+            legal_entity: header_safe("legalEntity", text(opts, "legalEntity")?)?,
+            api_version,
+            leeway_ms: (leeway * 1000.0) as u64,
+            auto_refresh: boolean(opts, "autoRefresh")?,
+            timeout_ms: timeout.ceil() as u32,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    pub struct Map(pub HashMap<&'static str, OptionValue>);
+
+    impl Options for Map {
+        fn get(&self, name: &'static str) -> OptionValue {
+            self.0.get(name).cloned().unwrap_or(OptionValue::Absent)
+        }
+    }
+
+    pub fn opts(pairs: &[(&'static str, &str)]) -> Map {
+        Map(pairs.iter().map(|(k, v)| (*k, OptionValue::Str((*v).to_owned()))).collect())
+    }
+
+    fn err(o: &Map) -> String {
+        let f = Config::from_options(o).unwrap_err();
+        assert_eq!(f.code, super::super::error::ErrorCode::InvalidConfig);
+        f.message
+    }
+
+    #[test]
+    fn younium_defaults_to_production_host() {
+        let c = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "id"), ("secret", "s")])).unwrap();
+        assert_eq!(c.token_url, "https://api.younium.com/auth/v2/token");
+        assert_eq!(c.api_base.as_deref(), Some("https://api.younium.com"));
+        assert_eq!(c.api_version, "2.1");
+    }
+
+    #[test]
+    fn younium_environments() {
+        for (env, v2, v1) in [
+            ("sandbox", "https://api.sandbox.younium.com/auth/v2/token", "https://api.sandbox.younium.com/auth/token"),
+            ("us-production", "https://api.us.younium.com/auth/v2/token", "https://api.us.younium.com/auth/token"),
+            ("us-sandbox", "https://api.sandbox.us.younium.com/auth/v2/token", "https://api.us.sandbox.younium.com/auth/token"),
+        ] {
+            let c = Config::from_options(&opts(&[("provider", "younium"), ("environment", env), ("clientId", "i"), ("secret", "s")])).unwrap();
+            assert_eq!(c.token_url, v2);
+            let c = Config::from_options(&opts(&[("provider", "younium-v1"), ("environment", env), ("clientId", "i"), ("secret", "s")])).unwrap();
+            assert_eq!(c.token_url, v1);
+        }
+    }
+
+    #[test]
+    fn base_url_overrides_environment_and_keeps_prefix() {
+        let c = Config::from_options(&opts(&[("provider", "younium"), ("environment", "sandbox"), ("baseUrl", "http://127.0.0.1:9/t/x/"), ("clientId", "i"), ("secret", "s")])).unwrap();
+        assert_eq!(c.token_url, "http://127.0.0.1:9/t/x/auth/v2/token");
+    }
+
+    #[test]
+    fn union_urls() {
+        let c = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "u"), ("password", "p")])).unwrap();
+        assert_eq!(c.token_url, "https://h/union-service/auth/token?api-version=1.0");
+        assert_eq!(c.refresh_url.as_deref(), Some("https://h/union-service/auth/refresh-token?api-version=1.0"));
+        let c = Config::from_options(&opts(&[("provider", "union"), ("tokenUrl", "https://h/x/login?api-version=2.0"), ("username", "u"), ("password", "p")])).unwrap();
+        assert_eq!(c.token_url, "https://h/x/login?api-version=2.0");
+        assert_eq!(c.refresh_url.as_deref(), Some("https://h/x/refresh-token?api-version=2.0"));
+        let c = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("apiVersion", "2 b"), ("refreshUrl", "https://r/x"), ("username", "u"), ("password", "p")])).unwrap();
+        assert_eq!(c.token_url, "https://h/union-service/auth/token?api-version=2%20b");
+        assert_eq!(c.refresh_url.as_deref(), Some("https://r/x"));
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        assert!(err(&opts(&[])).contains("`provider`"));
+        assert!(err(&opts(&[("provider", "github")])).contains("`provider`"));
+        assert!(err(&opts(&[("provider", "younium"), ("secret", "s")])).contains("`clientId`"));
+        assert!(err(&opts(&[("provider", "younium"), ("clientId", ""), ("secret", "s")])).contains("`clientId`"));
+        assert!(err(&opts(&[("provider", "papaya"), ("apiKey", "k"), ("clientSecret", "s")])).contains("`baseUrl`"));
+        assert!(err(&opts(&[("provider", "oauth2"), ("baseUrl", "http://example.com"), ("clientId", "i"), ("clientSecret", "s")])).contains("`baseUrl`"));
+        assert!(err(&opts(&[("provider", "oauth2"), ("baseUrl", "not a url"), ("clientId", "i"), ("clientSecret", "s")])).contains("`baseUrl`"));
+        assert!(err(&opts(&[("provider", "oauth2"), ("tokenUrl", "http://evil.com/t"), ("clientId", "i"), ("clientSecret", "s")])).contains("`tokenUrl`"));
+        assert!(err(&opts(&[("provider", "oauth2"), ("baseUrl", "https://h"), ("bodyEncoding", "xml"), ("clientId", "i"), ("clientSecret", "s")])).contains("`bodyEncoding`"));
+        assert!(err(&opts(&[("provider", "younium"), ("legalEntity", "a\r\nX-Evil: 1"), ("clientId", "i"), ("secret", "s")])).contains("`legalEntity`"));
+        assert!(err(&opts(&[("provider", "younium"), ("environment", "staging"), ("clientId", "i"), ("secret", "s")])).contains("`environment`"));
+
+        let mut o = opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "s")]);
+        o.0.insert("timeoutMs", OptionValue::Str("x".into()));
+        assert!(err(&o).contains("`timeoutMs`"));
+        o.0.insert("timeoutMs", OptionValue::Num(f64::NAN));
+        assert!(err(&o).contains("`timeoutMs`"));
+        o.0.insert("timeoutMs", OptionValue::Num(500.0));
+        o.0.insert("autoRefresh", OptionValue::Str("yes".into()));
+        assert!(err(&o).contains("`autoRefresh`"));
+        o.0.insert("autoRefresh", OptionValue::Bool(false));
+        o.0.insert("refreshLeewaySeconds", OptionValue::Num(-1.0));
+        assert!(err(&o).contains("`refreshLeewaySeconds`"));
+        o.0.insert("refreshLeewaySeconds", OptionValue::Num(5.0));
+        o.0.insert("clientId", OptionValue::Other("object"));
+        assert!(err(&o).contains("`clientId`"));
+    }
+
+    #[test]
+    fn errors_never_contain_the_secret() {
+        let o = opts(&[("provider", "oauth2"), ("baseUrl", "http://evil.example"), ("clientId", "i"), ("clientSecret", "TOPSECRET")]);
+        assert!(!err(&o).contains("TOPSECRET"));
+        let c = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "TOPSECRET")])).unwrap();
+        assert!(!format!("{c:?}").contains("TOPSECRET"));
+    }
+}

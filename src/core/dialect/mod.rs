@@ -1,0 +1,239 @@
+//! The token dialects: how each vendor wants its token request, and where in
+//! its response the token and its expiry are. One file per vendor; this file
+//! holds what they share.
+
+mod oauth2;
+mod papaya;
+mod union;
+mod younium;
+
+use super::config::{Config, Credentials};
+use super::encoding::query_encode;
+use super::secret::Secret;
+use core::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Younium,
+    YouniumV1,
+    Union,
+    Papaya,
+    OAuth2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    Json,
+    Form,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    Body,
+    Basic,
+}
+
+impl Provider {
+    pub fn parse(name: &str) -> Option<Provider> {
+        Some(match name {
+            "younium" => Provider::Younium,
+            "younium-v1" => Provider::YouniumV1,
+            "union" => Provider::Union,
+            "papaya" => Provider::Papaya,
+            "oauth2" => Provider::OAuth2,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Younium => "younium",
+            Provider::YouniumV1 => "younium-v1",
+            Provider::Union => "union",
+            Provider::Papaya => "papaya",
+            Provider::OAuth2 => "oauth2",
+        }
+    }
+
+    /// Younium's hosts, by `environment` index (production, sandbox,
+    /// us-production, us-sandbox). The v1 guide spells the US sandbox host
+    /// differently from the v2 guide, and each is kept as its guide says.
+    pub fn environment_host(self, environment: usize) -> &'static str {
+        const V2: [&str; 4] = ["https://api.younium.com", "https://api.sandbox.younium.com", "https://api.us.younium.com", "https://api.sandbox.us.younium.com"];
+        const V1_US_SANDBOX: &str = "https://api.us.sandbox.younium.com";
+        match (self, environment) {
+            (Provider::YouniumV1, 3) => V1_US_SANDBOX,
+            (_, i) => V2[i.min(3)],
+        }
+    }
+
+    /// The token endpoint derived from `{base}`.
+    pub fn token_url(self, base: &str, union_api_version: &str) -> String {
+        let base = base.trim_end_matches('/');
+        match self {
+            Provider::Younium => format!("{base}/auth/v2/token"),
+            Provider::YouniumV1 => format!("{base}/auth/token"),
+            Provider::Union => format!("{base}/union-service/auth/token?api-version={}", query_encode(union_api_version)),
+            Provider::Papaya => format!("{base}/token"),
+            Provider::OAuth2 => format!("{base}/api/v2/oauth2/token"),
+        }
+    }
+
+    pub fn union_refresh_url(base: &str, api_version: &str) -> String {
+        format!("{}/union-service/auth/refresh-token?api-version={}", base.trim_end_matches('/'), query_encode(api_version))
+    }
+
+    /// Where the access token is in a success response. Other common names
+    /// are tried after it, so a vendor that renames the field still works.
+    pub fn token_fields(self) -> &'static [&'static str] {
+        match self {
+            Provider::YouniumV1 => &["accessToken", "access_token", "token"],
+            Provider::Papaya => &["token", "access_token", "accessToken"],
+            _ => &["access_token", "accessToken", "token"],
+        }
+    }
+
+    /// Whether this dialect has a refresh-token grant we use.
+    pub fn refreshes(self) -> bool {
+        self == Provider::Union
+    }
+}
+
+/// Which grant a token request makes.
+#[derive(Clone, Copy, Debug)]
+pub enum Grant<'a> {
+    /// The dialect's credentials grant.
+    Credentials,
+    /// Union's refresh-token grant.
+    Refresh(&'a Secret),
+}
+
+/// A token request for the shell to send. Header values and the body carry
+/// secrets, so they are [`Secret`]s and `Debug` shows neither.
+#[derive(Clone)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(&'static str, Secret)>,
+    pub body: Secret,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("HttpRequest").field("method", &self.method).field("url", &self.url).field("headers", &names).field("body", &self.body).finish()
+    }
+}
+
+pub(crate) const JSON: &str = "application/json";
+
+pub(crate) fn json_post(url: &str, accept: &str, body: String) -> HttpRequest {
+    HttpRequest {
+        method: "POST",
+        url: url.to_owned(),
+        headers: vec![("content-type", Secret::new(JSON)), ("accept", Secret::new(accept))],
+        body: Secret::new(body),
+    }
+}
+
+/// Builds the token request the configuration and grant call for.
+pub fn build_request(config: &Config, grant: Grant<'_>) -> HttpRequest {
+    match (&config.credentials, grant) {
+        (Credentials::Union { .. }, Grant::Refresh(refresh_token)) => {
+            union::refresh_request(config.refresh_url.as_deref().unwrap_or(&config.token_url), refresh_token)
+        }
+        (Credentials::Younium { client_id, secret }, _) => younium::token_request(&config.token_url, client_id, secret),
+        (Credentials::Union { username, password }, _) => union::token_request(&config.token_url, username, password),
+        (Credentials::Papaya { api_key, client_secret, token_name }, _) => {
+            papaya::token_request(&config.token_url, api_key, client_secret, token_name.as_deref())
+        }
+        (Credentials::OAuth2 { client_id, client_secret, scope, audience, body, auth }, _) => oauth2::token_request(
+            &config.token_url,
+            oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref() },
+            *body,
+            *auth,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::tests::opts;
+    use crate::core::config::Config;
+
+    fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
+        r.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.expose())
+    }
+
+    fn request(pairs: &[(&'static str, &str)]) -> HttpRequest {
+        build_request(&Config::from_options(&opts(pairs)).unwrap(), Grant::Credentials)
+    }
+
+    #[test]
+    fn younium_v2_and_v1() {
+        for provider in ["younium", "younium-v1"] {
+            let r = request(&[("provider", provider), ("clientId", "id-1"), ("secret", "s\"x")]);
+            assert_eq!(r.method, "POST");
+            assert_eq!(header(&r, "content-type"), Some("application/json"));
+            assert_eq!(r.body.expose(), r#"{"clientId":"id-1","secret":"s\"x"}"#);
+        }
+    }
+
+    #[test]
+    fn union_password_and_refresh() {
+        let config = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "member-user"), ("password", "pw")])).unwrap();
+        let r = build_request(&config, Grant::Credentials);
+        assert_eq!(r.url, "https://h/union-service/auth/token?api-version=1.0");
+        assert_eq!(r.body.expose(), r#"{"username":"member-user","password":"pw"}"#);
+        assert_eq!(header(&r, "accept"), Some("application/vnd.restful+json, application/json"));
+        let rt = Secret::new("rt-1");
+        let r = build_request(&config, Grant::Refresh(&rt));
+        assert_eq!(r.url, "https://h/union-service/auth/refresh-token?api-version=1.0");
+        assert_eq!(r.body.expose(), r#"{"refreshToken":"rt-1"}"#);
+    }
+
+    #[test]
+    fn papaya_with_and_without_token_name() {
+        let r = request(&[("provider", "papaya"), ("baseUrl", "https://p"), ("apiKey", "k"), ("clientSecret", "MySecret!!!")]);
+        assert_eq!(r.url, "https://p/token");
+        assert_eq!(r.body.expose(), r#"{"api_key":"k","client_secret":"MySecret!!!"}"#);
+        let r = request(&[("provider", "papaya"), ("baseUrl", "https://p"), ("apiKey", "k"), ("clientSecret", "s"), ("tokenName", "n")]);
+        assert_eq!(r.body.expose(), r#"{"api_key":"k","client_secret":"s","token_name":"n"}"#);
+    }
+
+    #[test]
+    fn oauth2_four_variants() {
+        let base: [(&'static str, &str); 6] = [("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "my id"), ("clientSecret", "p&ss"), ("scope", "a b"), ("audience", "aud")];
+        let r = request(&base);
+        assert_eq!(r.url, "https://o/api/v2/oauth2/token");
+        assert_eq!(header(&r, "content-type"), Some("application/json"));
+        assert_eq!(r.body.expose(), r#"{"grant_type":"client_credentials","client_id":"my id","client_secret":"p&ss","scope":"a b","audience":"aud"}"#);
+
+        let mut form = base.to_vec();
+        form.push(("bodyEncoding", "form"));
+        let r = request(&form);
+        assert_eq!(header(&r, "content-type"), Some("application/x-www-form-urlencoded"));
+        assert_eq!(r.body.expose(), "grant_type=client_credentials&client_id=my+id&client_secret=p%26ss&scope=a+b&audience=aud");
+
+        let mut basic = form.clone();
+        basic.push(("clientAuth", "basic"));
+        let r = request(&basic);
+        // base64("my+id:p%26ss")
+        assert_eq!(header(&r, "authorization"), Some("Basic bXkraWQ6cCUyNnNz"));
+        assert_eq!(r.body.expose(), "grant_type=client_credentials&scope=a+b&audience=aud");
+
+        let mut json_basic = base.to_vec();
+        json_basic.push(("clientAuth", "basic"));
+        let r = request(&json_basic);
+        assert!(header(&r, "authorization").is_some());
+        assert_eq!(r.body.expose(), r#"{"grant_type":"client_credentials","scope":"a b","audience":"aud"}"#);
+    }
+
+    #[test]
+    fn debug_hides_body_and_header_values() {
+        let r = request(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "i"), ("clientSecret", "TOPSECRET"), ("clientAuth", "basic")]);
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("TOPSECRET") && !shown.contains("Basic "), "{shown}");
+    }
+}

@@ -1,0 +1,19 @@
+//! IST-Pay's Keycloak-backed union-service: a password grant at
+//! `/union-service/auth/token` and a refresh-token grant at
+//! `/union-service/auth/refresh-token`, both `?api-version=1.0`, both
+//! answering with Keycloak's token shape. The guide's example asks for
+//! `application/vnd.restful+json`; JSON is accepted too.
+
+use super::{json_post, HttpRequest};
+use crate::core::encoding::json_object;
+use crate::core::secret::Secret;
+
+const ACCEPT: &str = "application/vnd.restful+json, application/json";
+
+pub(super) fn token_request(url: &str, username: &str, password: &Secret) -> HttpRequest {
+    json_post(url, ACCEPT, json_object(&[("username", Some(username)), ("password", Some(password.expose()))]))
+}
+
+pub(super) fn refresh_request(url: &str, refresh_token: &Secret) -> HttpRequest {
+    json_post(url, ACCEPT, json_object(&[("refreshToken", Some(refresh_token.expose()))]))
+}

@@ -1,0 +1,108 @@
+//! Credentials and tokens are held in [`Secret`], whose `Debug` and `Display`
+//! print `[redacted]` and whose bytes are overwritten when dropped, so no
+//! formatting path, panic message or log line can show one.
+
+use core::fmt;
+
+pub const REDACTED: &str = "[redacted]";
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+/// Overwrites a string's bytes with zeros in a way the optimiser keeps.
+pub fn wipe(s: &mut String) {
+    let mut bytes = core::mem::take(s).into_bytes();
+    for b in bytes.iter_mut() {
+        // SAFETY: `b` is a valid, aligned, exclusive reference into `bytes`.
+        unsafe { core::ptr::write_volatile(b, 0) };
+    }
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
+/// Replaces every occurrence of any of `secrets` in `text` with `[redacted]`.
+///
+/// Longer secrets are replaced first, so a secret that contains another one
+/// is removed whole. A vendor may echo a credential raw or form-encoded;
+/// both spellings are removed.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut needles: Vec<String> = Vec::new();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        needles.push((*s).to_owned());
+        let encoded = crate::core::encoding::form_urlencode(s);
+        if encoded != *s {
+            needles.push(encoded);
+        }
+        let json = crate::core::encoding::json_string(s);
+        let inner = &json[1..json.len() - 1];
+        if inner != *s {
+            needles.push(inner.to_owned());
+        }
+    }
+    needles.sort_by_key(|n| core::cmp::Reverse(n.len()));
+    let mut out = text.to_owned();
+    for n in &needles {
+        if out.contains(n.as_str()) {
+            out = out.replace(n.as_str(), REDACTED);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_never_show_the_value() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
+    }
+
+    #[test]
+    fn redact_replaces_raw_and_encoded_forms() {
+        let out = redact("bad secret a b&c and a+b%26c", &["a b&c"]);
+        assert_eq!(out, "bad secret [redacted] and [redacted]");
+    }
+
+    #[test]
+    fn redact_prefers_longest_secret() {
+        let out = redact("xx-secret-long-xx", &["secret", "secret-long"]);
+        assert_eq!(out, "xx-[redacted]-xx");
+    }
+
+    #[test]
+    fn redact_ignores_empty_secrets() {
+        assert_eq!(redact("abc", &["", "zz"]), "abc");
+    }
+}

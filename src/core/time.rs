@@ -1,0 +1,271 @@
+//! Calendar arithmetic and the two absolute date formats vendors send:
+//! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
+//! Both parsers return milliseconds since the Unix epoch, UTC.
+
+use super::Millis;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Epoch milliseconds for a UTC date and time, `None` when any field is out of
+/// range or the instant is before 1970 or after 9999.
+fn to_millis(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_min: i64) -> Option<Millis> {
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    // 24:00 is not accepted; a leap second (60) is read as 59.
+    if h > 23 || mi > 59 || s > 60 || ms > 999 {
+        return None;
+    }
+    let s = s.min(59);
+    let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s) - offset_min * 60;
+    if secs < 0 {
+        return None;
+    }
+    Some(secs as u64 * 1000 + u64::from(ms))
+}
+
+fn month_from_name(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    if name.len() < 3 {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let idx = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    // Accept "Sep" and "September", not "Sepx".
+    const FULL: [&str; 12] = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    ];
+    (lower.len() == 3 || lower == FULL[idx] || (idx == 8 && lower == "sept")).then_some(idx as u32 + 1)
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = s.split(':');
+    let h = parts.next()?;
+    let m = parts.next()?;
+    let sec = parts.next().unwrap_or("0");
+    if parts.next().is_some() || h.len() > 2 || m.len() != 2 || sec.len() > 2 {
+        return None;
+    }
+    if !(all_digits(h) && all_digits(m) && all_digits(sec)) {
+        return None;
+    }
+    Some((h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?))
+}
+
+/// Parses an HTTP date in any of the three forms RFC 9110 §5.6.7 requires a
+/// recipient to accept: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),
+/// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`). The weekday is not checked: vendors' own
+/// examples name the wrong one.
+pub fn parse_http_date(input: &str) -> Option<Millis> {
+    if input.len() > 64 {
+        return None;
+    }
+    let (mut day, mut month, mut year, mut hms) = (None, None, None, None);
+    for token in input.split(|c: char| c == ' ' || c == ',' || c == '\t').filter(|t| !t.is_empty()) {
+        // RFC 850 writes the date as 06-Nov-94.
+        let pieces: Vec<&str> = if token.contains('-') { token.split('-').collect() } else { vec![token] };
+        for piece in pieces {
+            if piece.contains(':') {
+                if hms.is_some() {
+                    return None;
+                }
+                hms = Some(parse_hms(piece)?);
+            } else if all_digits(piece) {
+                if piece.len() == 4 && year.is_none() {
+                    year = Some(piece.parse::<i64>().ok()?);
+                } else if piece.len() <= 2 && day.is_none() {
+                    day = Some(piece.parse::<u32>().ok()?);
+                } else if piece.len() == 2 && year.is_none() {
+                    let yy: i64 = piece.parse().ok()?;
+                    year = Some(if yy < 70 { 2000 + yy } else { 1900 + yy });
+                } else {
+                    return None;
+                }
+            } else if let Some(m) = month_from_name(piece) {
+                if month.is_some() {
+                    return None;
+                }
+                month = Some(m);
+            } else if piece.eq_ignore_ascii_case("GMT") || piece.eq_ignore_ascii_case("UTC") || piece == "+0000" {
+                // HTTP dates are always UTC; asctime simply omits the zone.
+            } else if piece.bytes().all(|b| b.is_ascii_alphabetic()) && month.is_none() && day.is_none() && year.is_none() {
+                // A weekday name before the date.
+            } else {
+                return None;
+            }
+        }
+    }
+    let (h, mi, s) = hms?;
+    to_millis(year?, month?, day?, h, mi, s, 0, 0)
+}
+
+/// Parses an ISO 8601 / RFC 3339 date-time: `2024-07-11T07:48Z`,
+/// `2024-07-11T07:48:05.123+02:00`, `2024-07-11 07:48:05`. Seconds and
+/// fractions are optional (Papaya sends none); a missing zone means UTC.
+pub fn parse_iso8601(input: &str) -> Option<Millis> {
+    let s = input.trim();
+    if s.len() < 10 || s.len() > 40 || !s.is_ascii() {
+        return None;
+    }
+    let (date, rest) = s.split_at(10);
+    let b = date.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' || !all_digits(&date[0..4]) || !all_digits(&date[5..7]) || !all_digits(&date[8..10]) {
+        return None;
+    }
+    let y: i64 = date[0..4].parse().ok()?;
+    let mo: u32 = date[5..7].parse().ok()?;
+    let d: u32 = date[8..10].parse().ok()?;
+    if rest.is_empty() {
+        return to_millis(y, mo, d, 0, 0, 0, 0, 0);
+    }
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    // Split the zone off the time.
+    let (time, zone) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (clock, frac) = match time.split_once(['.', ',']) {
+        Some((c, f)) => (c, Some(f)),
+        None => (time, None),
+    };
+    let (h, mi, sec) = parse_hms(clock)?;
+    if clock.len() != 5 && clock.len() != 8 {
+        return None;
+    }
+    let ms = match frac {
+        None => 0,
+        Some(f) if all_digits(f) && f.len() <= 9 => {
+            let mut digits = f.to_owned();
+            digits.truncate(3);
+            while digits.len() < 3 {
+                digits.push('0');
+            }
+            digits.parse().ok()?
+        }
+        Some(_) => return None,
+    };
+    let offset_min = match zone {
+        "" | "Z" | "z" => 0,
+        z => {
+            let sign: i64 = if z.starts_with('-') { -1 } else { 1 };
+            let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
+            if !all_digits(&digits) || !(digits.len() == 2 || digits.len() == 4) || z[1..].len() > 5 {
+                return None;
+            }
+            let hh: i64 = digits[0..2].parse().ok()?;
+            let mm: i64 = if digits.len() == 4 { digits[2..4].parse().ok()? } else { 0 };
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            sign * (hh * 60 + mm)
+        }
+    };
+    to_millis(y, mo, d, h, mi, sec, ms, offset_min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T_1994: Millis = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
+
+    #[test]
+    fn http_date_three_forms() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(T_1994));
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(T_1994));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(T_1994));
+    }
+
+    #[test]
+    fn http_date_with_wrong_weekday_as_vendors_send() {
+        // Younium's example says Thursday for a Saturday.
+        let t = parse_http_date("Thu, 27 Sep 2025 11:12:01 GMT").unwrap();
+        assert_eq!(t, (days_from_civil(2025, 9, 27) as u64 * 86_400 + 11 * 3600 + 12 * 60 + 1) * 1000);
+    }
+
+    #[test]
+    fn http_date_rejects_nonsense() {
+        for bad in ["", "GMT", "Sun, 31 Feb 2025 00:00:00 GMT", "Sun, 06 Nov 1994 25:00:00 GMT", "06 Nov 1994", "tomorrow", "Sun, 06 Foo 1994 08:49:37 GMT"] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn iso_forms() {
+        let base = days_from_civil(2024, 7, 11) as u64 * 86_400_000 + (7 * 3600 + 48 * 60) * 1000;
+        assert_eq!(parse_iso8601("2024-07-11T07:48Z"), Some(base));
+        assert_eq!(parse_iso8601("2024-07-11T07:48:05Z"), Some(base + 5000));
+        assert_eq!(parse_iso8601("2024-07-11T07:48:05.25Z"), Some(base + 5250));
+        assert_eq!(parse_iso8601("2024-07-11T09:48+02:00"), Some(base));
+        assert_eq!(parse_iso8601("2024-07-11T05:48-0200"), Some(base));
+        assert_eq!(parse_iso8601("2024-07-11 07:48"), Some(base));
+        assert_eq!(parse_iso8601("2024-07-11"), Some(base - (7 * 3600 + 48 * 60) * 1000));
+    }
+
+    #[test]
+    fn iso_rejects_nonsense() {
+        for bad in ["", "2024-13-01T00:00Z", "2024-02-30T00:00Z", "2024-07-11T7:48Z", "2024-07-11T07:48+25:00", "2024-07-11X07:48", "1969-12-31T23:59Z", "２０２４-07-11"] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn http_date_round_trip(days in 0i64..2_900_000, secs in 0u64..86_400) {
+            // Format a date the way servers do and read it back.
+            let (y, m, d) = civil_from_days(days);
+            prop_assume!(y <= 9999);
+            const MON: [&str; 12] = ["Jan","Feb","Mar","Apr","May","Jun","Jul","Aug","Sep","Oct","Nov","Dec"];
+            let text = format!("Mon, {:02} {} {} {:02}:{:02}:{:02} GMT", d, MON[(m - 1) as usize], y, secs / 3600, secs / 60 % 60, secs % 60);
+            prop_assert_eq!(parse_http_date(&text), Some((days as u64 * 86_400 + secs) * 1000));
+        }
+
+        #[test]
+        fn parsers_never_panic(s in ".{0,80}") {
+            let _ = parse_http_date(&s);
+            let _ = parse_iso8601(&s);
+        }
+    }
+
+    fn civil_from_days(z: i64) -> (i64, u32, u32) {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        (if m <= 2 { y + 1 } else { y }, m, d)
+    }
+}

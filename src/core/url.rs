@@ -1,0 +1,286 @@
+//! URL rules, on strings: just enough parsing to enforce "HTTPS only, except
+//! loopback" and to join paths the way axios and ky do. The parser is strict
+//! on purpose: anything a WHATWG URL parser might read differently (a
+//! backslash, whitespace, a percent-encoded host, user info) is refused
+//! rather than guessed at, so the loopback verdict can never be fooled.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlError {
+    /// Not an absolute `http:` or `https:` URL.
+    NotAbsoluteHttp,
+    /// Whitespace, a control character or a backslash.
+    BadCharacter,
+    /// No host, or a host with characters a host may not have.
+    BadHost,
+    BadPort,
+    /// `user:password@host`: credentials do not belong in URLs.
+    UserInfo,
+    /// `http:` to a host that is not loopback.
+    Insecure,
+    /// A query or fragment where only a base is allowed.
+    NotABase,
+}
+
+impl UrlError {
+    pub fn reason(self) -> &'static str {
+        match self {
+            UrlError::NotAbsoluteHttp => "must be an absolute http: or https: URL",
+            UrlError::BadCharacter => "must not contain whitespace, control characters or backslashes",
+            UrlError::BadHost => "has a missing or malformed host",
+            UrlError::BadPort => "has a malformed port",
+            UrlError::UserInfo => "must not contain a user name or password",
+            UrlError::Insecure => "must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])",
+            UrlError::NotABase => "must not have a query or fragment",
+        }
+    }
+}
+
+/// The parts of an absolute http(s) URL, borrowed from the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpUrl<'a> {
+    pub https: bool,
+    pub host: &'a str,
+    pub port: Option<u16>,
+    /// Path, query and fragment: everything after the authority.
+    pub rest: &'a str,
+}
+
+impl<'a> HttpUrl<'a> {
+    pub fn parse(input: &'a str) -> Result<Self, UrlError> {
+        if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+            return Err(UrlError::BadCharacter);
+        }
+        let (scheme, after) = input.split_once("://").ok_or(UrlError::NotAbsoluteHttp)?;
+        let https = if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else {
+            return Err(UrlError::NotAbsoluteHttp);
+        };
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let (authority, rest) = after.split_at(end);
+        if authority.contains('@') {
+            return Err(UrlError::UserInfo);
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let close = v6.find(']').ok_or(UrlError::BadHost)?;
+            let host = &authority[..close + 2];
+            let tail = &v6[close + 1..];
+            let port = match tail {
+                "" => None,
+                t => Some(t.strip_prefix(':').ok_or(UrlError::BadPort)?),
+            };
+            if !v6[..close].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || close == 0 {
+                return Err(UrlError::BadHost);
+            }
+            (host, port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() || (!host.starts_with('[') && !host.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_')) {
+            return Err(UrlError::BadHost);
+        }
+        let port = match port {
+            None | Some("") => None,
+            Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse::<u16>().map_err(|_| UrlError::BadPort)?),
+            Some(_) => return Err(UrlError::BadPort),
+        };
+        Ok(HttpUrl { https, host, port, rest })
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.host)
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` in plain dotted-decimal, or `[::1]`. Forms a
+/// browser would also read as loopback but that are easy to get wrong
+/// (`127.1`, octal, hex, IPv4-mapped IPv6) are not accepted: they only ever
+/// make the rule stricter.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case("localhost.") {
+        return true;
+    }
+    if host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts[0] == "127"
+        && parts.iter().all(|p| {
+            !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && !(p.len() > 1 && p.starts_with('0')) && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// Checks a URL that credentials or tokens will be sent to.
+pub fn check_endpoint(url: &str) -> Result<HttpUrl<'_>, UrlError> {
+    let parsed = HttpUrl::parse(url)?;
+    if !parsed.https && !parsed.is_loopback() {
+        return Err(UrlError::Insecure);
+    }
+    Ok(parsed)
+}
+
+/// Checks a `baseUrl`: an endpoint URL with no query or fragment.
+pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
+    let parsed = check_endpoint(url)?;
+    if parsed.rest.contains(['?', '#']) {
+        return Err(UrlError::NotABase);
+    }
+    Ok(parsed)
+}
+
+/// `scheme://…` or protocol-relative `//…`, as axios decides.
+pub fn is_absolute(input: &str) -> bool {
+    if input.starts_with("//") {
+        return true;
+    }
+    match input.find("://") {
+        Some(i) if i > 0 => {
+            let scheme = &input[..i];
+            scheme.as_bytes()[0].is_ascii_alphabetic() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        }
+        _ => false,
+    }
+}
+
+/// Joins a relative URL to a base as a string, as axios and ky do:
+/// `https://h/v2` + `/Accounts` → `https://h/v2/Accounts`.
+pub fn join(base: &str, relative: &str) -> String {
+    if relative.is_empty() {
+        return base.to_owned();
+    }
+    let mut out = String::with_capacity(base.len() + relative.len() + 1);
+    out.push_str(base.trim_end_matches('/'));
+    out.push('/');
+    out.push_str(relative.trim_start_matches('/'));
+    out
+}
+
+/// Replaces the last path segment, keeping the query:
+/// `https://h/a/token?v=1` → `https://h/a/refresh-token?v=1`.
+pub fn replace_last_segment(url: &str, segment: &str) -> String {
+    let (without_fragment, _) = url.split_once('#').unwrap_or((url, ""));
+    let (path_part, query) = match without_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (without_fragment, None),
+    };
+    let authority_end = path_part.find("://").map(|i| i + 3).unwrap_or(0);
+    let cut = match path_part[authority_end..].rfind('/') {
+        Some(i) => authority_end + i + 1,
+        None => {
+            let mut s = path_part.to_owned();
+            s.push('/');
+            return finish(s, segment, query);
+        }
+    };
+    finish(path_part[..cut].to_owned(), segment, query)
+}
+
+fn finish(mut prefix: String, segment: &str, query: Option<&str>) -> String {
+    prefix.push_str(segment);
+    if let Some(q) = query {
+        prefix.push('?');
+        prefix.push_str(q);
+    }
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn loopback_rule() {
+        for ok in ["http://localhost/x", "http://LOCALHOST:8080", "http://127.0.0.1:1/a", "http://127.255.3.4", "http://[::1]:9/", "https://example.com/t"] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://example.com/t", UrlError::Insecure),
+            ("http://127.0.0.1.evil.com/", UrlError::Insecure),
+            ("http://localhost.evil.com/", UrlError::Insecure),
+            ("http://128.0.0.1/", UrlError::Insecure),
+            ("http://127.1/", UrlError::Insecure),
+            ("http://0127.0.0.1/", UrlError::Insecure),
+            ("http://127.0.0.01/", UrlError::Insecure),
+            ("http://[::ffff:127.0.0.1]/", UrlError::Insecure),
+            ("http://evil.com\\@127.0.0.1/", UrlError::BadCharacter),
+            ("http://user:pw@127.0.0.1/", UrlError::UserInfo),
+            ("http://%6c%6fcalhost/", UrlError::BadHost),
+            ("ftp://localhost/", UrlError::NotAbsoluteHttp),
+            ("/relative", UrlError::NotAbsoluteHttp),
+            ("https:///nohost", UrlError::BadHost),
+            ("https://h:99999/", UrlError::BadPort),
+            ("https://h:x/", UrlError::BadPort),
+            (" https://h/", UrlError::BadCharacter),
+            ("https://h/a b", UrlError::BadCharacter),
+        ] {
+            assert_eq!(check_endpoint(bad).err(), Some(why), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base_has_no_query() {
+        assert_eq!(check_base("https://h/v2?x=1").err(), Some(UrlError::NotABase));
+        assert!(check_base("https://h/v2/").is_ok());
+    }
+
+    #[test]
+    fn join_like_axios() {
+        assert_eq!(join("https://h/v2", "/Accounts"), "https://h/v2/Accounts");
+        assert_eq!(join("https://h/v2/", "Accounts"), "https://h/v2/Accounts");
+        assert_eq!(join("https://h/v2//", "//Accounts?x=1"), "https://h/v2/Accounts?x=1");
+        assert_eq!(join("https://h", ""), "https://h");
+    }
+
+    #[test]
+    fn absolute_detection() {
+        assert!(is_absolute("https://x/y"));
+        assert!(is_absolute("//x/y"));
+        assert!(is_absolute("custom+s://x"));
+        assert!(!is_absolute("/x"));
+        assert!(!is_absolute("Accounts?next=https://x"));
+        assert!(!is_absolute("1http://x"));
+    }
+
+    #[test]
+    fn refresh_url_from_token_url() {
+        assert_eq!(
+            replace_last_segment("https://h/union-service/auth/token?api-version=1.0", "refresh-token"),
+            "https://h/union-service/auth/refresh-token?api-version=1.0"
+        );
+        assert_eq!(replace_last_segment("https://h/token", "refresh-token"), "https://h/refresh-token");
+        assert_eq!(replace_last_segment("https://h", "refresh-token"), "https://h/refresh-token");
+    }
+
+    proptest! {
+        #[test]
+        fn http_to_non_loopback_never_passes(host in "[a-z0-9.-]{1,30}", path in "[a-z/]{0,10}") {
+            let url = format!("http://{host}/{path}");
+            let verdict = check_endpoint(&url);
+            if verdict.is_ok() {
+                prop_assert!(host == "localhost" || host == "localhost." || host.starts_with("127."));
+            }
+        }
+
+        #[test]
+        fn parse_never_panics(s in ".{0,100}") {
+            let _ = check_endpoint(&s);
+            let _ = is_absolute(&s);
+            let _ = replace_last_segment(&s, "refresh-token");
+        }
+
+        #[test]
+        fn join_has_exactly_one_slash(base in "https://h(/[a-z]{1,5}){0,3}/{0,3}", rel in "/{0,3}[a-z]{1,5}") {
+            let joined = join(&base, &rel);
+            let seam = base.trim_end_matches('/').len();
+            prop_assert_eq!(&joined[seam..seam + 1], "/");
+            prop_assert!(joined[seam + 1..].chars().next().is_some_and(|c| c != '/'));
+        }
+    }
+}
