@@ -13,7 +13,7 @@ pub struct ApiHeader<'a> {
 }
 
 pub fn api_headers<'a>(config: &'a Config, access_token: &str) -> Vec<ApiHeader<'a>> {
-    let mut out = vec![ApiHeader { name: "authorization", value: format!("Bearer {access_token}").into(), replace: true }];
+    let mut out = vec![ApiHeader { name: "Authorization", value: format!("Bearer {access_token}").into(), replace: true }];
     if matches!(config.provider, Provider::Younium | Provider::YouniumV1) {
         out.push(ApiHeader { name: "api-version", value: config.api_version.as_str().into(), replace: false });
         if let Some(entity) = &config.legal_entity {
@@ -33,7 +33,7 @@ mod tests {
         let c = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "s"), ("legalEntity", "Acme AB")])).unwrap();
         let h = api_headers(&c, "tok");
         let pairs: Vec<(&str, &str, bool)> = h.iter().map(|h| (h.name, h.value.as_ref(), h.replace)).collect();
-        assert_eq!(pairs, vec![("authorization", "Bearer tok", true), ("api-version", "2.1", false), ("legal-entity", "Acme AB", false)]);
+        assert_eq!(pairs, vec![("Authorization", "Bearer tok", true), ("api-version", "2.1", false), ("legal-entity", "Acme AB", false)]);
     }
 
     #[test]
@@ -41,6 +41,6 @@ mod tests {
         let c = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "u"), ("password", "p"), ("apiVersion", "1.0")])).unwrap();
         let h = api_headers(&c, "tok");
         assert_eq!(h.len(), 1);
-        assert_eq!(h[0].name, "authorization");
+        assert_eq!(h[0].name, "Authorization");
     }
 }

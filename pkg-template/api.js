@@ -1,0 +1,52 @@
+// The public AuthClient: a thin JavaScript face on the wasm class. It exists
+// for one thing the generated class cannot do: after free(), every call must
+// reject with AuthError("invalid_config") rather than touch freed memory.
+
+import { WasmAuthClient } from "./edge_auth.js";
+import { AuthError } from "./auth_error.js";
+
+const freed = () =>
+  Promise.reject(new AuthError("invalid_config", "this AuthClient has been freed; create a new one"));
+
+export class AuthClient {
+  #wasm;
+
+  constructor(options) {
+    this.#wasm = new WasmAuthClient(options);
+    // So that `client.fetch` can be handed to code that expects a fetch function.
+    this.fetch = this.fetch.bind(this);
+  }
+
+  getToken() {
+    return this.#wasm ? this.#wasm.getToken() : freed();
+  }
+
+  tokenInfo() {
+    return this.#wasm ? this.#wasm.tokenInfo() : freed();
+  }
+
+  fetch(input, init) {
+    return this.#wasm ? this.#wasm.fetch(input, init) : freed();
+  }
+
+  authHeaders() {
+    return this.#wasm ? this.#wasm.authHeaders() : freed();
+  }
+
+  invalidate() {
+    this.#wasm?.invalidate();
+  }
+
+  free() {
+    const wasm = this.#wasm;
+    if (wasm) {
+      this.#wasm = undefined;
+      wasm.dispose();
+      wasm.free();
+    }
+  }
+}
+
+if (typeof Symbol.dispose === "symbol") {
+  AuthClient.prototype[Symbol.dispose] = AuthClient.prototype.free;
+}

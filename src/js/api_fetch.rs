@@ -1,0 +1,160 @@
+//! `client.fetch(input, init)`: `fetch` with the auth headers added (contract
+//! section 4). Relative URLs are joined to `baseUrl`; `Authorization` is
+//! always ours; Younium's `api-version` and `legal-entity` are added unless
+//! the caller set them; a string body gets a JSON content type unless it
+//! has one. After a 401 the token is dropped and the call is retried once,
+//! if its body can be sent again. Anything else comes back as `fetch` gave it.
+
+use super::client::Inner;
+use super::error::{describe, js_error};
+use super::transport;
+use crate::core::error::ErrorCode;
+use crate::core::headers::api_headers;
+use crate::core::url::{is_absolute, is_loopback_host, join};
+use js_sys::{Function, Object, Reflect};
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Headers, Request, Response, Url};
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn is_request(value: &JsValue) -> bool {
+    // `instanceof Request`, guarded: a runtime without the global is no error.
+    let ctor = get(&js_sys::global(), "Request");
+    ctor.is_function() && value.is_object() && value.is_instance_of::<Request>()
+}
+
+/// Resolves a string URL against the API base, as axios and ky do.
+fn resolve(inner: &Inner, url: &str) -> Result<String, JsValue> {
+    let base = inner.config.api_base.as_deref();
+    if url.starts_with("//") {
+        let scheme = base.and_then(|b| b.split_once("://")).map_or("https", |(s, _)| s);
+        return Ok(format!("{scheme}:{url}"));
+    }
+    if is_absolute(url) {
+        return Ok(url.to_owned());
+    }
+    match base {
+        Some(b) => Ok(join(b, url)),
+        None => Err(js_error(ErrorCode::InvalidConfig, "a relative URL was given to client.fetch but no `baseUrl` is configured")),
+    }
+}
+
+/// A token goes over HTTPS only, except to loopback. Checked with the same
+/// URL parser `fetch` uses, on the URL as `fetch` will see it.
+fn check_transport(url: &str) -> Result<(), JsValue> {
+    let parsed = Url::new(url).map_err(|_| js_error(ErrorCode::InvalidConfig, "client.fetch was given a malformed URL"))?;
+    match parsed.protocol().as_str() {
+        "https:" => Ok(()),
+        "http:" if is_loopback_host(&parsed.hostname()) => Ok(()),
+        _ => Err(js_error(
+            ErrorCode::InvalidConfig,
+            &format!("refusing to send a token to {}//{}: only https: URLs (or http: to loopback) get one", parsed.protocol(), parsed.host()),
+        )),
+    }
+}
+
+/// Whether `init.body` can be sent a second time. Streams and async
+/// iterables are consumed by the first attempt.
+fn replayable(body: &JsValue) -> bool {
+    if body.is_undefined() || body.is_null() || body.is_string() {
+        return true;
+    }
+    let stream_like = get(body, "getReader").is_function();
+    let iterator = js_sys::Symbol::async_iterator();
+    let async_iterable = Reflect::get(body, &iterator).map(|f| f.is_function()).unwrap_or(false);
+    !(stream_like || async_iterable)
+}
+
+pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, configured: Option<&Function>) -> Result<JsValue, JsValue> {
+    let init_given = init.is_object();
+    let body = if init_given { get(&init, "body") } else { JsValue::UNDEFINED };
+
+    // What to call fetch with, and for a Request with a body, a copy for the retry.
+    let (target, mut replay): (JsValue, Option<JsValue>) = if let Some(url) = input.as_string() {
+        let url = resolve(inner, &url)?;
+        check_transport(&url)?;
+        (JsValue::from_str(&url), None)
+    } else if is_request(&input) {
+        let request: &Request = input.unchecked_ref();
+        check_transport(&request.url())?;
+        let needs_copy = request.body().is_some() && body.is_undefined();
+        let copy = if needs_copy { request.clone().ok().map(JsValue::from) } else { Some(input.clone()) };
+        (input.clone(), copy)
+    } else if input.is_object() {
+        // A URL object, or anything with a string form.
+        let url = resolve(inner, &String::from(js_sys::JsString::from(input.clone())))?;
+        check_transport(&url)?;
+        (JsValue::from_str(&url), None)
+    } else {
+        return Err(js_error(ErrorCode::InvalidConfig, "client.fetch needs a URL string, a URL or a Request"));
+    };
+    let can_retry = replayable(&body) && (replay.is_some() || !is_request(&input));
+
+    let caller_headers = if init_given && !get(&init, "headers").is_undefined() {
+        get(&init, "headers")
+    } else if is_request(&input) {
+        input.unchecked_ref::<Request>().headers().into()
+    } else {
+        JsValue::UNDEFINED
+    };
+
+    let fetch = transport::resolve_fetch(configured).map_err(|f| super::error::to_js(&f))?;
+    let mut attempt_target = target;
+    for attempt in 0..2 {
+        let token = inner.token().await?;
+        let headers = headers_for(inner, &caller_headers, &token, body.is_string())?;
+        let call_init = Object::new();
+        if init_given {
+            Object::assign(&call_init, init.unchecked_ref());
+        }
+        let _ = Reflect::set(&call_init, &JsValue::from_str("headers"), &headers);
+
+        let response: Response = match transport::call(&fetch, &attempt_target, &call_init).await {
+            Ok(r) => r,
+            Err(e) => {
+                let timed_out = get(&e, "name").as_string().is_some_and(|n| n == "TimeoutError");
+                let code = if timed_out { ErrorCode::Timeout } else { ErrorCode::Network };
+                return Err(js_error(code, &format!("API request failed: {}", describe(&e))));
+            }
+        };
+        if response.status() == 401 && attempt == 0 && can_retry {
+            // The token was refused: drop it (unless someone already replaced
+            // it), get another, and send the call again.
+            transport::cancel(&response);
+            inner.invalidate_token(&token);
+            if let Some(copy) = replay.take() {
+                attempt_target = copy;
+            }
+            continue;
+        }
+        return Ok(response.into());
+    }
+    unreachable_401()
+}
+
+#[cold]
+fn unreachable_401() -> Result<JsValue, JsValue> {
+    // The loop returns on its second attempt; this only satisfies the types.
+    Err(js_error(ErrorCode::Network, "API request was not sent"))
+}
+
+fn headers_for(inner: &Inner, caller: &JsValue, token: &str, string_body: bool) -> Result<Headers, JsValue> {
+    let headers = if caller.is_undefined() || caller.is_null() {
+        Headers::new()
+    } else {
+        Headers::new_with_str_sequence_sequence(caller)
+    }
+    .map_err(|e| js_error(ErrorCode::InvalidConfig, &format!("init.headers is not valid: {}", describe(&e))))?;
+    for h in api_headers(&inner.config, token) {
+        if h.replace || !headers.has(h.name).unwrap_or(false) {
+            headers.set(h.name, &h.value).map_err(|e| js_error(ErrorCode::InvalidConfig, &describe(&e)))?;
+        }
+    }
+    if string_body && !headers.has("content-type").unwrap_or(true) {
+        let _ = headers.set("content-type", "application/json");
+    }
+    Ok(headers)
+}

@@ -1,0 +1,15 @@
+//! The wasm shell: everything that touches JavaScript. It does the I/O the
+//! core decides on and nothing else.
+//!
+//! - `client`: the exported client class and single-flight token acquisition
+//! - `transport`: calling `fetch` for token requests (timeouts, size caps,
+//!   redirects) and classifying what comes back
+//! - `api_fetch`: the `fetch` wrapper for API calls
+//! - `options`: reading the JS options object for the core's validator
+//! - `error`: building `AuthError` values
+
+mod api_fetch;
+mod client;
+mod error;
+mod options;
+mod transport;

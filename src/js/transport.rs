@@ -1,0 +1,139 @@
+//! Sends the core's token requests with `fetch` and hands back what arrived.
+//!
+//! Every token request has a deadline (`AbortSignal.timeout`, covering the
+//! body too), is sent with `redirect: "manual"` (a redirect would carry the
+//! credentials to wherever it points, so none is followed), and its body is
+//! read through a stream that stops at 1 MiB.
+
+use super::error::describe;
+use crate::core::dialect::HttpRequest;
+use crate::core::error::{ErrorCode, Failure};
+use crate::core::{Millis, MAX_RESPONSE_BYTES};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Response};
+
+pub fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The fetch to call: the `fetch` option, else `globalThis.fetch` looked up
+/// at call time (never `window`, which Workers, Deno and Node do not have).
+pub fn resolve_fetch(configured: Option<&Function>) -> Result<Function, Failure> {
+    if let Some(f) = configured {
+        return Ok(f.clone());
+    }
+    Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| Failure::new(ErrorCode::InvalidConfig, "no global fetch in this runtime: pass the `fetch` option"))
+}
+
+/// Calls `fetch(input, init)` with `globalThis` as `this` (browsers throw
+/// "Illegal invocation" otherwise) and waits for the response.
+pub async fn call(fetch: &Function, input: &JsValue, init: &JsValue) -> Result<Response, JsValue> {
+    let returned = fetch.call2(&js_sys::global(), input, init)?;
+    let response = JsFuture::from(Promise::resolve(&returned)).await?;
+    Ok(response.unchecked_into())
+}
+
+/// What arrived for a token request.
+pub struct Arrived {
+    pub status: u16,
+    pub at: Millis,
+    pub body: Vec<u8>,
+    pub date: Option<String>,
+    pub retry_after: Option<String>,
+}
+
+pub async fn send(fetch: &Function, request: &HttpRequest, timeout_ms: u32) -> Result<Arrived, Failure> {
+    let headers = Headers::new().map_err(|e| Failure::new(ErrorCode::InvalidConfig, describe(&e)))?;
+    for (name, value) in &request.headers {
+        headers.set(name, value.expose()).map_err(|_| Failure::new(ErrorCode::InvalidConfig, format!("header `{name}` has a value fetch cannot send")))?;
+    }
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
+    let init = Object::new();
+    set(&init, "method", &JsValue::from_str(request.method));
+    set(&init, "headers", &headers);
+    set(&init, "body", &JsValue::from_str(request.body.expose()));
+    set(&init, "redirect", &JsValue::from_str("manual"));
+    set(&init, "signal", &signal);
+
+    let failed = |e: &JsValue, during: &str| {
+        if signal.aborted() {
+            Failure::new(ErrorCode::Timeout, format!("token request timed out after {timeout_ms} ms ({during})"))
+        } else {
+            Failure::new(ErrorCode::Network, format!("token request failed {during}: {}", describe(e)))
+        }
+    };
+
+    let response = call(fetch, &JsValue::from_str(&request.url), &init).await.map_err(|e| failed(&e, "before a response arrived"))?;
+    let at = now();
+    let status = response.status();
+    if status == 0 || (300..400).contains(&status) {
+        cancel(&response);
+        let mut f = Failure::new(
+            ErrorCode::InvalidResponse,
+            "token endpoint answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+        );
+        f.status = (status != 0).then_some(status);
+        return Err(f);
+    }
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let declared_too_large = header("content-length").and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|n| n > MAX_RESPONSE_BYTES as u64);
+    let body = if declared_too_large {
+        cancel(&response);
+        vec![0; MAX_RESPONSE_BYTES + 1]
+    } else {
+        read_capped(&response, MAX_RESPONSE_BYTES + 1).await.map_err(|e| failed(&e, "while reading the response"))?
+    };
+    Ok(Arrived { status, at, body, date: header("date"), retry_after: header("retry-after") })
+}
+
+/// Reads at most `cap` bytes of the body, then cancels the stream.
+async fn read_capped(response: &Response, cap: usize) -> Result<Vec<u8>, JsValue> {
+    let Some(stream) = response.body() else { return Ok(Vec::new()) };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))?.is_truthy() {
+            return Ok(out);
+        }
+        let bytes: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))?.unchecked_into();
+        let take = (bytes.length() as usize).min(cap - out.len());
+        let start = out.len();
+        out.resize(start + take, 0);
+        bytes.subarray(0, take as u32).copy_to(&mut out[start..]);
+        if out.len() >= cap {
+            ignore(&reader.cancel());
+            return Ok(out);
+        }
+    }
+}
+
+/// Lets go of a body we will not read.
+pub fn cancel(response: &Response) {
+    if let Some(body) = response.body() {
+        if !body.locked() {
+            ignore(&body.cancel());
+        }
+    }
+}
+
+thread_local! {
+    static NOOP: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> = wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+}
+
+/// Marks a promise whose outcome does not matter as handled, so that its
+/// rejection is never reported as unhandled.
+pub fn ignore(promise: &Promise) {
+    NOOP.with(|noop| {
+        let _ = promise.catch(noop);
+    });
+}
