@@ -1,0 +1,127 @@
+// Type declarations for edge-auth. Hand-written to match CONTRACT.md; checked
+// by `tsc --noEmit --strict` on tests/node/typed-example.ts in `make test`.
+
+/** Which token dialect the client speaks. */
+export type Provider = "younium" | "younium-v1" | "union" | "papaya" | "oauth2";
+
+/** Younium's hosts: production `https://api.younium.com`, sandbox `https://api.sandbox.younium.com`, … */
+export type YouniumEnvironment = "production" | "sandbox" | "us-production" | "us-sandbox";
+
+/** The Workers KV namespace shape (`env.TOKENS` passes as it is). */
+export interface TokenStore {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options: { expirationTtl: number }): Promise<void> | void;
+}
+
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+interface CommonOptions {
+  /** API origin, optionally with a path prefix; relative URLs given to `client.fetch` are joined to it. */
+  baseUrl?: string;
+  /** Full token endpoint URL, used as given. */
+  tokenUrl?: string;
+  /** A token counts as expired this many seconds before it expires (default 60; at most half the token's lifetime). */
+  refreshLeewaySeconds?: number;
+  /** Refresh by timer before expiry (default: on where timers outlive a request, off in Workers). */
+  autoRefresh?: boolean;
+  /** Limit for one token request, in milliseconds (default 10000). */
+  timeoutMs?: number;
+  /** The fetch to use instead of `globalThis.fetch` (a Workers service binding's fetch, bound; a test double). */
+  fetch?: FetchFunction;
+  /** Shared token cache with the Workers KV shape. */
+  store?: TokenStore;
+  /** Called after every token acquired, refreshed or loaded from the store. Exceptions are contained. */
+  onToken?: (info: TokenInfo) => void | Promise<void>;
+}
+
+export interface YouniumOptions extends CommonOptions {
+  provider: "younium" | "younium-v1";
+  /** Picks the host; default `"production"`. `baseUrl` overrides it. */
+  environment?: YouniumEnvironment;
+  clientId: string;
+  secret: string;
+  /** Sent as the `legal-entity` header on API calls. */
+  legalEntity?: string;
+  /** The `api-version` header on API calls; default `"2.1"`. */
+  apiVersion?: string;
+}
+
+export interface UnionOptions extends CommonOptions {
+  provider: "union";
+  username: string;
+  password: string;
+  /** Full refresh endpoint URL; default derived from `tokenUrl` or `baseUrl`. */
+  refreshUrl?: string;
+  /** The `api-version` query parameter of the auth endpoints; default `"1.0"`. */
+  apiVersion?: string;
+}
+
+export interface PapayaOptions extends CommonOptions {
+  provider: "papaya";
+  apiKey: string;
+  clientSecret: string;
+  tokenName?: string;
+}
+
+export interface OAuth2Options extends CommonOptions {
+  provider: "oauth2";
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  audience?: string;
+  /** JSON body (default, as the vendor documents) or RFC 6749 form encoding. */
+  bodyEncoding?: "json" | "form";
+  /** Credentials in the body (default) or HTTP Basic (RFC 6749 §2.3.1). */
+  clientAuth?: "body" | "basic";
+}
+
+export type AuthClientOptions = YouniumOptions | UnionOptions | PapayaOptions | OAuth2Options;
+
+export interface TokenInfo {
+  accessToken: string;
+  /** The response's `token_type`, else `"Bearer"`. */
+  tokenType: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+  /** union: when the refresh token expires (absent when it has no time limit). */
+  refreshExpiresAt?: number;
+  scope?: string;
+}
+
+export type AuthErrorCode =
+  | "invalid_config"
+  | "invalid_credentials"
+  | "forbidden"
+  | "rate_limited"
+  | "server_error"
+  | "invalid_response"
+  | "network"
+  | "timeout";
+
+/** Every rejection and throw of edge-auth. Never contains a credential or token. */
+export class AuthError extends Error {
+  constructor(code: AuthErrorCode, message: string, details?: { status?: number; messages?: string[] });
+  readonly name: "AuthError";
+  readonly code: AuthErrorCode;
+  /** The HTTP status of the response, where there was one. */
+  readonly status: number | undefined;
+  /** The vendor's own error strings, credentials redacted. */
+  readonly messages: string[];
+}
+
+export class AuthClient {
+  /** @throws {AuthError} `invalid_config`, synchronously, naming the option at fault. */
+  constructor(options: AuthClientOptions);
+  /** A valid access token; concurrent callers share one token request. */
+  getToken(): Promise<string>;
+  tokenInfo(): Promise<TokenInfo>;
+  /** `fetch` with the auth headers set; relative URLs are joined to `baseUrl`. Bound, so it can be passed around. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** The headers `fetch` would add, for another HTTP client. */
+  authHeaders(): Promise<Record<string, string>>;
+  /** Drop the cached token. */
+  invalidate(): void;
+  /** Stop timers and release the client; later calls reject with `invalid_config`. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
