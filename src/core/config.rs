@@ -106,7 +106,8 @@ fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: 
     match opts.get(name) {
         OptionValue::Absent => Ok(default),
         OptionValue::Num(n) if n.is_finite() && n >= min && n <= max => Ok(n),
-        OptionValue::Num(_) => Err(Failure::config(name, &format!("must be a number from {min} to {max}"))),
+        // Integers in the message: formatting an f64 would pull float printing into the wasm.
+        OptionValue::Num(_) => Err(Failure::config(name, &format!("must be a number from {} to {}", min as u64, max as u64))),
         other => Err(Failure::config(name, &format!("must be a number, got {}", type_name(&other)))),
     }
 }

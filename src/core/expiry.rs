@@ -33,11 +33,26 @@ pub fn seconds_value(v: &Value) -> Option<f64> {
             if !numeric {
                 return None;
             }
-            t.parse::<f64>().ok()?
+            parse_decimal(t)?
         }
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then_some(secs)
+}
+
+/// `digits[.digits]` as f64, without the float parser (and its tables) of core.
+fn parse_decimal(t: &str) -> Option<f64> {
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let mut value = 0f64;
+    for b in int.bytes() {
+        value = value * 10.0 + f64::from(b - b'0');
+    }
+    let mut scale = 0.1;
+    for b in frac.bytes().take(9) {
+        value += f64::from(b - b'0') * scale;
+        scale /= 10.0;
+    }
+    Some(value)
 }
 
 /// Reads an absolute expiry in either date format.

@@ -81,7 +81,7 @@ impl<'a> HttpUrl<'a> {
                 None => (authority, None),
             }
         };
-        if host.is_empty() || (!host.starts_with('[') && !host.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_')) {
+        if host.is_empty() || (!host.starts_with('[') && !host.chars().all(|c| c.is_ascii_alphanumeric() || !c.is_ascii() || c == '-' || c == '.' || c == '_')) {
             return Err(UrlError::BadHost);
         }
         let port = match port {
