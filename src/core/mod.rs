@@ -10,6 +10,7 @@ pub mod error;
 pub mod expiry;
 pub mod headers;
 pub mod response;
+pub mod schedule;
 pub mod secret;
 pub mod time;
 pub mod url;

@@ -83,9 +83,10 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, configured:
         let needs_copy = request.body().is_some() && body.is_undefined();
         let copy = if needs_copy { request.clone().ok().map(JsValue::from) } else { Some(input.clone()) };
         (input.clone(), copy)
-    } else if input.is_object() {
-        // A URL object, or anything with a string form.
-        let url = resolve(inner, &String::from(js_sys::JsString::from(input.clone())))?;
+    } else if let Some(object) = input.dyn_ref::<Object>() {
+        // A URL object, or anything with a string form, as fetch would read it.
+        let text: String = object.to_string().into();
+        let url = resolve(inner, &text)?;
         check_transport(&url)?;
         (JsValue::from_str(&url), None)
     } else {

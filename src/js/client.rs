@@ -225,6 +225,19 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
     }
 }
 
+/// The `store` option must have the Workers KV shape: `get` and `put` functions.
+fn check_store(store: &JsValue) -> Result<(), &'static str> {
+    if store.is_undefined() || store.is_null() {
+        return Ok(());
+    }
+    let has = |name: &str| js_sys::Reflect::get(store, &JsValue::from_str(name)).is_ok_and(|f| f.is_function());
+    if store.is_object() && has("get") && has("put") {
+        Ok(())
+    } else {
+        Err("must be an object with get(key) and put(key, value, { expirationTtl }) methods, like a Workers KV namespace")
+    }
+}
+
 /// The wasm class behind the package's `AuthClient` (see `pkg-template/api.js`,
 /// which adds `free()` semantics the contract asks for).
 #[wasm_bindgen]
@@ -246,6 +259,7 @@ impl WasmAuthClient {
         };
         let fetch = function("fetch")?;
         let on_token = function("onToken")?;
+        check_store(&js.raw("store")).map_err(|reason| to_js(&Failure::config("store", reason)))?;
         let cache = TokenCache::new(config.leeway_ms);
         Ok(WasmAuthClient {
             inner: Rc::new(Inner { config, fetch, on_token, state: RefCell::new(State { cache, pending: None, freed: false }) }),

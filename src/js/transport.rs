@@ -39,6 +39,15 @@ pub fn resolve_fetch(configured: Option<&Function>) -> Result<Function, Failure>
 pub async fn call(fetch: &Function, input: &JsValue, init: &JsValue) -> Result<Response, JsValue> {
     let returned = fetch.call2(&js_sys::global(), input, init)?;
     let response = JsFuture::from(Promise::resolve(&returned)).await?;
+    // A configured fetch may return anything; only read it as a Response
+    // (through property access) if it looks like one, so no getter throws
+    // through the wasm.
+    let looks_like_response = response.is_object()
+        && Reflect::get(&response, &JsValue::from_str("status")).is_ok_and(|s| s.as_f64().is_some())
+        && Reflect::get(&response, &JsValue::from_str("headers")).is_ok_and(|h| h.is_object());
+    if !looks_like_response {
+        return Err(js_sys::TypeError::new("fetch resolved to something that is not a Response").into());
+    }
     Ok(response.unchecked_into())
 }
 
@@ -105,7 +114,11 @@ async fn read_capped(response: &Response, cap: usize) -> Result<Vec<u8>, JsValue
         if Reflect::get(&chunk, &JsValue::from_str("done"))?.is_truthy() {
             return Ok(out);
         }
-        let bytes: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))?.unchecked_into();
+        let value = Reflect::get(&chunk, &JsValue::from_str("value"))?;
+        let Some(bytes) = value.dyn_ref::<Uint8Array>() else {
+            ignore(&reader.cancel());
+            return Err(js_sys::TypeError::new("response body stream gave a chunk that is not a Uint8Array").into());
+        };
         let take = (bytes.length() as usize).min(cap - out.len());
         let start = out.len();
         out.resize(start + take, 0);
