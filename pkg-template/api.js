@@ -17,20 +17,21 @@ export class AuthClient {
     this.fetch = this.fetch.bind(this);
   }
 
-  getToken() {
-    return this.#wasm ? this.#wasm.getToken() : freed();
+  // `call` is optional: `{ waitUntil }`, for Workers (see the README).
+  getToken(call) {
+    return this.#wasm ? this.#wasm.getToken(call) : freed();
   }
 
-  tokenInfo() {
-    return this.#wasm ? this.#wasm.tokenInfo() : freed();
+  tokenInfo(call) {
+    return this.#wasm ? this.#wasm.tokenInfo(call) : freed();
   }
 
-  fetch(input, init) {
-    return this.#wasm ? this.#wasm.fetch(input, init) : freed();
+  fetch(input, init, call) {
+    return this.#wasm ? this.#wasm.fetch(input, init, call) : freed();
   }
 
-  authHeaders() {
-    return this.#wasm ? this.#wasm.authHeaders() : freed();
+  authHeaders(call) {
+    return this.#wasm ? this.#wasm.authHeaders(call) : freed();
   }
 
   invalidate() {

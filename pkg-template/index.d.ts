@@ -109,16 +109,25 @@ export class AuthError extends Error {
   readonly messages: string[];
 }
 
+/** Per-call options. */
+export interface CallOptions {
+  /**
+   * Workers: `ctx.waitUntil.bind(ctx)`. A token request this call starts
+   * (including a background refresh) is kept alive after the response is sent.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
 export class AuthClient {
   /** @throws {AuthError} `invalid_config`, synchronously, naming the option at fault. */
   constructor(options: AuthClientOptions);
   /** A valid access token; concurrent callers share one token request. */
-  getToken(): Promise<string>;
-  tokenInfo(): Promise<TokenInfo>;
+  getToken(call?: CallOptions): Promise<string>;
+  tokenInfo(call?: CallOptions): Promise<TokenInfo>;
   /** `fetch` with the auth headers set; relative URLs are joined to `baseUrl`. Bound, so it can be passed around. */
-  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  fetch(input: string | URL | Request, init?: RequestInit, call?: CallOptions): Promise<Response>;
   /** The headers `fetch` would add, for another HTTP client. */
-  authHeaders(): Promise<Record<string, string>>;
+  authHeaders(call?: CallOptions): Promise<Record<string, string>>;
   /** Drop the cached token. */
   invalidate(): void;
   /** Stop timers and release the client; later calls reject with `invalid_config`. */

@@ -88,14 +88,34 @@ impl TokenCache {
     /// What to do for a caller who wants a token at `now`. A flight older
     /// than `stale_after_ms` is not joined: its result may never arrive (in
     /// workerd, a promise made by a request that has ended never settles).
-    pub fn next(&self, now: Millis, stale_after_ms: u64) -> Next {
-        if self.state(now) == State::Fresh {
-            return Next::Use;
+    ///
+    /// With `background` (auto-refresh), a token within the leeway is still
+    /// handed out while its replacement is already being fetched, so nobody
+    /// waits on a timer's refresh. Otherwise a token within the leeway is
+    /// replaced before use, as the contract says.
+    pub fn next(&self, now: Millis, stale_after_ms: u64, background: bool) -> Next {
+        let live_flight = self.flight.filter(|f| now.saturating_sub(f.started_at) < stale_after_ms);
+        match (self.state(now), live_flight) {
+            (State::Fresh, _) => Next::Use,
+            (State::WithinLeeway, Some(_)) if background => Next::Use,
+            (_, Some(f)) => Next::Join(f.id),
+            (_, None) => Next::Start,
         }
-        match self.flight {
-            Some(f) if now.saturating_sub(f.started_at) < stale_after_ms => Next::Join(f.id),
-            _ => Next::Start,
-        }
+    }
+
+    /// When the refresh timer should fire: a quarter of the leeway before the
+    /// token becomes due, so that the new token is normally in hand before
+    /// any caller sees the old one as due.
+    pub fn timer_at(&self) -> Option<Millis> {
+        self.token.as_ref().map(|t| {
+            let leeway = self.leeway_for(t);
+            t.expires_at.saturating_sub(leeway + leeway / 4).max(t.obtained_at)
+        })
+    }
+
+    /// The cached token if it has not expired (it may be within the leeway).
+    pub fn valid(&self, now: Millis) -> Option<&Token> {
+        self.token.as_ref().filter(|t| now < t.expires_at)
     }
 
     /// Records that a token request started; returns its id.
@@ -189,17 +209,36 @@ mod tests {
     fn lifecycle_with_leeway() {
         let mut c = TokenCache::new(60_000);
         assert_eq!(c.state(T0), State::Empty);
-        assert_eq!(c.next(T0, 10_000), Next::Start);
+        assert_eq!(c.next(T0, 10_000, false), Next::Start);
         let id = c.begin(T0);
-        assert_eq!(c.next(T0 + 5, 10_000), Next::Join(id));
+        assert_eq!(c.next(T0 + 5, 10_000, false), Next::Join(id));
         c.finish(id, Some(token("a", T0, 3_600_000)));
         assert!(!c.is_acquiring());
         assert_eq!(c.state(T0 + 1000), State::Fresh);
-        assert_eq!(c.next(T0 + 1000, 10_000), Next::Use);
+        assert_eq!(c.next(T0 + 1000, 10_000, false), Next::Use);
         assert_eq!(c.state(T0 + 3_540_000), State::WithinLeeway);
-        assert_eq!(c.next(T0 + 3_540_000, 10_000), Next::Start);
+        assert_eq!(c.next(T0 + 3_540_000, 10_000, false), Next::Start);
         assert_eq!(c.state(T0 + 3_600_000), State::Expired);
         assert_eq!(c.renew_at(), Some(T0 + 3_540_000));
+    }
+
+    #[test]
+    fn background_mode_serves_a_valid_token_while_refreshing() {
+        let mut c = TokenCache::new(60_000);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("a", T0, 3_600_000)));
+        assert_eq!(c.timer_at(), Some(T0 + 3_600_000 - 75_000));
+        let due = T0 + 3_550_000;
+        // Due, with nothing in flight: the caller waits for a new token…
+        assert_eq!(c.next(due, 10_000, true), Next::Start);
+        let id = c.begin(due);
+        // …but while one is in flight, callers keep the valid one.
+        assert_eq!(c.next(due + 1, 10_000, true), Next::Use);
+        assert_eq!(c.next(due + 1, 10_000, false), Next::Join(id));
+        assert_eq!(c.valid(due + 1).unwrap().access_token.expose(), "a");
+        // Once it has expired, callers wait for the flight after all.
+        assert_eq!(c.next(T0 + 3_600_000, 100_000, true), Next::Join(id));
+        assert!(c.valid(T0 + 3_600_000).is_none());
     }
 
     #[test]
@@ -227,7 +266,7 @@ mod tests {
     fn stale_flight_is_not_joined() {
         let mut c = TokenCache::new(0);
         let old = c.begin(T0);
-        assert_eq!(c.next(T0 + 10_000, 10_000), Next::Start);
+        assert_eq!(c.next(T0 + 10_000, 10_000, false), Next::Start);
         let new = c.begin(T0 + 10_000);
         assert_ne!(old, new);
         // The superseded flight finishing does not end the current one.

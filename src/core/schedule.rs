@@ -16,9 +16,15 @@ pub const BACKOFF_CAP_MS: u64 = 60_000;
 /// A `Retry-After` longer than this is not waited for in full.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// How long to arm the refresh timer for: until `renew_at`, in steps.
-pub fn timer_delay(renew_at: Millis, now: Millis) -> u64 {
-    renew_at.saturating_sub(now).min(MAX_TIMER_STEP_MS)
+/// Timer refreshes are at least this far apart, whatever a token's lifetime
+/// (a vendor that sends `expires_in: 0` must not get a request loop).
+pub const MIN_REFRESH_INTERVAL_MS: u64 = 1_000;
+
+/// How long to arm the refresh timer for: until `renew_at` (but not sooner
+/// than the minimum interval after the token was obtained), in steps.
+pub fn timer_delay(renew_at: Millis, obtained_at: Millis, now: Millis) -> u64 {
+    let target = renew_at.max(obtained_at.saturating_add(MIN_REFRESH_INTERVAL_MS));
+    target.saturating_sub(now).min(MAX_TIMER_STEP_MS)
 }
 
 /// The delay before retry number `attempt` (0 for the first retry): capped
@@ -57,9 +63,16 @@ mod tests {
 
     #[test]
     fn long_timers_are_stepped() {
-        assert_eq!(timer_delay(10_000, 4_000), 6_000);
-        assert_eq!(timer_delay(3 * 86_400_000, 0), MAX_TIMER_STEP_MS);
-        assert_eq!(timer_delay(5, 10), 0);
+        assert_eq!(timer_delay(10_000, 0, 4_000), 6_000);
+        assert_eq!(timer_delay(3 * 86_400_000, 0, 0), MAX_TIMER_STEP_MS);
+        assert_eq!(timer_delay(5, 0, 10_000), 0);
+    }
+
+    #[test]
+    fn a_zero_lifetime_token_is_not_refreshed_in_a_loop() {
+        // expires_in: 0 makes renew_at == obtained_at.
+        assert_eq!(timer_delay(50_000, 50_000, 50_000), MIN_REFRESH_INTERVAL_MS);
+        assert_eq!(timer_delay(50_000, 50_000, 50_600), 400);
     }
 
     proptest! {

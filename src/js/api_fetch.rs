@@ -68,7 +68,7 @@ fn replayable(body: &JsValue) -> bool {
     !(stream_like || async_iterable)
 }
 
-pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, configured: Option<&Function>) -> Result<JsValue, JsValue> {
+pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until: Option<&Function>) -> Result<JsValue, JsValue> {
     let init_given = init.is_object();
     let body = if init_given { get(&init, "body") } else { JsValue::UNDEFINED };
 
@@ -102,10 +102,10 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, configured:
         JsValue::UNDEFINED
     };
 
-    let fetch = transport::resolve_fetch(configured).map_err(|f| super::error::to_js(&f))?;
+    let fetch = transport::resolve_fetch(inner.configured_fetch()).map_err(|f| super::error::to_js(&f))?;
     let mut attempt_target = target;
     for attempt in 0..2 {
-        let token = inner.token().await?;
+        let token = inner.token(wait_until).await?;
         let headers = headers_for(inner, &caller_headers, &token, body.is_string())?;
         let call_init = Object::new();
         if init_given {

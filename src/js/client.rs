@@ -8,21 +8,29 @@
 //! - the JS promise of the token request in flight, which each waiter awaits
 //!   through its own `JsFuture`; a waiter stops waiting once that flight is
 //!   older than the longest it can legitimately take, and starts its own.
+//!
+//! Auto-refresh: where timers outlive a request (browsers, Deno, Node), an
+//! unref'd timer starts the next token request `refreshLeewaySeconds` before
+//! expiry, and callers keep getting the still-valid token meanwhile. A failed
+//! refresh is retried with capped, jittered backoff while the token lasts.
+//! In Workers no timer is ever made; expiry is checked on each call.
 
 use super::error::{js_error, to_js};
 use super::options::JsOptions;
+use super::timer::{PageListener, Timer};
 use super::transport::{self, now};
 use crate::core::cache::{Next, TokenCache};
 use crate::core::config::Config;
 use crate::core::dialect::{build_request, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
+use crate::core::schedule::{backoff_delay, timer_delay};
 use js_sys::{Function, Object, Promise};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -31,6 +39,11 @@ pub(super) struct Inner {
     pub config: Config,
     fetch: Option<Function>,
     on_token: Option<Function>,
+    /// Auto-refresh in effect: hand out a still-valid token while its
+    /// replacement is fetched, instead of making the caller wait.
+    background: bool,
+    /// Auto-refresh by timer (never in Workers).
+    timers: bool,
     state: RefCell<State>,
 }
 
@@ -39,6 +52,18 @@ struct State {
     /// The promise of the token request in flight, by flight id.
     pending: Option<(u64, Promise)>,
     freed: bool,
+    /// The armed refresh (or retry) timer.
+    timer: Option<Timer>,
+    /// Failed refreshes in a row, for the backoff.
+    failures: u32,
+    page_listener: Option<PageListener>,
+}
+
+/// `navigator.userAgent` is "Cloudflare-Workers" in workerd.
+fn in_workerd() -> bool {
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let navigator = get(&js_sys::global(), "navigator");
+    navigator.is_object() && get(&navigator, "userAgent").as_string().is_some_and(|ua| ua == "Cloudflare-Workers")
 }
 
 /// What `tokenInfo()` and `onToken` receive. Never a credential or refresh token.
@@ -76,6 +101,10 @@ impl Inner {
         u64::from(self.config.timeout_ms) * 2 + 1000
     }
 
+    pub fn configured_fetch(&self) -> Option<&Function> {
+        self.fetch.as_ref()
+    }
+
     fn check_live(&self) -> Result<(), JsValue> {
         if self.state.borrow().freed {
             Err(freed_error())
@@ -85,8 +114,9 @@ impl Inner {
     }
 
     /// A valid access token: cached, joined from the flight in progress, or
-    /// from a new token request.
-    pub async fn token(self: &Rc<Self>) -> Result<String, JsValue> {
+    /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
+    /// keeps a background refresh alive after the caller's request ends.
+    pub async fn token(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
         loop {
             let now = now();
             let wait = {
@@ -94,8 +124,8 @@ impl Inner {
                 if state.freed {
                     return Err(freed_error());
                 }
-                match state.cache.next(now, self.stale_after_ms()) {
-                    Next::Use => match state.cache.fresh(now) {
+                match state.cache.next(now, self.stale_after_ms(), self.background) {
+                    Next::Use => match state.cache.valid(now) {
                         Some(t) => return Ok(t.access_token.expose().to_owned()),
                         None => Wait::Start,
                     },
@@ -108,7 +138,13 @@ impl Inner {
             };
             let (promise, deadline) = match wait {
                 Wait::Join(promise) => (promise, Some(self.stale_after_ms())),
-                Wait::Start => (self.start_flight(now), None),
+                Wait::Start => {
+                    let flight = self.start_flight(now);
+                    if let Some(wait_until) = wait_until {
+                        let _ = wait_until.call1(&JsValue::UNDEFINED, &flight);
+                    }
+                    (flight, None)
+                }
             };
             match wait_for(promise, deadline).await {
                 Some(Ok(token)) => return token.as_string().ok_or_else(|| js_error(ErrorCode::InvalidResponse, "token request gave no token")),
@@ -174,6 +210,69 @@ impl Inner {
     pub fn invalidate_token(&self, access_token: &str) {
         self.state.borrow_mut().cache.invalidate_token(access_token);
     }
+
+    /// After a flight: arm the timer for the next refresh, or for a retry
+    /// with backoff while the current token is still valid. With no valid
+    /// token the callers drive again (a background loop must not hammer a
+    /// vendor that refuses the credentials).
+    fn schedule_after_flight(self: &Rc<Self>, failed: Option<&Failure>) {
+        if !self.timers {
+            return;
+        }
+        let now = now();
+        let mut state = self.state.borrow_mut();
+        if state.freed {
+            return;
+        }
+        let delay = match failed {
+            None => {
+                state.failures = 0;
+                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, now))
+            }
+            Some(f) => {
+                let attempt = state.failures;
+                state.failures = state.failures.saturating_add(1);
+                let valid_for = state.cache.valid(now).map(|t| t.expires_at - now);
+                valid_for.map(|left| backoff_delay(attempt, js_sys::Math::random(), f.retry_after_ms).min(left))
+            }
+        };
+        state.timer = delay.and_then(|ms| self.arm(ms));
+    }
+
+    fn arm(self: &Rc<Self>, delay_ms: u64) -> Option<Timer> {
+        let weak = Rc::downgrade(self);
+        // The callback only queues the work: the timer it belongs to is
+        // replaced (and its closure dropped) by that work, which must not
+        // happen while the closure is still running.
+        Timer::start(delay_ms, move || {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move { on_timer(&weak) });
+        })
+    }
+}
+
+/// The refresh timer fired (or a page became visible): refresh if due,
+/// else re-arm for the rest of the wait. The client is held weakly, so a
+/// client dropped without `free()` is not kept alive by its timer.
+fn on_timer(weak: &Weak<Inner>) {
+    let Some(inner) = weak.upgrade() else { return };
+    let now = now();
+    let (due, idle, wait) = {
+        let state = inner.state.borrow();
+        if state.freed {
+            return;
+        }
+        match (state.cache.token(), state.cache.timer_at()) {
+            (Some(t), Some(at)) => (at <= now, !state.cache.is_acquiring(), timer_delay(at, t.obtained_at, now)),
+            _ => return,
+        }
+    };
+    if due && idle {
+        transport::ignore(&inner.start_flight(now));
+    } else if !due {
+        let timer = inner.arm(wait);
+        inner.state.borrow_mut().timer = timer;
+    }
 }
 
 enum Wait {
@@ -213,6 +312,7 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
             let info = inner.on_token.is_some().then(|| token_info(&token));
             state.cache.finish(id, Some(token));
             drop(state);
+            inner.schedule_after_flight(None);
             if let Some(info) = info {
                 inner.notify(&info);
             }
@@ -220,9 +320,19 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
         }
         Err(failure) => {
             state.cache.finish(id, None);
+            drop(state);
+            inner.schedule_after_flight(Some(&failure));
             Err(to_js(&failure))
         }
     }
+}
+
+/// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers).
+fn wait_until(call: &JsValue) -> Option<Function> {
+    if !call.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(call, &JsValue::from_str("waitUntil")).ok()?.dyn_into().ok()
 }
 
 /// The `store` option must have the Workers KV shape: `get` and `put` functions.
@@ -260,24 +370,35 @@ impl WasmAuthClient {
         let fetch = function("fetch")?;
         let on_token = function("onToken")?;
         check_store(&js.raw("store")).map_err(|reason| to_js(&Failure::config("store", reason)))?;
+        let workerd = in_workerd();
+        let background = config.auto_refresh.unwrap_or(!workerd);
+        let timers = background && !workerd;
         let cache = TokenCache::new(config.leeway_ms);
-        Ok(WasmAuthClient {
-            inner: Rc::new(Inner { config, fetch, on_token, state: RefCell::new(State { cache, pending: None, freed: false }) }),
-        })
+        let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
+        let inner = Rc::new(Inner { config, fetch, on_token, background, timers, state: RefCell::new(state) });
+        if timers {
+            let weak = Rc::downgrade(&inner);
+            let listener = PageListener::add(move || {
+                let weak = weak.clone();
+                wasm_bindgen_futures::spawn_local(async move { on_timer(&weak) });
+            });
+            inner.state.borrow_mut().page_listener = listener;
+        }
+        Ok(WasmAuthClient { inner })
     }
 
     #[wasm_bindgen(js_name = getToken)]
-    pub fn get_token(&self) -> Promise {
+    pub fn get_token(&self, call: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.token().await.map(JsValue::from) })
+        future_to_promise(async move { inner.token(wait_until(&call).as_ref()).await.map(JsValue::from) })
     }
 
     #[wasm_bindgen(js_name = tokenInfo)]
-    pub fn token_info(&self) -> Promise {
+    pub fn token_info(&self, call: JsValue) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             loop {
-                let access = inner.token().await?;
+                let access = inner.token(wait_until(&call).as_ref()).await?;
                 let state = inner.state.borrow();
                 // Between the token arriving and now, an invalidate() may have
                 // dropped it; then go round for the next one.
@@ -289,10 +410,10 @@ impl WasmAuthClient {
     }
 
     #[wasm_bindgen(js_name = authHeaders)]
-    pub fn auth_headers(&self) -> Promise {
+    pub fn auth_headers(&self, call: JsValue) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let access = inner.token().await?;
+            let access = inner.token(wait_until(&call).as_ref()).await?;
             let headers = Object::new();
             for h in crate::core::headers::api_headers(&inner.config, &access) {
                 let _ = js_sys::Reflect::set(&headers, &JsValue::from_str(h.name), &JsValue::from_str(&h.value));
@@ -301,11 +422,11 @@ impl WasmAuthClient {
         })
     }
 
-    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
+    pub fn fetch(&self, input: JsValue, init: JsValue, call: JsValue) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             inner.check_live()?;
-            super::api_fetch::fetch(&inner, input, init, inner.fetch.as_ref()).await
+            super::api_fetch::fetch(&inner, input, init, wait_until(&call).as_ref()).await
         })
     }
 
@@ -313,13 +434,18 @@ impl WasmAuthClient {
         let mut state = self.inner.state.borrow_mut();
         state.cache.invalidate();
         state.pending = None;
+        state.timer = None;
+        state.failures = 0;
     }
 
-    /// Stops the client: drops the token, forgets the flight, refuses later calls.
+    /// Stops the client: clears every timer and listener, drops the token,
+    /// forgets the flight, refuses later calls.
     pub fn dispose(&self) {
         let mut state = self.inner.state.borrow_mut();
         state.freed = true;
         state.cache.invalidate();
         state.pending = None;
+        state.timer = None;
+        state.page_listener = None;
     }
 }

@@ -12,4 +12,5 @@ mod api_fetch;
 mod client;
 mod error;
 mod options;
+mod timer;
 mod transport;
