@@ -48,19 +48,19 @@ test-rust:
 	cargo test --lib --tests
 
 test-emulator: deps
-	node --test tests/emulator/
+	node --test tests/emulator/*.test.mjs
 
 test-node: pkg
-	node --test tests/node/
+	node --test tests/node/*.test.mjs
 
 test-deno: pkg
 	$(DENO) test -A --no-check tests/deno/
 
 test-workerd: pkg
-	$(NODE22) --test tests/workerd/
+	$(NODE22) --test tests/workerd/*.test.mjs
 
 test-browser: pkg
-	$(NODE22) --test tests/browser/
+	$(NODE22) --test tests/browser/*.test.mjs
 
 demo: pkg
 	@echo "make demo: the credential tester is coming (issue 5); the emulator it embeds runs now:"

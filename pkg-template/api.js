@@ -51,3 +51,23 @@ export class AuthClient {
 if (typeof Symbol.dispose === "symbol") {
   AuthClient.prototype[Symbol.dispose] = AuthClient.prototype.free;
 }
+
+/**
+ * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`).
+ * Entries live under `[...prefix, key]` and expire with the token.
+ */
+export function denoKvStore(kv, { prefix = ["edge-auth"] } = {}) {
+  if (!kv || typeof kv.get !== "function" || typeof kv.set !== "function") {
+    throw new AuthError("invalid_config", "denoKvStore(kv) needs a Deno.Kv (from Deno.openKv())");
+  }
+  return {
+    async get(key) {
+      const entry = await kv.get([...prefix, key]);
+      return typeof entry.value === "string" ? entry.value : null;
+    },
+    async put(key, value, { expirationTtl } = {}) {
+      const expireIn = Number.isFinite(expirationTtl) ? expirationTtl * 1000 : undefined;
+      await kv.set([...prefix, key], value, expireIn ? { expireIn } : undefined);
+    },
+  };
+}

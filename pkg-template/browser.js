@@ -4,5 +4,5 @@ import init from "./edge_auth.js";
 
 await init({ module_or_path: new URL("./edge_auth_bg.wasm", import.meta.url) });
 
-export { AuthClient } from "./api.js";
+export { AuthClient, denoKvStore } from "./api.js";
 export { AuthError } from "./auth_error.js";

@@ -28,8 +28,13 @@ interface CommonOptions {
   timeoutMs?: number;
   /** The fetch to use instead of `globalThis.fetch` (a Workers service binding's fetch, bound; a test double). */
   fetch?: FetchFunction;
-  /** Shared token cache with the Workers KV shape. */
+  /**
+   * Shared token cache with the Workers KV shape, e.g. `env.TOKENS` or `denoKvStore(kv)`.
+   * It holds access tokens (and union's refresh tokens), never credentials; keys are SHA-256 hashes.
+   */
   store?: TokenStore;
+  /** Called when the store throws, times out (1 s) or holds a malformed entry; the call goes on as a miss. */
+  onStoreError?: (error: Error) => void;
   /** Called after every token acquired, refreshed or loaded from the store. Exceptions are contained. */
   onToken?: (info: TokenInfo) => void | Promise<void>;
 }
@@ -134,3 +139,12 @@ export class AuthClient {
   free(): void;
   [Symbol.dispose](): void;
 }
+
+/** The subset of `Deno.Kv` that `denoKvStore` uses. */
+export interface DenoKvLike {
+  get(key: readonly unknown[]): Promise<{ value: unknown }>;
+  set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): Promise<unknown>;
+}
+
+/** Adapts a `Deno.Kv` to the `store` shape. */
+export function denoKvStore(kv: DenoKvLike, options?: { prefix?: readonly unknown[] }): TokenStore;

@@ -4,5 +4,5 @@ import { initSync } from "./edge_auth.js";
 
 initSync({ module: readFileSync(new URL("./edge_auth_bg.wasm", import.meta.url)) });
 
-export { AuthClient } from "./api.js";
+export { AuthClient, denoKvStore } from "./api.js";
 export { AuthError } from "./auth_error.js";

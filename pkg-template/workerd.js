@@ -6,5 +6,5 @@ import { initSync } from "./edge_auth.js";
 
 initSync({ module: wasmModule });
 
-export { AuthClient } from "./api.js";
+export { AuthClient, denoKvStore } from "./api.js";
 export { AuthError } from "./auth_error.js";

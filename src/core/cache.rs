@@ -40,13 +40,22 @@ struct Flight {
 pub struct TokenCache {
     token: Option<Token>,
     leeway_ms: u64,
+    /// 0..1: how far into the leeway window this client waits before it
+    /// renews. Clients sharing a store each draw one, so they spread their
+    /// renewals over the back half of the window instead of renewing together.
+    jitter: f64,
     flight: Option<Flight>,
     flights: u64,
 }
 
 impl TokenCache {
     pub fn new(leeway_ms: u64) -> Self {
-        TokenCache { token: None, leeway_ms, flight: None, flights: 0 }
+        TokenCache { token: None, leeway_ms, jitter: 0.0, flight: None, flights: 0 }
+    }
+
+    pub fn with_jitter(mut self, jitter: f64) -> Self {
+        self.jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+        self
     }
 
     pub fn token(&self) -> Option<&Token> {
@@ -58,8 +67,19 @@ impl TokenCache {
     /// leeway is still used for half its life instead of looking expired on
     /// arrival (and being fetched again on every call).
     pub fn leeway_for(&self, token: &Token) -> u64 {
+        let full = self.full_leeway(token);
+        full - (full as f64 * self.jitter / 2.0) as u64
+    }
+
+    fn full_leeway(&self, token: &Token) -> u64 {
         let lifetime = token.expires_at.saturating_sub(token.obtained_at);
         self.leeway_ms.min(lifetime / 2)
+    }
+
+    /// Whether a token read from the shared store is worth using: outside the
+    /// full leeway (no jitter), so a reader never adopts one that is due.
+    pub fn usable_from_store(&self, token: &Token, now: Millis) -> bool {
+        now < token.expires_at.saturating_sub(self.full_leeway(token))
     }
 
     /// When the token becomes due for renewal: the timer's target.
@@ -306,6 +326,20 @@ mod tests {
         assert!(matches!(c.grant(T0 + 5_000), Grant::Credentials));
         c.drop_refresh_token();
         assert!(matches!(c.grant(T0), Grant::Credentials));
+    }
+
+    #[test]
+    fn jitter_spreads_renewal_over_the_back_half_of_the_leeway() {
+        for (jitter, renew) in [(0.0, T0 + 3_540_000), (1.0, T0 + 3_570_000), (0.5, T0 + 3_555_000)] {
+            let mut c = TokenCache::new(60_000).with_jitter(jitter);
+            let id = c.begin(T0);
+            c.finish(id, Some(token("a", T0, 3_600_000)));
+            assert_eq!(c.renew_at(), Some(renew), "jitter {jitter}");
+        }
+        let c = TokenCache::new(60_000).with_jitter(1.0);
+        let t = token("s", T0, 3_600_000);
+        assert!(c.usable_from_store(&t, T0 + 3_539_999));
+        assert!(!c.usable_from_store(&t, T0 + 3_540_000), "within the full leeway: ignored");
     }
 
     proptest! {

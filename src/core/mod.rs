@@ -12,6 +12,7 @@ pub mod headers;
 pub mod response;
 pub mod schedule;
 pub mod secret;
+pub mod store;
 pub mod time;
 pub mod url;
 

@@ -17,6 +17,7 @@
 
 use super::error::{js_error, to_js};
 use super::options::JsOptions;
+use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
 use super::transport::{self, now};
 use crate::core::cache::{Next, TokenCache};
@@ -28,10 +29,7 @@ use crate::core::schedule::{backoff_delay, timer_delay};
 use js_sys::{Function, Object, Promise};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -39,6 +37,7 @@ pub(super) struct Inner {
     pub config: Config,
     fetch: Option<Function>,
     on_token: Option<Function>,
+    store: Option<SharedStore>,
     /// Auto-refresh in effect: hand out a still-valid token while its
     /// replacement is fetched, instead of making the caller wait.
     background: bool,
@@ -146,7 +145,7 @@ impl Inner {
                     (flight, None)
                 }
             };
-            match wait_for(promise, deadline).await {
+            match deadline_wait(promise, deadline).await {
                 Some(Ok(token)) => return token.as_string().ok_or_else(|| js_error(ErrorCode::InvalidResponse, "token request gave no token")),
                 Some(Err(error)) => return Err(error),
                 // The flight we joined outlived its deadline: its promise may
@@ -166,6 +165,24 @@ impl Inner {
     /// One token acquisition, with union's refresh grant where it applies
     /// and the password grant as its fallback when the refresh token is refused.
     async fn request_token(&self) -> Result<Token, Failure> {
+        // Read-through: another isolate or process may have the token already.
+        // Read just before our own request, so that clients sharing a store
+        // renew about once per lifetime rather than once each.
+        if let Some(store) = &self.store {
+            if let Some(token) = store.read(&self.config).await {
+                if self.state.borrow().cache.usable_from_store(&token, now()) {
+                    return Ok(token);
+                }
+            }
+        }
+        let result = self.request_from_vendor().await;
+        if let (Some(store), Ok(token)) = (&self.store, &result) {
+            store.write(&self.config, token).await;
+        }
+        result
+    }
+
+    async fn request_from_vendor(&self) -> Result<Token, Failure> {
         let (request, refreshing) = {
             let state = self.state.borrow();
             let grant = state.cache.grant(now());
@@ -275,28 +292,16 @@ fn on_timer(weak: &Weak<Inner>) {
     }
 }
 
+async fn deadline_wait(promise: Promise, deadline_ms: Option<u64>) -> Option<Result<JsValue, JsValue>> {
+    match deadline_ms {
+        Some(ms) => transport::with_deadline(promise, ms).await,
+        None => Some(JsFuture::from(promise).await),
+    }
+}
+
 enum Wait {
     Join(Promise),
     Start,
-}
-
-/// Awaits `promise`, or gives up after `deadline_ms` (`None` when it did).
-/// The timer exists only while a joined flight is awaited and is cleared
-/// as soon as the promise settles.
-async fn wait_for(promise: Promise, deadline_ms: Option<u64>) -> Option<Result<JsValue, JsValue>> {
-    let mut shared = JsFuture::from(promise);
-    let Some(ms) = deadline_ms else { return Some(shared.await) };
-    let mut timer = gloo_timers::future::TimeoutFuture::new(ms.min(i32::MAX as u64) as u32);
-    poll_fn(|cx| {
-        if let Poll::Ready(r) = Pin::new(&mut shared).poll(cx) {
-            return Poll::Ready(Some(r));
-        }
-        if Pin::new(&mut timer).poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// The body of a flight: request, then record the outcome in the cache.
@@ -369,13 +374,18 @@ impl WasmAuthClient {
         };
         let fetch = function("fetch")?;
         let on_token = function("onToken")?;
-        check_store(&js.raw("store")).map_err(|reason| to_js(&Failure::config("store", reason)))?;
+        let on_store_error = function("onStoreError")?;
+        let store_value = js.raw("store");
+        check_store(&store_value).map_err(|reason| to_js(&Failure::config("store", reason)))?;
+        let store = store_value.dyn_into::<Object>().ok().map(|s| SharedStore::new(s, on_store_error));
         let workerd = in_workerd();
         let background = config.auto_refresh.unwrap_or(!workerd);
         let timers = background && !workerd;
-        let cache = TokenCache::new(config.leeway_ms);
+        // Clients sharing a store renew at a random point in the leeway window.
+        let jitter = if store.is_some() { js_sys::Math::random() } else { 0.0 };
+        let cache = TokenCache::new(config.leeway_ms).with_jitter(jitter);
         let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
-        let inner = Rc::new(Inner { config, fetch, on_token, background, timers, state: RefCell::new(state) });
+        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state) });
         if timers {
             let weak = Rc::downgrade(&inner);
             let listener = PageListener::add(move || {

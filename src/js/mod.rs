@@ -12,5 +12,6 @@ mod api_fetch;
 mod client;
 mod error;
 mod options;
+mod store;
 mod timer;
 mod transport;

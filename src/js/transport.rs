@@ -14,6 +14,26 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Response};
 
+/// Awaits `promise`, or gives up after `deadline_ms` (`None` when it did).
+/// The timer is cleared as soon as the promise settles.
+pub async fn with_deadline(promise: Promise, deadline_ms: u64) -> Option<Result<JsValue, JsValue>> {
+    use std::future::{poll_fn, Future};
+    use std::pin::Pin;
+    use std::task::Poll;
+    let mut shared = JsFuture::from(promise);
+    let mut timer = gloo_timers::future::TimeoutFuture::new(deadline_ms.min(i32::MAX as u64) as u32);
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = Pin::new(&mut shared).poll(cx) {
+            return Poll::Ready(Some(r));
+        }
+        if Pin::new(&mut timer).poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 pub fn now() -> Millis {
     js_sys::Date::now() as Millis
 }

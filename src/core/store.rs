@@ -1,0 +1,154 @@
+//! The shared token store (contract section 7): what goes into a key, and
+//! the value's format. The shell hashes the key material with SHA-256
+//! (`crypto.subtle`), so a key never contains a credential; the value holds
+//! the access token and, for union, the refresh token, never a credential.
+
+use super::config::{Config, Credentials};
+use super::response::Token;
+use super::secret::Secret;
+use super::Millis;
+use serde_json::Value;
+
+/// Prefix of every key; the version changes when the value format does.
+pub const KEY_PREFIX: &str = "edge-auth:v1:";
+
+/// Workers KV refuses an `expirationTtl` below 60 seconds.
+pub const MIN_TTL_SECONDS: u64 = 60;
+
+/// What identifies a token: provider, token URL and identity (client id,
+/// username or API key), and the scope and audience that shape an OAuth2
+/// token. Hashed before use; it contains the API key for Papaya.
+pub fn key_material(config: &Config) -> Secret {
+    let identity: [&str; 3] = match &config.credentials {
+        Credentials::Younium { client_id, .. } => [client_id, "", ""],
+        Credentials::Union { username, .. } => [username, "", ""],
+        Credentials::Papaya { api_key, .. } => [api_key.expose(), "", ""],
+        Credentials::OAuth2 { client_id, scope, audience, .. } => [client_id, scope.as_deref().unwrap_or(""), audience.as_deref().unwrap_or("")],
+    };
+    Secret::new(format!("edge-auth/v1\n{}\n{}\n{}\n{}\n{}", config.provider.as_str(), config.token_url, identity[0], identity[1], identity[2]))
+}
+
+/// The store key for a SHA-256 digest of the key material.
+pub fn key(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(KEY_PREFIX.len() + digest.len() * 2);
+    out.push_str(KEY_PREFIX);
+    for b in digest {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// The stored value: JSON, times in ms since the epoch.
+pub fn encode(token: &Token) -> Secret {
+    let mut v = serde_json::json!({
+        "v": 1,
+        "accessToken": token.access_token.expose(),
+        "tokenType": token.token_type,
+        "obtainedAt": token.obtained_at,
+        "expiresAt": token.expires_at,
+    });
+    if let (Some(rt), Some(map)) = (&token.refresh_token, v.as_object_mut()) {
+        map.insert("refreshToken".into(), Value::from(rt.expose()));
+        map.insert("refreshExpiresAt".into(), Value::from(token.refresh_expires_at.unwrap_or(u64::MAX).min(1 << 53)));
+    }
+    if let (Some(scope), Some(map)) = (&token.scope, v.as_object_mut()) {
+        map.insert("scope".into(), Value::from(scope.as_str()));
+    }
+    Secret::new(v.to_string())
+}
+
+/// Reads a stored value. Anything malformed is an error, which the shell
+/// reports and treats as a miss.
+pub fn decode(text: &str) -> Result<Token, &'static str> {
+    if text.len() > 64 * 1024 {
+        return Err("stored value is too large");
+    }
+    let v: Value = serde_json::from_str(text).map_err(|_| "stored value is not JSON")?;
+    if v.get("v").and_then(Value::as_u64) != Some(1) {
+        return Err("stored value has an unknown version");
+    }
+    let text_field = |k: &str| v.get(k).and_then(Value::as_str);
+    let time_field = |k: &str| v.get(k).and_then(Value::as_u64);
+    let access = text_field("accessToken").filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic())).ok_or("stored value has no usable access token")?;
+    let expires_at = time_field("expiresAt").ok_or("stored value has no expiry")?;
+    let obtained_at = time_field("obtainedAt").filter(|o| *o <= expires_at).ok_or("stored value has no valid obtainedAt")?;
+    let refresh_token = text_field("refreshToken").filter(|t| !t.is_empty()).map(Secret::new);
+    let refresh_expires_at = refresh_token.as_ref().and(time_field("refreshExpiresAt"));
+    Ok(Token {
+        access_token: Secret::new(access),
+        token_type: text_field("tokenType").filter(|t| !t.is_empty() && t.len() <= 40).unwrap_or("Bearer").to_owned(),
+        obtained_at,
+        expires_at,
+        refresh_token,
+        refresh_expires_at,
+        scope: text_field("scope").map(str::to_owned),
+    })
+}
+
+/// Seconds the store should keep an entry: until the token expires, and at
+/// least Workers KV's minimum.
+pub fn expiration_ttl(token: &Token, now: Millis) -> u64 {
+    token.expires_at.saturating_sub(now).div_ceil(1000).max(MIN_TTL_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::tests::opts;
+    use proptest::prelude::*;
+
+    fn token() -> Token {
+        Token {
+            access_token: Secret::new("at-1"),
+            token_type: "Bearer".into(),
+            obtained_at: 1_000,
+            expires_at: 3_601_000,
+            refresh_token: Some(Secret::new("rt-1")),
+            refresh_expires_at: Some(1_801_000),
+            scope: Some("email".into()),
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let back = decode(encode(&token()).expose()).unwrap();
+        assert_eq!(back.access_token.expose(), "at-1");
+        assert_eq!((back.obtained_at, back.expires_at, back.refresh_expires_at), (1_000, 3_601_000, Some(1_801_000)));
+        assert_eq!(back.refresh_token.unwrap().expose(), "rt-1");
+        assert_eq!(back.scope.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn corrupt_values_are_errors() {
+        for bad in ["", "null", "{}", r#"{"v":2,"accessToken":"a","expiresAt":5,"obtainedAt":1}"#, r#"{"v":1,"accessToken":"a b","expiresAt":5,"obtainedAt":1}"#, r#"{"v":1,"accessToken":"a","obtainedAt":1}"#, r#"{"v":1,"accessToken":"a","expiresAt":5,"obtainedAt":9}"#] {
+            assert!(decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_depend_on_identity_and_never_hold_the_secret() {
+        let a = Config::from_options(&opts(&[("provider", "papaya"), ("baseUrl", "https://p"), ("apiKey", "KEY-1"), ("clientSecret", "CS")])).unwrap();
+        let b = Config::from_options(&opts(&[("provider", "papaya"), ("baseUrl", "https://p"), ("apiKey", "KEY-2"), ("clientSecret", "CS")])).unwrap();
+        assert_ne!(key_material(&a).expose(), key_material(&b).expose());
+        assert!(!key_material(&a).expose().contains("CS"));
+        assert_eq!(key(&[0xab, 0x01]), "edge-auth:v1:ab01");
+        let o = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "c"), ("clientSecret", "S"), ("scope", "read")])).unwrap();
+        assert!(key_material(&o).expose().contains("read"));
+    }
+
+    #[test]
+    fn ttl_has_a_floor() {
+        assert_eq!(expiration_ttl(&token(), 1_000), 3_600);
+        assert_eq!(expiration_ttl(&token(), 3_590_000), MIN_TTL_SECONDS);
+        assert_eq!(expiration_ttl(&token(), 9_999_999), MIN_TTL_SECONDS);
+    }
+
+    proptest! {
+        #[test]
+        fn decode_never_panics(s in ".{0,200}") {
+            let _ = decode(&s);
+        }
+    }
+}
