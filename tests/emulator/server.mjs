@@ -1,0 +1,856 @@
+// The vendor emulator: a loopback HTTP server that answers like the five
+// token vendors edge-auth speaks to, strictly as their guides document, with
+// faults injected on demand. Specified in docs/TESTING.md ("The vendor
+// emulator"); usage in tests/emulator/README.md.
+//
+// Zero dependencies, and only node:http / node:crypto / node:url, so that it
+// runs in Node and in Deno 2 (node: compatibility) alike.
+//
+//   import { startEmulator, SAMPLE_CREDENTIALS } from "./server.mjs";
+//   const emu = await startEmulator();   // { url, port, close() }
+//
+//   node tests/emulator/server.mjs [--port N] [--host H]   → first stdout line EMULATOR_URL=…
+//
+// Nothing is printed per request: bodies, credentials and tokens never reach a log.
+import http from "node:http";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { SAMPLE_CREDENTIALS } from "./credentials.mjs";
+
+export { SAMPLE_CREDENTIALS };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const HUGE_BODY_BYTES = 2 * 1024 * 1024;
+const DEFAULT_NAMESPACE = "default";
+const CONTROL_PREFIX = "/__emulator/";
+const DEFAULT_REDIRECT = "http://example.invalid/token";
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+// Web APIs rather than Buffer, which not every Deno 2 exposes as a global.
+const utf8 = new TextEncoder();
+function b64url(data) {
+  const bytes = typeof data === "string" ? utf8.encode(data) : data;
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+const httpDate = (ms) => new Date(ms).toUTCString(); // IMF-fixdate: "Thu, 27 Sep 2025 11:12:01 GMT"
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+const hash = (s) => createHash("sha256").update(String(s)).digest("hex").slice(0, 16);
+
+/** "application/JSON; charset=utf-8" → "application/json" ("" when absent). */
+function mediaType(header) {
+  return String(header ?? "").split(";")[0].trim().toLowerCase();
+}
+
+/** The first word of an Authorization header ("Basic", "Bearer"), never its credentials. */
+function authScheme(header) {
+  const word = String(header ?? "").trim().split(/\s+/)[0];
+  return word || null;
+}
+
+/** A thrown vendor error: rendered by the dialect's error shape. */
+class VendorError extends Error {
+  constructor(status, code, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.code = code; // an RFC 6749 error code; vendors without codes ignore it
+    this.headers = headers;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Error shapes, as each vendor documents them
+
+const youniumError = (_code, message) => ({ errors: [message] });
+const papayaError = (_code, message) => ({ error: message });
+const oauthError = (code, message) => ({ error: code, error_description: message });
+
+// ---------------------------------------------------------------------------
+// Request bodies
+
+/**
+ * Parses a token request body: JSON, or (where the dialect allows it)
+ * application/x-www-form-urlencoded. Returns { value } or { error }.
+ */
+function parseBody(raw, type) {
+  if (type === "application/x-www-form-urlencoded") {
+    const value = {};
+    for (const [k, v] of new URLSearchParams(raw)) {
+      if (v === "") continue; // RFC 6749 §3.1: a parameter without a value is omitted
+      if (Object.hasOwn(value, k)) return { error: `Parameter ${k} is included more than once` };
+      value[k] = v;
+    }
+    return { value };
+  }
+  let value;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: "The request body is not valid JSON" };
+  }
+  if (!isObject(value)) return { error: "The request body must be a JSON object" };
+  return { value };
+}
+
+/** Required fields must be strings; optional ones, if present, too. */
+function checkFields(body, { required, optional = [] }) {
+  for (const f of required) {
+    if (!Object.hasOwn(body, f)) throw new VendorError(400, "invalid_request", `Missing required field: ${f}`);
+    if (typeof body[f] !== "string") throw new VendorError(400, "invalid_request", `Field ${f} must be a string`);
+  }
+  for (const f of optional) {
+    if (Object.hasOwn(body, f) && typeof body[f] !== "string") {
+      throw new VendorError(400, "invalid_request", `Field ${f} must be a string`);
+    }
+  }
+}
+
+/**
+ * The default authentication: body fields against the dialect's sample
+ * credentials (`credentials`: body field → SAMPLE_CREDENTIALS key).
+ */
+function matchCredentials(dialect, body) {
+  const expected = SAMPLE_CREDENTIALS[dialect.name];
+  const ok = Object.entries(dialect.credentials).every(([field, key]) => body[field] === expected[key]);
+  if (!ok) throw new VendorError(...dialect.badCredentials);
+  return { sub: hash(`${dialect.name}:${body[Object.keys(dialect.credentials)[0]]}`) };
+}
+
+/**
+ * `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+ * Returns null without a Basic header; throws on a malformed one.
+ */
+function parseBasic(header) {
+  const m = /^basic\s+(\S+)\s*$/i.exec(String(header ?? ""));
+  if (!m) return null;
+  const bad = () => new VendorError(401, "invalid_client", "Malformed HTTP Basic client credentials", { "WWW-Authenticate": 'Basic realm="oauth2"' });
+  const formDecode = (s) => decodeURIComponent(s.replace(/\+/g, " "));
+  try {
+    const binary = atob(m[1]);
+    const decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    const colon = decoded.indexOf(":");
+    if (colon < 0) throw bad();
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw bad();
+  }
+}
+
+function authenticateOAuth2(body, req) {
+  if (body.grant_type !== "client_credentials") {
+    throw new VendorError(400, "unsupported_grant_type", `Unsupported grant_type: only client_credentials is supported`);
+  }
+  const basic = parseBasic(req.headers.authorization);
+  const inBody = Object.hasOwn(body, "client_id") || Object.hasOwn(body, "client_secret");
+  if (basic && inBody) {
+    throw new VendorError(400, "invalid_request", "Client credentials must be sent in the body or with HTTP Basic, not both");
+  }
+  const id = basic ? basic.id : body.client_id;
+  const secret = basic ? basic.secret : body.client_secret;
+  if (id === undefined) throw new VendorError(400, "invalid_request", "Missing required field: client_id");
+  if (secret === undefined) throw new VendorError(400, "invalid_request", "Missing required field: client_secret");
+  const expected = SAMPLE_CREDENTIALS.oauth2;
+  if (id !== expected.clientId || secret !== expected.clientSecret) {
+    const headers = basic ? { "WWW-Authenticate": 'Basic realm="oauth2"' } : {};
+    throw new VendorError(401, "invalid_client", "Invalid client credentials", headers);
+  }
+  return { sub: hash(`oauth2:${id}`) };
+}
+
+/** Values a client submitted as secrets, for the echo-secret fault. */
+function submittedSecrets(dialect, body, req) {
+  const out = [];
+  for (const f of dialect.secretFields) if (typeof body?.[f] === "string") out.push([f, body[f]]);
+  if (dialect.name === "oauth2") {
+    try {
+      const basic = parseBasic(req.headers.authorization);
+      if (basic) out.push(["client_secret", basic.secret]);
+    } catch {
+      /* malformed Basic header: nothing to echo */
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The dialects. One row per token endpoint drives routing, validation,
+// authentication, the success shape and the error shape.
+
+const keycloakBody = (t) => ({
+  access_token: t.accessToken,
+  expires_in: t.ttl,
+  refresh_expires_in: t.refreshTtl,
+  refresh_token: t.refreshToken,
+  token_type: "Bearer",
+  "not-before-policy": 0,
+  session_state: t.sessionState,
+  scope: "email scope profile",
+});
+
+const YOUNIUM_BAD = [401, "invalid_client", "Invalid client credentials"];
+
+// Row fields:
+//   name           stats key; also the key in SAMPLE_CREDENTIALS
+//   path           token endpoint, relative to the namespace (matched at the end of the path)
+//   apiVersion     the only accepted `api-version` query value, when one is sent
+//   contentTypes   accepted media types (anything else: 415)
+//   fields         { required, optional } string fields of the body (else 400)
+//   credentials    body field → SAMPLE_CREDENTIALS key, checked by matchCredentials
+//   badCredentials [status, code, message] for wrong credentials
+//   authenticate   (body, req, ns) → { sub, sessionState? }, replacing matchCredentials
+//   secretFields   body fields the echo-secret fault echoes
+//   logFields      body fields worth recording in tokenLog (never credentials)
+//   ttlSeconds     default lifetime (config ttlSeconds overrides)
+//   refreshToken   "uuid" (Younium) or "union" (rotating, JWT-shaped, stored)
+//   status, tokenField, errorBody(code, message), success(t)   the response shapes
+
+const DIALECTS = [
+  {
+    name: "younium",
+    path: "/auth/v2/token",
+    contentTypes: ["application/json"],
+    fields: { required: ["clientId", "secret"] },
+    credentials: { clientId: "clientId", secret: "secret" },
+    badCredentials: YOUNIUM_BAD,
+    secretFields: ["secret"],
+    ttlSeconds: 86400,
+    refreshToken: "uuid",
+    status: 200,
+    tokenField: "access_token",
+    errorBody: youniumError,
+    success: (t) => ({ access_token: t.accessToken, refresh_token: t.refreshToken, expires_in: t.ttl, expires: httpDate(t.expiresShown) }),
+  },
+  {
+    name: "younium-v1",
+    path: "/auth/token",
+    contentTypes: ["application/json"],
+    fields: { required: ["clientId", "secret"] },
+    credentials: { clientId: "clientId", secret: "secret" },
+    badCredentials: YOUNIUM_BAD,
+    secretFields: ["secret"],
+    ttlSeconds: 86400,
+    refreshToken: "uuid",
+    status: 200,
+    tokenField: "accessToken",
+    errorBody: youniumError,
+    success: (t) => ({ expires: httpDate(t.expiresShown), expiresIn: t.ttl, accessToken: t.accessToken, refreshToken: t.refreshToken }),
+  },
+  {
+    name: "union",
+    path: "/union-service/auth/token",
+    apiVersion: "1.0",
+    contentTypes: ["application/json", "application/json-patch+json"],
+    fields: { required: ["username", "password"] },
+    credentials: { username: "username", password: "password" },
+    badCredentials: [401, "invalid_grant", "Invalid user credentials"],
+    secretFields: ["password"],
+    ttlSeconds: 36000,
+    refreshToken: "union",
+    status: 200,
+    tokenField: "access_token",
+    errorBody: oauthError,
+    success: keycloakBody,
+  },
+  {
+    name: "union-refresh",
+    path: "/union-service/auth/refresh-token",
+    apiVersion: "1.0",
+    contentTypes: ["application/json", "application/json-patch+json"],
+    fields: { required: ["refreshToken"] },
+    authenticate: (body, _req, ns) => ns.consumeRefreshToken(body.refreshToken),
+    secretFields: ["refreshToken"],
+    ttlSeconds: 36000,
+    refreshToken: "union",
+    status: 200,
+    tokenField: "access_token",
+    errorBody: oauthError,
+    success: keycloakBody,
+  },
+  {
+    name: "papaya",
+    path: "/token",
+    contentTypes: ["application/json"],
+    fields: { required: ["api_key", "client_secret"], optional: ["token_name"] },
+    credentials: { api_key: "apiKey", client_secret: "clientSecret" },
+    badCredentials: [401, "invalid_client", "Invalid request"],
+    secretFields: ["api_key", "client_secret"],
+    ttlSeconds: 86400,
+    // valid_until has minute precision (seconds with papayaSeconds), rounded
+    // down; the token really expires at the instant it shows.
+    expiryPrecisionMs: (config) => (config.papayaSeconds ? 1000 : 60_000),
+    status: 201,
+    tokenField: "token",
+    errorBody: papayaError,
+    success: (t) => ({
+      valid_until: new Date(t.expiresShown).toISOString().slice(0, t.config.papayaSeconds ? 19 : 16) + "Z",
+      token: t.accessToken,
+      token_name: t.body?.token_name ?? randomUUID(),
+    }),
+  },
+  {
+    name: "oauth2",
+    path: "/api/v2/oauth2/token",
+    contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+    fields: { required: ["grant_type"], optional: ["client_id", "client_secret", "scope", "audience"] },
+    authenticate: authenticateOAuth2,
+    secretFields: ["client_secret"],
+    logFields: ["scope", "audience"],
+    ttlSeconds: 3600,
+    status: 200,
+    tokenField: "access_token",
+    errorBody: oauthError,
+    success: (t) => ({ token_type: "Bearer", access_token: t.accessToken, expires_in: String(t.ttl) }),
+  },
+];
+
+// Longest path first, so that /union-service/auth/token wins over /auth/token
+// and /token. Token endpoints are matched at the end of the path, so a base
+// URL with a path prefix (…/t/ns/v2 + /auth/v2/token) reaches them too.
+const DIALECTS_BY_PATH = [...DIALECTS].sort((a, b) => b.path.length - a.path.length);
+const findDialect = (path) => DIALECTS_BY_PATH.find((d) => path === d.path || path.endsWith(d.path));
+
+// The API behaves like Younium's for errors.
+const API_SHAPE = { name: "api", status: 200, tokenField: null, errorBody: youniumError, secretFields: [] };
+
+// ---------------------------------------------------------------------------
+// Per-namespace state
+
+const DEFAULT_CONFIG = Object.freeze({
+  ttlSeconds: null,
+  refreshTtlSeconds: null,
+  tokenDelayMs: 0,
+  apiDelayMs: 0,
+  requireLegalEntity: null,
+  papayaSeconds: false,
+  omitDateHeader: false,
+  clockSkewSeconds: 0,
+});
+
+const CONFIG_TYPES = {
+  ttlSeconds: "duration",
+  refreshTtlSeconds: "duration",
+  tokenDelayMs: "duration",
+  apiDelayMs: "duration",
+  requireLegalEntity: "string",
+  papayaSeconds: "boolean",
+  omitDateHeader: "boolean",
+  clockSkewSeconds: "number",
+};
+
+const FAULT_TARGETS = ["token", "refresh", "api"];
+const FAULT_KINDS = ["status", "html", "badjson", "notoken", "delay", "drop", "huge", "echo-secret", "redirect"];
+const UNION_REFRESH_TTL = 1800;
+
+class Namespace {
+  constructor(name) {
+    this.name = name;
+    this.config = { ...DEFAULT_CONFIG };
+    this.faults = []; // FIFO of { target, kind, remaining, … }
+    this.tokens = new Map(); // access token → { dialect, expiresAt, revoked }
+    this.refreshTokens = new Map(); // union refresh token → { sub, sessionState, expiresAt, revoked }
+    this.tokenRequests = Object.fromEntries(DIALECTS.map((d) => [d.name, 0]));
+    this.apiRequests = 0;
+    this.tokenLog = [];
+    this.apiLog = [];
+  }
+
+  get skewMs() {
+    return this.config.clockSkewSeconds * 1000;
+  }
+
+  /** Removes and returns the first queued fault for one of `targets`. */
+  takeFault(targets) {
+    const i = this.faults.findIndex((f) => targets.includes(f.target));
+    if (i < 0) return null;
+    const fault = this.faults[i];
+    if (--fault.remaining <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+
+  /** A JWT-shaped token: base64url(header).base64url(claims).base64url(16 random bytes). */
+  mint(dialect, sub, expiresAt, extraClaims = {}) {
+    const header = { alg: "HS256", typ: "JWT", kid: "edge-auth-emulator" };
+    const claims = {
+      sub,
+      iat: Math.floor((Date.now() + this.skewMs) / 1000),
+      exp: Math.floor((expiresAt + this.skewMs) / 1000),
+      jti: randomUUID(),
+      dialect,
+      ...extraClaims,
+    };
+    return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}.${b64url(randomBytes(16))}`;
+  }
+
+  /**
+   * Everything a success response needs. With register=false (notoken and
+   * huge faults) nothing is remembered, so the tokens are unusable.
+   */
+  issue(dialect, { sub, sessionState, body }, register = true) {
+    const now = Date.now();
+    const ttl = this.config.ttlSeconds ?? dialect.ttlSeconds;
+    // Absolute expiry as the (possibly skewed) server clock shows it, rounded
+    // down to the dialect's precision; the real expiry is that instant.
+    const precision = dialect.expiryPrecisionMs?.(this.config) ?? 1;
+    const expiresShown = Math.floor((now + ttl * 1000 + this.skewMs) / precision) * precision;
+    const expiresAt = expiresShown - this.skewMs;
+    const accessToken = this.mint(dialect.name === "union-refresh" ? "union" : dialect.name, sub, expiresAt);
+    if (register) this.tokens.set(accessToken, { dialect: dialect.name, expiresAt, revoked: false });
+
+    const t = { accessToken, ttl, expiresShown, config: this.config, body };
+    if (dialect.refreshToken === "uuid") t.refreshToken = randomUUID();
+    if (dialect.refreshToken === "union") {
+      t.refreshTtl = this.config.refreshTtlSeconds ?? UNION_REFRESH_TTL;
+      t.sessionState = sessionState ?? randomUUID();
+      const refreshExpiresAt = now + t.refreshTtl * 1000;
+      t.refreshToken = this.mint("union", sub, refreshExpiresAt, { typ: "Refresh" });
+      if (register) {
+        this.refreshTokens.set(t.refreshToken, { sub, sessionState: t.sessionState, expiresAt: refreshExpiresAt, revoked: false });
+      }
+    }
+    return dialect.success(t);
+  }
+
+  /** Union refresh: a refresh token is good once, before it expires, unless revoked. */
+  consumeRefreshToken(token) {
+    const entry = this.refreshTokens.get(token);
+    if (!entry || entry.revoked || Date.now() >= entry.expiresAt) {
+      throw new VendorError(400, "invalid_grant", "Token is not active");
+    }
+    this.refreshTokens.delete(token);
+    return { sub: entry.sub, sessionState: entry.sessionState };
+  }
+
+  isValidAccessToken(token) {
+    const entry = this.tokens.get(token);
+    return Boolean(entry && !entry.revoked && Date.now() < entry.expiresAt);
+  }
+
+  revokeAll() {
+    let n = 0;
+    for (const map of [this.tokens, this.refreshTokens]) {
+      for (const entry of map.values()) {
+        if (!entry.revoked) n++;
+        entry.revoked = true;
+      }
+    }
+    return n;
+  }
+
+  stats() {
+    return {
+      tokenRequests: { ...this.tokenRequests },
+      totalTokenRequests: Object.values(this.tokenRequests).reduce((a, b) => a + b, 0),
+      apiRequests: this.apiRequests,
+      pendingFaults: this.faults.reduce((n, f) => n + f.remaining, 0),
+      tokenLog: this.tokenLog,
+      apiLog: this.apiLog,
+    };
+  }
+}
+
+function validateConfig(input) {
+  if (!isObject(input)) throw new Error("config must be a JSON object");
+  for (const [k, v] of Object.entries(input)) {
+    const type = CONFIG_TYPES[k];
+    if (!type) throw new Error(`unknown config key ${k}; known: ${Object.keys(CONFIG_TYPES).join(", ")}`);
+    if (v === null) continue; // back to the default
+    const ok =
+      type === "duration" ? typeof v === "number" && Number.isFinite(v) && v >= 0
+      : type === "number" ? typeof v === "number" && Number.isFinite(v)
+      : typeof v === type;
+    if (!ok) throw new Error(`config ${k} must be ${type === "duration" ? "a number >= 0" : `a ${type}`}`);
+  }
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v ?? DEFAULT_CONFIG[k]]));
+}
+
+function validateFault(input) {
+  if (!isObject(input)) throw new Error("fault must be a JSON object");
+  const { target, kind, count = 1, status, body, headers, delayMs } = input;
+  if (!FAULT_TARGETS.includes(target)) throw new Error(`fault target must be one of ${FAULT_TARGETS.join(", ")}`);
+  if (!FAULT_KINDS.includes(kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(", ")}`);
+  if (!Number.isInteger(count) || count < 1) throw new Error("fault count must be an integer >= 1");
+  if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
+    throw new Error("fault status must be an integer from 200 to 599");
+  }
+  if (headers !== undefined && !(isObject(headers) && Object.values(headers).every((v) => typeof v === "string"))) {
+    throw new Error("fault headers must be an object of strings");
+  }
+  if (delayMs !== undefined && !(typeof delayMs === "number" && delayMs >= 0)) throw new Error("fault delayMs must be a number >= 0");
+  if (kind === "redirect" && body !== undefined && typeof body !== "string") throw new Error("redirect fault body must be the Location URL");
+  return { target, kind, remaining: count, status, body, headers: headers ?? {}, delayMs };
+}
+
+// ---------------------------------------------------------------------------
+// Responses
+
+const CORS_HEADERS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+  "Access-Control-Allow-Headers": "authorization, content-type, api-version, legal-entity, accept",
+  "Access-Control-Expose-Headers": "date, www-authenticate, retry-after, location",
+  "Access-Control-Max-Age": "600",
+};
+
+const NGINX_502 =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+  "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/** One request being answered: response helpers bound to its namespace. */
+class Exchange {
+  constructor(req, res, sleep) {
+    this.req = req;
+    this.res = res;
+    this.sleep = sleep;
+    this.ns = null;
+    this.onStatus = null; // set by the token handler to log the status
+  }
+
+  /** Sends a response. `body`: a string as is, anything else as JSON. */
+  send(status, body = "", headers = {}) {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    const bytes = utf8.encode(typeof body === "string" ? body : JSON.stringify(body));
+    // Connection: close, so that a client never reuses a connection: Deno's
+    // fetch silently retries a request whose reused connection is dropped,
+    // which would hide the drop fault.
+    const all = { ...CORS_HEADERS, "Cache-Control": "no-store", Connection: "close" };
+    if (typeof body !== "string") all["Content-Type"] = "application/json";
+    else if (bytes.length) all["Content-Type"] = "text/plain; charset=utf-8";
+    Object.assign(all, headers, { "Content-Length": String(bytes.length) });
+    const config = this.ns?.config ?? DEFAULT_CONFIG;
+    if (config.omitDateHeader) res.sendDate = false;
+    else all.Date = httpDate(Date.now() + config.clockSkewSeconds * 1000);
+    for (const [k, v] of Object.entries(all)) res.setHeader(k, v);
+    res.statusCode = status;
+    res.end(this.req.method === "HEAD" ? undefined : bytes);
+    this.onStatus?.(status);
+  }
+
+  /** Closes the connection without any response. */
+  drop() {
+    this.onStatus?.(null);
+    this.req.socket?.destroy();
+    this.res.destroy?.();
+  }
+}
+
+/**
+ * Answers with a queued fault. Returns false when the request should then be
+ * answered normally (delay). `shape`: the dialect (or API_SHAPE); `ok()`
+ * builds an unregistered success body.
+ */
+async function answerWithFault(ex, fault, shape, { ok, secrets }) {
+  const extra = fault.headers;
+  switch (fault.kind) {
+    case "delay":
+      await ex.sleep(fault.delayMs ?? 1000);
+      return false;
+    case "drop":
+      ex.drop();
+      return true;
+    case "status": {
+      const status = fault.status ?? 500;
+      const code = status >= 500 ? "server_error" : status === 401 ? "invalid_client" : "invalid_request";
+      const body = fault.body ?? shape.errorBody(code, status >= 500 ? "Internal server error" : `Injected HTTP ${status}`);
+      ex.send(status, body, extra);
+      return true;
+    }
+    case "html":
+      ex.send(fault.status ?? 502, NGINX_502, { "Content-Type": "text/html", Server: "nginx", ...extra });
+      return true;
+    case "badjson": {
+      // Truncated mid-token: not JSON, and not a complete JWT either.
+      const field = shape.tokenField ?? "ok";
+      ex.send(fault.status ?? shape.status, `{"${field}": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ`, { "Content-Type": "application/json", ...extra });
+      return true;
+    }
+    case "notoken": {
+      const body = ok();
+      if (shape.tokenField) delete body[shape.tokenField];
+      ex.send(fault.status ?? shape.status, body, extra);
+      return true;
+    }
+    case "huge": {
+      // Valid JSON of the success shape whose token field is 2 MiB of
+      // base64url characters: no usable token for a client that accepts it.
+      const body = ok();
+      body[shape.tokenField ?? "padding"] = "A".repeat(HUGE_BODY_BYTES);
+      ex.send(fault.status ?? shape.status, body, extra);
+      return true;
+    }
+    case "echo-secret": {
+      const status = fault.status ?? 401;
+      const shown = secrets.length ? secrets.map(([k, v]) => `${k}=${v}`).join(", ") : "(none)";
+      const code = status === 401 ? "invalid_client" : "invalid_request";
+      ex.send(status, shape.errorBody(code, `Invalid credentials: ${shown}`), extra);
+      return true;
+    }
+    case "redirect":
+      ex.send(fault.status ?? 307, "", { Location: fault.body ?? DEFAULT_REDIRECT, ...extra });
+      return true;
+    default:
+      throw new Error(`unhandled fault kind ${fault.kind}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Handlers
+
+/** Query string for the token log, values other than api-version redacted. */
+function loggedQuery(url) {
+  const out = new URLSearchParams();
+  for (const [k, v] of url.searchParams) out.append(k, k === "api-version" ? v : "[redacted]");
+  return out.toString();
+}
+
+async function handleToken(ex, dialect, url, path, raw) {
+  const { req, ns } = ex;
+  const type = mediaType(req.headers["content-type"]);
+  const lenient = parseBody(raw, type === "application/x-www-form-urlencoded" ? type : "application/json");
+
+  ns.tokenRequests[dialect.name]++;
+  const entry = {
+    endpoint: dialect.name,
+    path,
+    method: req.method,
+    contentType: req.headers["content-type"] ?? null,
+    accept: req.headers.accept ?? null,
+    authScheme: authScheme(req.headers.authorization),
+    bodyKeys: lenient.value ? Object.keys(lenient.value) : null,
+    query: loggedQuery(url),
+    at: Date.now(),
+    status: undefined,
+  };
+  for (const f of dialect.logFields ?? []) if (typeof lenient.value?.[f] === "string") entry[f] = lenient.value[f];
+  ns.tokenLog.push(entry);
+  ex.onStatus = (status) => (entry.status = status);
+
+  await ex.sleep(ns.config.tokenDelayMs);
+  const fault = ns.takeFault(dialect.name === "union-refresh" ? ["token", "refresh"] : ["token"]);
+  if (fault) {
+    const ok = () => ns.issue(dialect, { sub: "fault", body: lenient.value }, false);
+    const secrets = submittedSecrets(dialect, lenient.value, req);
+    if (await answerWithFault(ex, fault, dialect, { ok, secrets })) return;
+  }
+
+  try {
+    if (req.method !== "POST") throw new VendorError(405, "invalid_request", `Method ${req.method} not allowed`, { Allow: "POST, OPTIONS" });
+    if (!dialect.contentTypes.includes(type)) {
+      throw new VendorError(415, "invalid_request", `Unsupported Content-Type; expected ${dialect.contentTypes.join(" or ")}`);
+    }
+    const version = url.searchParams.get("api-version");
+    if (dialect.apiVersion && version !== null && version !== dialect.apiVersion) {
+      throw new VendorError(400, "invalid_request", `Unsupported api-version ${version}; supported: ${dialect.apiVersion}`);
+    }
+    const parsed = parseBody(raw, type);
+    if (parsed.error) throw new VendorError(400, "invalid_request", parsed.error);
+    checkFields(parsed.value, dialect.fields);
+    const who = dialect.authenticate ? dialect.authenticate(parsed.value, req, ns) : matchCredentials(dialect, parsed.value);
+    ex.send(dialect.status, ns.issue(dialect, { ...who, body: parsed.value }));
+  } catch (e) {
+    if (!(e instanceof VendorError)) throw e;
+    ex.send(e.status, dialect.errorBody(e.code, e.message), e.headers);
+  }
+}
+
+async function handleApi(ex, url, path, raw) {
+  const { req, ns } = ex;
+  ns.apiRequests++;
+  const entry = { method: req.method, path, at: Date.now(), status: undefined };
+  ns.apiLog.push(entry);
+  ex.onStatus = (status) => (entry.status = status);
+
+  await ex.sleep(ns.config.apiDelayMs);
+  const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  const fault = ns.takeFault(["api"]);
+  if (fault) {
+    const ok = () => ({ ok: true, method: req.method, path });
+    const secrets = m ? [["token", m[1]]] : [];
+    if (await answerWithFault(ex, fault, API_SHAPE, { ok, secrets })) return;
+  }
+
+  if (!m || !ns.isValidAccessToken(m[1])) {
+    return ex.send(401, { errors: ["Unauthorized"] }, { "WWW-Authenticate": "Bearer" });
+  }
+  const entity = ns.config.requireLegalEntity;
+  if (entity !== null && req.headers["legal-entity"] !== entity) {
+    return ex.send(403, { errors: ["Forbidden: invalid or missing legal-entity header"] });
+  }
+  let json = null;
+  try {
+    json = raw ? JSON.parse(raw) : null;
+  } catch {
+    /* not JSON: echoed as text only */
+  }
+  const query = {};
+  for (const [k, v] of url.searchParams) query[k] = Object.hasOwn(query, k) ? [].concat(query[k], v) : v;
+  ex.send(200, { ok: true, method: req.method, path, rawPath: url.pathname, query, headers: { ...req.headers }, body: raw, json });
+}
+
+function handleControl(ex, name, raw, dropNamespace) {
+  const { req, ns } = ex;
+  const routes = {
+    config: { POST: (input) => ({ ok: true, config: Object.assign(ns.config, validateConfig(input ?? {})) }), GET: () => ({ ok: true, config: ns.config }) },
+    fault: {
+      POST: (input) => {
+        ns.faults.push(validateFault(input));
+        return { ok: true, pendingFaults: ns.stats().pendingFaults };
+      },
+    },
+    revoke: { POST: () => ({ ok: true, revoked: ns.revokeAll() }) },
+    stats: { GET: () => ns.stats(), POST: () => ns.stats() },
+    reset: { POST: () => (dropNamespace(), { ok: true }) },
+  };
+  const route = routes[name];
+  if (!route) return ex.send(404, { error: `unknown control endpoint ${name}; known: ${Object.keys(routes).join(", ")}` });
+  const handler = route[req.method];
+  if (!handler) return ex.send(405, { error: `use ${Object.keys(route).join(" or ")}` }, { Allow: Object.keys(route).join(", ") });
+  let input;
+  try {
+    input = raw.trim() ? JSON.parse(raw) : undefined;
+  } catch {
+    return ex.send(400, { error: "control request body is not valid JSON" });
+  }
+  try {
+    ex.send(200, handler(input));
+  } catch (e) {
+    ex.send(400, { error: e.message });
+  }
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) text += decoder.decode(chunk, { stream: true });
+    });
+    req.on("end", () => resolve(size > MAX_BODY_BYTES ? null : text + decoder.decode()));
+    req.on("error", reject);
+  });
+}
+
+/** "/t/<ns>/rest" → ["<ns>", "/rest"]; anything else is in the default namespace. */
+function splitNamespace(pathname) {
+  const m = /^\/t\/([^/]+)(\/.*)?$/.exec(pathname);
+  if (!m) return [DEFAULT_NAMESPACE, pathname];
+  return [decodeURIComponent(m[1]), m[2] ?? "/"];
+}
+
+// ---------------------------------------------------------------------------
+// The server
+
+/**
+ * Starts an emulator. Resolves to { url, port, close }; close() resolves once
+ * the server is closed, open connections and pending delays included.
+ */
+export function startEmulator({ port = 0, host = "127.0.0.1" } = {}) {
+  const namespaces = new Map();
+  const sockets = new Set();
+  const timers = new Set();
+  const namespace = (name) => {
+    if (!namespaces.has(name)) namespaces.set(name, new Namespace(name));
+    return namespaces.get(name);
+  };
+  const sleep = (ms) =>
+    ms > 0
+      ? new Promise((resolve) => {
+          const t = setTimeout(() => (timers.delete(t), resolve()), ms);
+          timers.add(t);
+        })
+      : Promise.resolve();
+
+  const server = http.createServer(async (req, res) => {
+    const ex = new Exchange(req, res, sleep);
+    try {
+      const url = new URL(req.url, "http://emulator.invalid");
+      let nsName, path;
+      try {
+        [nsName, path] = splitNamespace(url.pathname);
+      } catch {
+        req.resume();
+        return ex.send(400, { error: "malformed namespace in path" });
+      }
+      ex.ns = namespace(nsName);
+
+      if (req.method === "OPTIONS") {
+        req.resume();
+        const headers = {};
+        const asked = req.headers["access-control-request-headers"];
+        if (asked) headers["Access-Control-Allow-Headers"] = `${CORS_HEADERS["Access-Control-Allow-Headers"]}, ${asked}`;
+        if (req.headers["access-control-request-private-network"]) headers["Access-Control-Allow-Private-Network"] = "true";
+        return ex.send(204, "", headers);
+      }
+
+      const raw = await readBody(req);
+      if (raw === null) return ex.send(413, { error: "request body too large" });
+
+      if (path.startsWith(CONTROL_PREFIX)) {
+        return handleControl(ex, path.slice(CONTROL_PREFIX.length), raw, () => namespaces.delete(nsName));
+      }
+      const dialect = findDialect(path);
+      if (dialect) return await handleToken(ex, dialect, url, path, raw);
+      return await handleApi(ex, url, path, raw);
+    } catch (e) {
+      // A bug in the emulator: answer 500 without echoing anything of the request.
+      ex.send(500, { error: `emulator error: ${e?.name ?? "Error"}` });
+    }
+  });
+
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const actual = server.address().port;
+      const shownHost = host.includes(":") ? `[${host}]` : host;
+      let closing = null;
+      const close = () =>
+        (closing ??= new Promise((done) => {
+          for (const t of timers) clearTimeout(t);
+          timers.clear();
+          server.close(() => done());
+          server.closeAllConnections?.();
+          for (const s of sockets) s.destroy();
+        }));
+      resolve({ url: `http://${shownHost}:${actual}`, port: actual, close });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// CLI: node tests/emulator/server.mjs [--port N] [--host H]
+
+function cliOptions(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--port") opts.port = Number(value());
+    else if (flag === "--host") opts.host = value();
+    else throw new Error(`unknown argument ${argv[i]}; usage: server.mjs [--port N] [--host H]`);
+  }
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) {
+    throw new Error("--port must be an integer from 0 to 65535");
+  }
+  return opts;
+}
+
+const isMain =
+  import.meta.main === true ||
+  (typeof process !== "undefined" && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href);
+
+if (isMain) {
+  const emu = await startEmulator(cliOptions(process.argv.slice(2)));
+  process.stdout.write(`EMULATOR_URL=${emu.url}\n`);
+  const stop = () => emu.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
