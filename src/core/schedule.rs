@@ -2,6 +2,7 @@
 //! Pure functions of the clock and a jitter value the caller draws (0..1),
 //! so the whole schedule is tested natively and deterministically.
 
+use super::error::Failure;
 use super::Millis;
 
 /// Timers longer than 2^31-1 ms overflow in every JS runtime (they fire at
@@ -41,6 +42,34 @@ pub fn backoff_delay(attempt: u32, jitter: f64, retry_after_ms: Option<u64>) -> 
     }
 }
 
+/// Retries of one token request after a server error, at most.
+pub const MAX_TOKEN_RETRIES: u32 = 2;
+/// First wait before retrying a 5xx, doubled for the second.
+const RETRY_BASE_MS: u64 = 200;
+
+/// Whether, and after how long, to retry a failed token request
+/// (`retries` done so far; `budget_ms` of waiting left, from `timeoutMs`):
+/// - 429 and 503 with `Retry-After`: wait that long if it fits the budget;
+/// - other 5xx (and 503 without `Retry-After`): at most twice, jittered;
+/// - 4xx, network, timeout, unusable responses: never (a wrong secret will
+///   not become right, and a slow vendor should not be made slower).
+pub fn token_retry(failure: &Failure, retries: u32, jitter: f64, budget_ms: u64) -> Option<u64> {
+    if retries >= MAX_TOKEN_RETRIES {
+        return None;
+    }
+    let wait = match (failure.status, failure.retry_after_ms) {
+        (Some(429 | 503), Some(after)) => after,
+        (Some(429), None) => return None,
+        (Some(500..=599), _) => {
+            let base = RETRY_BASE_MS << retries;
+            let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+            base / 2 + (base as f64 / 2.0 * jitter) as u64
+        }
+        _ => return None,
+    };
+    (wait <= budget_ms).then_some(wait)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +88,33 @@ mod tests {
         assert_eq!(backoff_delay(0, 0.0, Some(5_000)), 5_000);
         assert_eq!(backoff_delay(6, 1.0, Some(5_000)), 60_000);
         assert_eq!(backoff_delay(0, 0.0, Some(u64::MAX)), MAX_RETRY_AFTER_MS);
+    }
+
+    fn failure(status: u16, retry_after_ms: Option<u64>) -> Failure {
+        let mut f = Failure::new(crate::core::error::ErrorCode::for_status(status), "x");
+        f.status = Some(status);
+        f.retry_after_ms = retry_after_ms;
+        f
+    }
+
+    #[test]
+    fn token_retry_policy() {
+        // 5xx: twice, then give up.
+        assert_eq!(token_retry(&failure(500, None), 0, 1.0, 10_000), Some(200));
+        assert_eq!(token_retry(&failure(502, None), 1, 0.0, 10_000), Some(200));
+        assert_eq!(token_retry(&failure(500, None), 2, 0.0, 10_000), None);
+        // Retry-After on 429 and 503, within the budget only.
+        assert_eq!(token_retry(&failure(429, Some(1_000)), 0, 0.5, 10_000), Some(1_000));
+        assert_eq!(token_retry(&failure(503, Some(1_000)), 0, 0.5, 500), None);
+        assert_eq!(token_retry(&failure(429, None), 0, 0.5, 10_000), None);
+        assert_eq!(token_retry(&failure(503, None), 0, 1.0, 10_000), Some(200));
+        // Never for credentials, forbidden, or anything without a status.
+        for status in [400, 401, 403, 404] {
+            assert_eq!(token_retry(&failure(status, Some(1)), 0, 0.5, 10_000), None, "{status}");
+        }
+        let mut net = failure(500, None);
+        net.status = None;
+        assert_eq!(token_retry(&net, 0, 0.5, 10_000), None);
     }
 
     #[test]

@@ -93,6 +93,9 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
         return Err(js_error(ErrorCode::InvalidConfig, "client.fetch needs a URL string, a URL or a Request"));
     };
     let can_retry = replayable(&body) && (replay.is_some() || !is_request(&input));
+    // The caller's signal: it ends the wait for a token, and fetch gets it too.
+    let signal_value = if init_given { get(&init, "signal") } else { JsValue::UNDEFINED };
+    let signal: Option<web_sys::AbortSignal> = get(&signal_value, "aborted").as_bool().map(|_| signal_value.unchecked_into());
 
     let caller_headers = if init_given && !get(&init, "headers").is_undefined() {
         get(&init, "headers")
@@ -105,7 +108,7 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
     let fetch = transport::resolve_fetch(inner.configured_fetch()).map_err(|f| super::error::to_js(&f))?;
     let mut attempt_target = target;
     for attempt in 0..2 {
-        let token = inner.token(wait_until).await?;
+        let token = inner.token_with(wait_until, signal.as_ref()).await?;
         let headers = headers_for(inner, &caller_headers, &token, body.is_string())?;
         let call_init = Object::new();
         if init_given {

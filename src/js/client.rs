@@ -25,7 +25,7 @@ use crate::core::config::Config;
 use crate::core::dialect::{build_request, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
-use crate::core::schedule::{backoff_delay, timer_delay};
+use crate::core::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
 use js_sys::{Function, Object, Promise};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -94,10 +94,12 @@ fn freed_error() -> JsValue {
 }
 
 impl Inner {
-    /// How long a flight may be joined: two token requests (union's refresh
-    /// grant, then its password fallback), each up to `timeoutMs`, plus slack.
+    /// How long a flight may be joined: two grants (union's refresh grant,
+    /// then its password fallback), each up to three attempts of `timeoutMs`
+    /// plus `timeoutMs` of waiting between them, plus the store's bounds.
     fn stale_after_ms(&self) -> u64 {
-        u64::from(self.config.timeout_ms) * 2 + 1000
+        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
+        per_grant * 2 + 3_000
     }
 
     pub fn configured_fetch(&self) -> Option<&Function> {
@@ -116,6 +118,33 @@ impl Inner {
     /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
     /// keeps a background refresh alive after the caller's request ends.
     pub async fn token(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
+        self.token_with(wait_until, None).await
+    }
+
+    /// [`Inner::token`], where the caller's `signal` ends the caller's own
+    /// wait (rejecting at once) but never the token request other callers share.
+    pub async fn token_with(self: &Rc<Self>, wait_until: Option<&Function>, signal: Option<&web_sys::AbortSignal>) -> Result<String, JsValue> {
+        let Some(signal) = signal else { return self.acquire_or_join(wait_until).await };
+        if signal.aborted() {
+            return Err(aborted(signal));
+        }
+        let abort = transport::abort_promise(signal);
+        let token = future_to_promise({
+            let inner = self.clone();
+            let wait_until = wait_until.cloned();
+            async move { inner.acquire_or_join(wait_until.as_ref()).await.map(JsValue::from) }
+        });
+        let first = Promise::race(&js_sys::Array::of2(&token, &abort));
+        transport::ignore(&token);
+        let outcome = JsFuture::from(first).await;
+        transport::release_abort(signal);
+        match outcome {
+            Ok(v) => v.as_string().ok_or_else(|| aborted(signal)),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn acquire_or_join(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
         loop {
             let now = now();
             let wait = {
@@ -188,13 +217,36 @@ impl Inner {
             let grant = state.cache.grant(now());
             (build_request(&self.config, grant), matches!(grant, Grant::Refresh(_)))
         };
-        let result = self.exchange(&request).await;
+        let result = self.exchange_with_retries(&request).await;
         match result {
             Err(f) if refreshing && matches!(f.status, Some(400 | 401)) => {
                 self.state.borrow_mut().cache.drop_refresh_token();
-                self.exchange(&build_request(&self.config, Grant::Credentials)).await
+                self.exchange_with_retries(&build_request(&self.config, Grant::Credentials)).await
             }
             other => other,
+        }
+    }
+
+    /// One token request, retried as `token_retry` decides: the waits add
+    /// up to at most `timeoutMs`, and each attempt has its own `timeoutMs`.
+    async fn exchange_with_retries(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
+        let mut waited = 0u64;
+        let mut retries = 0u32;
+        loop {
+            match self.exchange(request).await {
+                Err(failure) => {
+                    let budget = u64::from(self.config.timeout_ms).saturating_sub(waited);
+                    match token_retry(&failure, retries, js_sys::Math::random(), budget) {
+                        Some(wait) => {
+                            gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+                            waited += wait;
+                            retries += 1;
+                        }
+                        None => return Err(failure),
+                    }
+                }
+                ok => return ok,
+            }
         }
     }
 
@@ -332,6 +384,25 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
     }
 }
 
+/// The rejection for a call whose caller aborted it: timeouts (an
+/// `AbortSignal.timeout`) are `timeout`, anything else `network`.
+pub(super) fn aborted(signal: &web_sys::AbortSignal) -> JsValue {
+    let reason = signal.reason();
+    let timed_out = js_sys::Reflect::get(&reason, &JsValue::from_str("name")).ok().and_then(|n| n.as_string()).is_some_and(|n| n == "TimeoutError");
+    let code = if timed_out { ErrorCode::Timeout } else { ErrorCode::Network };
+    js_error(code, "the call was aborted by its signal")
+}
+
+/// The per-call options' `signal`.
+fn call_signal(call: &JsValue) -> Option<web_sys::AbortSignal> {
+    if !call.is_object() {
+        return None;
+    }
+    let s = js_sys::Reflect::get(call, &JsValue::from_str("signal")).ok()?;
+    let aborted = js_sys::Reflect::get(&s, &JsValue::from_str("aborted")).ok()?;
+    aborted.as_bool().map(|_| s.unchecked_into())
+}
+
 /// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers).
 fn wait_until(call: &JsValue) -> Option<Function> {
     if !call.is_object() {
@@ -400,7 +471,7 @@ impl WasmAuthClient {
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, call: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.token(wait_until(&call).as_ref()).await.map(JsValue::from) })
+        future_to_promise(async move { inner.token_with(wait_until(&call).as_ref(), call_signal(&call).as_ref()).await.map(JsValue::from) })
     }
 
     #[wasm_bindgen(js_name = tokenInfo)]

@@ -34,6 +34,39 @@ pub async fn with_deadline(promise: Promise, deadline_ms: u64) -> Option<Result<
     .await
 }
 
+thread_local! {
+    /// The abort listeners in use, by signal, so they can be removed again.
+    static ABORT_LISTENERS: std::cell::RefCell<Vec<(AbortSignal, wasm_bindgen::closure::Closure<dyn FnMut()>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A promise that rejects when `signal` aborts. Call [`release_abort`]
+/// once done with it, so the listener does not outlive the call.
+pub fn abort_promise(signal: &AbortSignal) -> Promise {
+    let signal = signal.clone();
+    Promise::new(&mut |_resolve, reject| {
+        let on_abort = {
+            let signal = signal.clone();
+            wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                let _ = reject.call1(&JsValue::UNDEFINED, &super::client::aborted(&signal));
+            })
+        };
+        let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        ABORT_LISTENERS.with(|l| l.borrow_mut().push((signal.clone(), on_abort)));
+    })
+}
+
+pub fn release_abort(signal: &AbortSignal) {
+    let released: Vec<_> = ABORT_LISTENERS.with(|l| {
+        let mut list = l.borrow_mut();
+        let (mine, rest): (Vec<_>, Vec<_>) = list.drain(..).partition(|(s, _)| s == signal);
+        *list = rest;
+        mine
+    });
+    for (s, closure) in released {
+        let _ = s.remove_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
+    }
+}
+
 pub fn now() -> Millis {
     js_sys::Date::now() as Millis
 }

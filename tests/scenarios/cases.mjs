@@ -678,10 +678,10 @@ const FAULT_CASES = [
   { name: "token 401 → invalid_credentials", provider: "union", fault: { kind: "status", status: 401 }, code: "invalid_credentials", status: 401 },
   { name: "token 403 → forbidden", provider: "younium", fault: { kind: "status", status: 403 }, code: "forbidden", status: 403 },
   { name: "token 429 → rate_limited", provider: "oauth2", fault: { kind: "status", status: 429 }, code: "rate_limited", status: 429 },
-  { name: "token 500 → server_error", provider: "union", fault: { kind: "status", status: 500 }, code: "server_error", status: 500 },
-  { name: "token 503 → server_error", provider: "papaya", fault: { kind: "status", status: 503 }, code: "server_error", status: 503 },
-  { name: "HTML 502 page → server_error", provider: "younium", fault: { kind: "html" }, code: "server_error", status: 502 },
-  { name: "HTML 502 page (papaya) → server_error", provider: "papaya", fault: { kind: "html" }, code: "server_error", status: 502 },
+  { name: "token 500 → server_error", provider: "union", fault: { kind: "status", status: 500 }, attempts: 3, code: "server_error", status: 500 },
+  { name: "token 503 → server_error", provider: "papaya", fault: { kind: "status", status: 503 }, attempts: 3, code: "server_error", status: 503 },
+  { name: "HTML 502 page → server_error", provider: "younium", fault: { kind: "html" }, attempts: 3, code: "server_error", status: 502 },
+  { name: "HTML 502 page (papaya) → server_error", provider: "papaya", fault: { kind: "html" }, attempts: 3, code: "server_error", status: 502 },
   { name: "bad JSON 200 → invalid_response", provider: "younium", fault: { kind: "badjson" }, code: "invalid_response", status: 200 },
   { name: "bad JSON 201 (papaya) → invalid_response", provider: "papaya", fault: { kind: "badjson" }, code: "invalid_response", status: 201 },
   { name: "bad JSON (oauth2) → invalid_response", provider: "oauth2", fault: { kind: "badjson" }, code: "invalid_response", status: 200 },
@@ -696,13 +696,60 @@ const FAULT_CASES = [
 for (const f of FAULT_CASES) {
   scenario(`errors: ${f.name}, then recovery`, ["errors", "fault", f.provider], async (ctx, assert) => {
     const c = ctx.dialectClient(f.provider);
-    await ctx.control.fault({ target: "token", count: 1, ...f.fault });
+    // 5xx are retried twice before the call fails, so they take three faults.
+    const attempts = f.attempts ?? 1;
+    await ctx.control.fault({ target: "token", count: attempts, ...f.fault });
     await ctx.expectAuthError(() => c.getToken(), { code: f.code, status: f.status, label: f.name });
     const token = ctx.track(await c.getToken());
     assert.equal(await ctx.apiStatus(token), 200, "the next getToken() recovers with a valid token");
-    await ctx.expectTokenRequests({ [f.provider]: 2 }, "the faulty request and the recovery");
+    await ctx.expectTokenRequests({ [f.provider]: attempts + 1 }, "the faulty attempts and the recovery");
   });
 }
+
+scenario("token retry: one 500 is retried and the call succeeds", ["errors", "retry", "fault"], async (ctx, assert) => {
+  const c = ctx.dialectClient("oauth2");
+  await ctx.control.fault({ target: "token", kind: "status", status: 500, count: 1 });
+  assert.equal(await ctx.apiStatus(ctx.track(await c.getToken())), 200, "a valid token after one retry");
+  await ctx.expectTokenRequests({ oauth2: 2 }, "the 500 and its retry");
+});
+
+scenario("token retry: 429 with Retry-After waits that long, within timeoutMs", ["errors", "retry", "fault"], async (ctx, assert) => {
+  const c = ctx.dialectClient("younium", { timeoutMs: 5000 });
+  await ctx.control.fault({ target: "token", kind: "status", status: 429, headers: { "Retry-After": "1" }, count: 1 });
+  const t0 = Date.now();
+  assert.equal(await ctx.apiStatus(ctx.track(await c.getToken())), 200, "a valid token after waiting");
+  assert.between(Date.now() - t0, 900, 4000, "waited about Retry-After (1 s)");
+  await ctx.expectTokenRequests({ younium: 2 });
+});
+
+scenario("token retry: Retry-After longer than timeoutMs fails at once with rate_limited", ["errors", "retry", "fault"], async (ctx, assert) => {
+  const c = ctx.dialectClient("papaya", { timeoutMs: 500 });
+  await ctx.control.fault({ target: "token", kind: "status", status: 503, headers: { "Retry-After": "30" }, count: 1 });
+  const t0 = Date.now();
+  await ctx.expectAuthError(() => c.getToken(), { code: "server_error", status: 503, label: "503, Retry-After 30 s, timeoutMs 500" });
+  assert.between(Date.now() - t0, 0, 450, "no wait for a Retry-After that does not fit timeoutMs");
+  await ctx.control.fault({ target: "token", kind: "status", status: 429, headers: { "Retry-After": "30" }, count: 1 });
+  await ctx.expectAuthError(() => c.getToken(), { code: "rate_limited", status: 429, label: "429, Retry-After 30 s" });
+  await ctx.expectTokenRequests({ papaya: 2 }, "one request each, no retry");
+});
+
+scenario("abort: a caller's signal ends its own wait, not the shared token request", ["abort", "single-flight"], async (ctx, assert) => {
+  await ctx.control.config({ tokenDelayMs: 600 });
+  const c = ctx.dialectClient("younium");
+  const controller = new AbortController();
+  const patient = c.getToken();
+  const impatient = c.getToken({ signal: controller.signal });
+  const fetchAborted = c.fetch("/api/x", { signal: controller.signal });
+  setTimeout(() => controller.abort(), 100);
+  const t0 = Date.now();
+  await ctx.expectAuthError(() => impatient, { code: "network", label: "aborted getToken" });
+  await ctx.expectAuthError(() => fetchAborted, { code: "network", label: "aborted fetch" });
+  assert.between(Date.now() - t0, 0, 450, "the aborted callers stopped waiting at once");
+  const token = ctx.track(await patient);
+  assert.equal(await ctx.apiStatus(token), 200, "the shared token request went on for the others");
+  await ctx.expectTokenRequests({ younium: 1 }, "one token request, not cancelled");
+  await ctx.expectAuthError(() => c.getToken({ signal: AbortSignal.abort() }), { code: "network", label: "already aborted" });
+});
 
 scenario("errors: token request slower than timeoutMs → timeout", ["errors", "fault", "timeout"], async (ctx, assert) => {
   const c = ctx.dialectClient("younium", { timeoutMs: 300 });
@@ -739,8 +786,8 @@ scenario("errors: every error of a fault run is an AuthError without secrets", [
   // A mixed run over all dialects; every rejection goes through checkAuthError.
   const kinds = [
     { kind: "status", status: 401 },
-    { kind: "status", status: 500 },
-    { kind: "html" },
+    { kind: "status", status: 500, count: 3 },
+    { kind: "html", count: 3 },
     { kind: "badjson" },
     { kind: "notoken" },
     { kind: "echo-secret" },
