@@ -16,15 +16,41 @@ const SERVER = new URL("../emulator/server.mjs", import.meta.url);
 const NO_READ_CHILD = new URL("./no-read-child.mjs", import.meta.url);
 const RUN = Date.now().toString(36);
 
+// The emulator runs in a child Node process: tests/emulator/server.mjs's
+// startEmulator(), printing its EMULATOR_URL= line like the CLI does, and
+// exiting when its stdin closes. Deno holds the write end of that pipe, so
+// the child goes away with this process however it ends (a --filter that
+// skips the last test, a crash), not only through stop().
+const CHILD_MAIN = `
+import { startEmulator } from ${JSON.stringify(SERVER.href)};
+const emu = await startEmulator({ port: 0 });
+process.stdout.write("EMULATOR_URL=" + emu.url + "\\n");
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  emu.close().then(() => process.exit(0));
+};
+process.stdin.on("end", stop);
+process.stdin.on("close", stop);
+process.stdin.resume();
+process.once("SIGTERM", stop);
+`;
+
 async function startEmulatorChild() {
   const child = new Deno.Command("node", {
-    args: [SERVER.pathname, "--port", "0"],
+    args: ["--input-type=module", "-e", CHILD_MAIN],
     cwd: ROOT.pathname,
-    stdin: "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  };
   let text = "";
   let timer;
   const deadline = new Promise((_, reject) => {
@@ -37,38 +63,35 @@ async function startEmulatorChild() {
       text += value;
     }
   } catch (e) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    kill();
     throw e;
   } finally {
     clearTimeout(timer);
   }
   const m = /^EMULATOR_URL=(\S+)/m.exec(text);
   if (!m) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    kill();
     throw new Error(`the emulator's first line was not EMULATOR_URL=…: ${JSON.stringify(text.slice(0, 200))}`);
   }
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
+    await child.stdin.close().catch(() => {});
     await reader.cancel().catch(() => {});
-    await child.status;
-  };
-  // Backstop if the last test is filtered out: never leave the child behind.
-  globalThis.addEventListener("unload", () => {
-    if (!stopped) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
+    let timer2;
+    const exited = await Promise.race([
+      child.status.then(() => true),
+      new Promise((resolve) => {
+        timer2 = setTimeout(() => resolve(false), 5000);
+      }),
+    ]);
+    clearTimeout(timer2);
+    if (!exited) {
+      kill();
+      await child.status;
     }
-  });
+  };
   return { url: m[1], stop };
 }
 
