@@ -14,6 +14,7 @@ import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 const ROOT = new URL("../../", import.meta.url);
 const SERVER = new URL("../emulator/server.mjs", import.meta.url);
 const NO_READ_CHILD = new URL("./no-read-child.mjs", import.meta.url);
+const DROPPED_CLIENT_CHILD = new URL("./dropped-client-child.mjs", import.meta.url);
 const RUN = Date.now().toString(36);
 
 // The emulator runs in a child Node process: tests/emulator/server.mjs's
@@ -154,6 +155,36 @@ Deno.test("a child `deno run --allow-net=127.0.0.1` (no --allow-read) loads edge
   await res.text();
   assert.equal(res.status, 200, "the emulator accepts the child's token");
   assert.ok(!stdout.includes(SAMPLE_CREDENTIALS.younium.secret), "the child printed no secret");
+});
+
+Deno.test("a child Deno that drops an autoRefresh client without free() exits by itself within 3 s", async () => {
+  const base = `${emulator.url}/t/deno-${RUN}-dropped`;
+  await fetch(`${base}/__emulator/config`, { method: "POST", body: JSON.stringify({ ttlSeconds: 7200 }) }).then((r) => r.text());
+  const started = Date.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--allow-net=127.0.0.1", DROPPED_CLIENT_CHILD.pathname, base],
+    cwd: ROOT.pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+  }).spawn();
+  let timer;
+  const killed = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      resolve("timeout");
+    }, 3000);
+  });
+  const outcome = await Promise.race([child.output(), killed]);
+  clearTimeout(timer);
+  assert.ok(outcome !== "timeout", `the child was still running after 3 s (an un-unref'd refresh timer holds it)`);
+  const stdout = new TextDecoder().decode(outcome.stdout);
+  assert.equal(outcome.code, 0, `child exit code (stderr: ${new TextDecoder().decode(outcome.stderr).slice(0, 1000)})`);
+  assert.match(stdout, /^TOKEN=\S+$/m, "the child got its token");
+  assert.ok(Date.now() - started < 3000, "exited within 3 s");
 });
 
 Deno.test({

@@ -44,13 +44,15 @@ function recording(store, log) {
 }
 
 const routes = {
-  // A token from this isolate's client for (emu, ns, provider, leeway).
+  // A token from this isolate's client for (emu, ns, provider, leeway,
+  // store): store=0 makes a client without the store, for comparison.
   "/token": async (url, env) => {
     const emu = required(url, "emu");
     const ns = required(url, "ns");
     const provider = url.searchParams.get("provider") ?? "younium";
     const leeway = url.searchParams.get("leeway");
-    const key = `${emu}|${ns}|${provider}|${leeway}`;
+    const useStore = url.searchParams.get("store") !== "0";
+    const key = `${emu}|${ns}|${provider}|${leeway}|${useStore}`;
     let entry = clients.get(key);
     if (!entry) {
       const errors = [];
@@ -59,15 +61,17 @@ const routes = {
         provider,
         baseUrl: `${emu}/t/${ns}`,
         ...SAMPLE_CREDENTIALS[provider],
-        store: env.TOKENS,
-        onStoreError: (e) => errors.push(e instanceof Error ? e.message : `not an Error: ${String(e)}`),
       };
+      if (useStore) {
+        options.store = env.TOKENS;
+        options.onStoreError = (e) => errors.push(e instanceof Error ? e.message : `not an Error: ${String(e)}`);
+      }
       if (leeway !== null) options.refreshLeewaySeconds = Number(leeway);
       entry = { client: new AuthClient(options), errors };
       clients.set(key, entry);
     }
     const token = await entry.client.getToken();
-    return json({ token, storeErrors: entry.errors });
+    return json({ token, at: Date.now(), storeErrors: entry.errors });
   },
 
   // Every dialect once, through a recording wrapper around env.TOKENS: what
