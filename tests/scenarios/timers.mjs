@@ -56,3 +56,24 @@ scenario("clock skew: an absolute expiry is corrected by the response's Date hea
   // (The emulator runs on Node in every runner, where it can omit the header.)
   assert.between(rawInfo.expiresAt - t0, 717_000, 724_000, "uncorrected without a Date header");
 });
+
+scenario("autoRefresh: a page made visible again refreshes a due token at once", ["timers", "browser"], async (ctx, assert) => {
+  if (ctx.runtime !== "browser") return; // visibilitychange is a page event
+  // Throttled background tabs fire timers late. Simulate that: long timers
+  // never fire, so only the visibilitychange listener can start the refresh.
+  const realSetTimeout = globalThis.setTimeout;
+  const wait = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms));
+  await ctx.control.config({ ttlSeconds: 2 });
+  globalThis.setTimeout = (fn, ms, ...args) => (ms >= 200 ? 0 : realSetTimeout(fn, ms, ...args));
+  try {
+    const c = ctx.dialectClient("younium", { autoRefresh: true, refreshLeewaySeconds: 1 });
+    ctx.track(await c.getToken());
+    await wait(1200); // past the refresh point; the suppressed timer did not fire
+    assert.equal((await ctx.control.stats()).totalTokenRequests, 1, "no refresh while the timer is throttled");
+    document.dispatchEvent(new Event("visibilitychange"));
+    await wait(400);
+    assert.equal((await ctx.control.stats()).totalTokenRequests, 2, "the visibilitychange listener refreshed the due token");
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});

@@ -71,7 +71,9 @@ const routes = {
       clients.set(key, entry);
     }
     const token = await entry.client.getToken();
-    return json({ token, at: Date.now(), storeErrors: entry.errors });
+    const at = Date.now();
+    const info = await entry.client.tokenInfo();
+    return json({ token, at, expiresAt: info.accessToken === token ? info.expiresAt : null, storeErrors: entry.errors });
   },
 
   // Every dialect once, through a recording wrapper around env.TOKENS: what
