@@ -81,8 +81,9 @@ fn encode_with(input: &str, space_as_plus: bool) -> String {
 
 /// A JSON string literal, quotes included.
 pub fn json_string(s: &str) -> String {
-    // Serialising a &str cannot fail.
-    serde_json::to_string(s).unwrap_or_default()
+    let mut out = String::with_capacity(s.len() + 2);
+    super::json::write_string(&mut out, s);
+    out
 }
 
 /// A JSON object of string members, in the order given; `None` values are left out.
@@ -93,9 +94,9 @@ pub fn json_object(members: &[(&str, Option<&str>)]) -> String {
             if out.len() > 1 {
                 out.push(',');
             }
-            out.push_str(&json_string(name));
+            super::json::write_string(&mut out, name);
             out.push(':');
-            out.push_str(&json_string(v));
+            super::json::write_string(&mut out, v);
         }
     }
     out.push('}');

@@ -11,7 +11,7 @@
 use super::encoding::base64url_decode;
 use super::time::{parse_http_date, parse_iso8601};
 use super::Millis;
-use serde_json::Value;
+use super::json::{self, Value};
 
 /// Used when a response says nothing about expiry.
 pub const DEFAULT_LIFETIME_MS: Millis = 300_000;
@@ -22,7 +22,7 @@ const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
 /// Reads a lifetime in seconds from a JSON number or numeric string.
 pub fn seconds_value(v: &Value) -> Option<f64> {
     let secs = match v {
-        Value::Number(n) => n.as_f64()?,
+        Value::Number(n) => *n,
         Value::String(s) => {
             let t = s.trim();
             let numeric = !t.is_empty()
@@ -68,17 +68,14 @@ pub fn jwt_exp(token: &str) -> Option<Millis> {
     Some((exp * 1000.0) as Millis)
 }
 
-/// The claims of a JWT-shaped token, decoded but not verified.
-pub fn jwt_claims(token: &str) -> Option<serde_json::Map<String, Value>> {
+/// The claims of a JWT-shaped token (a JSON object), decoded but not verified.
+pub fn jwt_claims(token: &str) -> Option<Value> {
     let mut parts = token.split('.');
     let (_header, payload) = (parts.next()?, parts.next()?);
     if payload.len() > 64 * 1024 {
         return None;
     }
-    match serde_json::from_slice(&base64url_decode(payload)?).ok()? {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    json::parse(&base64url_decode(payload)?).filter(|v| matches!(v, Value::Object(_)))
 }
 
 /// Server time to local time: moves `server_instant` by the gap between the
@@ -116,6 +113,11 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    /// serde_json builds the test inputs; the core reads them with its own parser.
+    fn v(value: serde_json::Value) -> Value {
+        json::parse(value.to_string().as_bytes()).unwrap()
+    }
+
     const NOW: Millis = 1_700_000_000_000;
 
     fn jwt(claims: &str) -> String {
@@ -125,24 +127,24 @@ mod tests {
 
     #[test]
     fn relative_wins_as_number_or_string() {
-        assert_eq!(compute(Some(&json!(3600)), None, "t", NOW, None), NOW + 3_600_000);
-        assert_eq!(compute(Some(&json!("3600")), Some(&json!("Thu, 01 Jan 1970 00:00:00 GMT")), "t", NOW, None), NOW + 3_600_000);
-        assert_eq!(compute(Some(&json!(" 86400 ")), None, "t", NOW, None), NOW + 86_400_000);
-        assert_eq!(compute(Some(&json!(1.5)), None, "t", NOW, None), NOW + 1500);
+        assert_eq!(compute(Some(&v(json!(3600))), None, "t", NOW, None), NOW + 3_600_000);
+        assert_eq!(compute(Some(&v(json!("3600"))), Some(&v(json!("Thu, 01 Jan 1970 00:00:00 GMT"))), "t", NOW, None), NOW + 3_600_000);
+        assert_eq!(compute(Some(&v(json!(" 86400 "))), None, "t", NOW, None), NOW + 86_400_000);
+        assert_eq!(compute(Some(&v(json!(1.5))), None, "t", NOW, None), NOW + 1500);
     }
 
     #[test]
     fn relative_ignores_garbage_and_negative() {
         for bad in [json!("abc"), json!(-5), json!("-5"), json!(null), json!(true), json!("1e3"), json!({})] {
-            assert_eq!(compute(Some(&bad), None, "t", NOW, None), NOW + DEFAULT_LIFETIME_MS, "{bad}");
+            assert_eq!(compute(Some(&v(bad.clone())), None, "t", NOW, None), NOW + DEFAULT_LIFETIME_MS, "{bad}");
         }
     }
 
     #[test]
     fn absolute_dates_both_formats() {
-        let http = json!("Tue, 14 Nov 2023 22:13:20 GMT"); // NOW + 0
+        let http = v(json!("Tue, 14 Nov 2023 22:13:20 GMT")); // NOW + 0
         assert_eq!(compute(None, Some(&http), "t", NOW - 1000, None), NOW);
-        let iso = json!("2023-11-14T22:13Z");
+        let iso = v(json!("2023-11-14T22:13Z"));
         assert_eq!(compute(None, Some(&iso), "t", NOW - 1000, None), NOW - 20_000);
     }
 
@@ -150,7 +152,7 @@ mod tests {
     fn absolute_corrected_by_date_header() {
         // The server's clock is 10 minutes ahead of ours.
         let server_now = NOW + 600_000;
-        let abs = json!("Tue, 14 Nov 2023 23:23:20 GMT"); // server_now + 1h
+        let abs = v(json!("Tue, 14 Nov 2023 23:23:20 GMT")); // server_now + 1h
         assert_eq!(compute(None, Some(&abs), "t", NOW, Some(server_now)), NOW + 3_600_000);
     }
 
@@ -164,22 +166,22 @@ mod tests {
 
     #[test]
     fn lifetimes_are_capped() {
-        assert_eq!(compute(Some(&json!(1e300)), None, "t", NOW, None), NOW + MAX_LIFETIME_MS as Millis);
+        assert_eq!(compute(Some(&v(json!(1e300))), None, "t", NOW, None), NOW + MAX_LIFETIME_MS as Millis);
     }
 
     proptest! {
         #[test]
         fn positive_ttl_is_never_in_the_past(secs in 1u64..10_000_000, now in 0u64..4_000_000_000_000) {
-            let at = compute(Some(&json!(secs)), None, "t", now, None);
+            let at = compute(Some(&v(json!(secs))), None, "t", now, None);
             prop_assert!(at > now);
-            let at = compute(Some(&json!(secs.to_string())), None, "t", now, None);
+            let at = compute(Some(&v(json!(secs.to_string()))), None, "t", now, None);
             prop_assert!(at > now);
         }
 
         #[test]
         fn jwt_decoding_never_panics(s in ".{0,200}") {
             let _ = jwt_exp(&s);
-            let _ = compute(None, Some(&json!(s.clone())), &s, NOW, Some(NOW));
+            let _ = compute(None, Some(&v(json!(s.clone()))), &s, NOW, Some(NOW));
         }
     }
 }

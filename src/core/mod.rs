@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod error;
 pub mod expiry;
 pub mod headers;
+pub mod json;
 pub mod response;
 pub mod schedule;
 pub mod secret;

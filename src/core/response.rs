@@ -9,7 +9,7 @@ use super::expiry;
 use super::secret::{redact, Secret};
 use super::time::parse_http_date;
 use super::{Millis, MAX_RESPONSE_BYTES};
-use serde_json::{Map, Value};
+use super::json::{self, Value};
 
 /// A token as the cache keeps it.
 #[derive(Clone, Debug)]
@@ -55,10 +55,10 @@ pub fn parse(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets: &[&
     if body.len() > MAX_RESPONSE_BYTES {
         return Err(fail("is larger than 1 MiB"));
     }
-    let object = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(fail("is JSON but not an object")),
-        Err(_) => return Err(fail("is not JSON")),
+    let object = match json::parse(body) {
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(fail("is JSON but not an object")),
+        None => return Err(fail("is not JSON")),
     };
     let access = provider.token_fields().iter().find_map(|k| object.get(*k)).and_then(Value::as_str);
     let access = match access {
@@ -112,7 +112,7 @@ pub fn parse(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets: &[&
     })
 }
 
-fn field<'a>(object: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+fn field<'a>(object: &'a Value, names: &[&str]) -> Option<&'a Value> {
     names.iter().find_map(|n| object.get(*n)).filter(|v| !v.is_null())
 }
 
@@ -142,8 +142,8 @@ fn status_failure(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets
 pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
     let body = &body[..body.len().min(MAX_RESPONSE_BYTES)];
     let mut found: Vec<String> = Vec::new();
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => {
+    match json::parse(body) {
+        Some(map @ Value::Object(_)) => {
             if let Some(Value::Array(items)) = map.get("errors") {
                 items.iter().for_each(|item| push_message(&mut found, item));
             } else if let Some(item) = map.get("errors") {
@@ -155,7 +155,7 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
                 }
             }
         }
-        Ok(Value::String(s)) => found.push(s),
+        Some(Value::String(s)) => found.push(s),
         _ => {
             if let Ok(text) = core::str::from_utf8(body) {
                 let text = text.trim();
@@ -182,8 +182,8 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
 fn push_message(found: &mut Vec<String>, item: &Value) {
     match item {
         Value::String(s) => found.push(s.clone()),
-        Value::Object(o) => {
-            if let Some(s) = ["message", "description", "error", "detail"].iter().find_map(|k| o.get(*k).and_then(Value::as_str)) {
+        Value::Object(_) => {
+            if let Some(s) = ["message", "description", "error", "detail"].iter().find_map(|k| item.get(k).and_then(Value::as_str)) {
                 found.push(s.to_owned());
             }
         }

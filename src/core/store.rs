@@ -7,7 +7,8 @@ use super::config::{Config, Credentials};
 use super::response::Token;
 use super::secret::Secret;
 use super::Millis;
-use serde_json::Value;
+use super::json::{self, write_string, Value};
+use core::fmt::Write;
 
 /// Prefix of every key; the version changes when the value format does.
 pub const KEY_PREFIX: &str = "edge-auth:v1:";
@@ -42,21 +43,22 @@ pub fn key(digest: &[u8]) -> String {
 
 /// The stored value: JSON, times in ms since the epoch.
 pub fn encode(token: &Token) -> Secret {
-    let mut v = serde_json::json!({
-        "v": 1,
-        "accessToken": token.access_token.expose(),
-        "tokenType": token.token_type,
-        "obtainedAt": token.obtained_at,
-        "expiresAt": token.expires_at,
-    });
-    if let (Some(rt), Some(map)) = (&token.refresh_token, v.as_object_mut()) {
-        map.insert("refreshToken".into(), Value::from(rt.expose()));
-        map.insert("refreshExpiresAt".into(), Value::from(token.refresh_expires_at.unwrap_or(u64::MAX).min(1 << 53)));
+    let mut out = String::from("{\"v\":1,\"accessToken\":");
+    write_string(&mut out, token.access_token.expose());
+    out.push_str(",\"tokenType\":");
+    write_string(&mut out, &token.token_type);
+    let _ = write!(out, ",\"obtainedAt\":{},\"expiresAt\":{}", token.obtained_at, token.expires_at);
+    if let Some(rt) = &token.refresh_token {
+        out.push_str(",\"refreshToken\":");
+        write_string(&mut out, rt.expose());
+        let _ = write!(out, ",\"refreshExpiresAt\":{}", token.refresh_expires_at.unwrap_or(u64::MAX).min(1 << 53));
     }
-    if let (Some(scope), Some(map)) = (&token.scope, v.as_object_mut()) {
-        map.insert("scope".into(), Value::from(scope.as_str()));
+    if let Some(scope) = &token.scope {
+        out.push_str(",\"scope\":");
+        write_string(&mut out, scope);
     }
-    Secret::new(v.to_string())
+    out.push('}');
+    Secret::new(out)
 }
 
 /// Reads a stored value. Anything malformed is an error, which the shell
@@ -65,7 +67,7 @@ pub fn decode(text: &str) -> Result<Token, &'static str> {
     if text.len() > 64 * 1024 {
         return Err("stored value is too large");
     }
-    let v: Value = serde_json::from_str(text).map_err(|_| "stored value is not JSON")?;
+    let v: Value = json::parse(text.as_bytes()).ok_or("stored value is not JSON")?;
     if v.get("v").and_then(Value::as_u64) != Some(1) {
         return Err("stored value has an unknown version");
     }

@@ -1,11 +1,11 @@
 //! Reads the JS options object for the core's validator. Each known option
-//! is converted with serde-wasm-bindgen into a scalar; anything that is not
-//! a string, number or boolean is reported by its `typeof`, so the core can
-//! say exactly which option has the wrong type.
+//! is read as a string, number or boolean; anything else is reported by its
+//! `typeof`, so the core can say exactly which option has the wrong type.
+//! (These scalars were once converted with serde-wasm-bindgen; its error
+//! paths format floats, which cost 15 KB of wasm for nothing.)
 
 use crate::core::config::{OptionValue, Options};
 use js_sys::{Function, Object, Reflect};
-use serde::de::{Deserialize, Deserializer, Error, Visitor};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub struct JsOptions<'a>(pub &'a Object);
@@ -23,46 +23,6 @@ impl JsOptions<'_> {
         } else {
             v.dyn_into::<Function>().map(Some).map_err(|_| name)
         }
-    }
-}
-
-/// A scalar option value, as serde-wasm-bindgen hands it over.
-struct Scalar(OptionValue);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Str(v.to_owned())))
-            }
-            fn visit_string<E: Error>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Str(v)))
-            }
-            fn visit_f64<E: Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Num(v)))
-            }
-            fn visit_i64<E: Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Num(v as f64)))
-            }
-            fn visit_u64<E: Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Num(v as f64)))
-            }
-            fn visit_bool<E: Error>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Bool(v)))
-            }
-            fn visit_unit<E: Error>(self) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Absent))
-            }
-            fn visit_none<E: Error>(self) -> Result<Scalar, E> {
-                Ok(Scalar(OptionValue::Absent))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -88,9 +48,14 @@ impl Options for JsOptions<'_> {
         if v.is_undefined() || v.is_null() {
             return OptionValue::Absent;
         }
-        match serde_wasm_bindgen::from_value::<Scalar>(v.clone()) {
-            Ok(Scalar(value)) => value,
-            Err(_) => OptionValue::Other(type_of(&v)),
+        if let Some(s) = v.as_string() {
+            OptionValue::Str(s)
+        } else if let Some(n) = v.as_f64() {
+            OptionValue::Num(n)
+        } else if let Some(b) = v.as_bool() {
+            OptionValue::Bool(b)
+        } else {
+            OptionValue::Other(type_of(&v))
         }
     }
 }
