@@ -13,10 +13,10 @@ DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser demo bench deps clean
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo demo bench deps clean
 
 help:
-	@echo "make demo    build, then serve the credential tester with the vendor emulator (offline)"
+	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
 	@echo "make test    every test, in every runtime (Rust, Node, Deno, workerd, Chromium)"
 	@echo "make pkg     build the npm package into pkg/"
 	@echo "make bench   run the benchmarks"
@@ -41,7 +41,7 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser
+test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-demo
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -62,9 +62,15 @@ test-workerd: pkg
 test-browser: pkg
 	$(NODE22) --test tests/browser/*.test.mjs
 
+DEMO_PORT ?= 8788
+
+# The credential tester: www/ with the vendor emulator as its sandbox and a
+# loopback-only proxy for real vendors (www/server.mjs).
 demo: pkg
-	@echo "make demo: the credential tester is coming (issue 5); the emulator it embeds runs now:"
-	node tests/emulator/server.mjs --port 8787
+	node www/server.mjs --port $(DEMO_PORT)
+
+test-demo: pkg
+	node --test tests/demo/*.test.mjs
 
 bench: pkg
 	@echo "make bench: coming (issue 7)"
