@@ -13,7 +13,7 @@ DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo demo bench deps clean
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening demo bench deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -41,7 +41,7 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-demo
+test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-demo
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -61,6 +61,12 @@ test-workerd: pkg
 
 test-browser: pkg
 	$(NODE22) --test tests/browser/*.test.mjs
+
+# Issue 6: every fault class x every dialect in Node and workerd, then a grep of
+# everything a full fault run printed for credentials and tokens.
+test-hardening: pkg
+	node --test tests/hardening/node.test.mjs
+	$(NODE22) --test tests/hardening/workerd.test.mjs tests/hardening/secrets.test.mjs
 
 DEMO_PORT ?= 8788
 

@@ -121,6 +121,7 @@ async function bundleWorker(outdir) {
 function newMiniflare() {
   return new Miniflare({
     modules: true,
+    cf: false, // no lookup of workers.cloudflare.com: tests stay on loopback
     scriptPath,
     modulesRoot: path.dirname(scriptPath), // module names relative to the bundle dir (no "..")
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: false }],

