@@ -13,7 +13,7 @@ DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening demo bench deps clean
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store demo bench deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -41,7 +41,7 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-demo
+test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-store test-demo
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -61,6 +61,14 @@ test-workerd: pkg
 
 test-browser: pkg
 	$(NODE22) --test tests/browser/*.test.mjs
+
+# The shared store over real Workers KV (miniflare) and Deno KV (several processes).
+test-store: pkg
+	$(NODE22) --test tests/store/*.test.mjs
+
+# Issue 4's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
+measure-store: pkg
+	node tests/store/measure.mjs
 
 # Issue 6: every fault class x every dialect in Node and workerd, then a grep of
 # everything a full fault run printed for credentials and tokens.

@@ -9,6 +9,7 @@
 
 use super::dialect::Grant;
 use super::response::Token;
+use super::secret::Secret;
 use super::Millis;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,18 +45,31 @@ pub struct TokenCache {
     /// renews. Clients sharing a store each draw one, so they spread their
     /// renewals over the back half of the window instead of renewing together.
     jitter: f64,
+    /// Whether a shared store is in use: renewal timing then spreads clients.
+    shared: bool,
+    /// The last token refused (an API 401) or invalidated: never adopted
+    /// again from the shared store, where other clients may still have it.
+    refused: Option<Secret>,
     flight: Option<Flight>,
     flights: u64,
 }
 
 impl TokenCache {
     pub fn new(leeway_ms: u64) -> Self {
-        TokenCache { token: None, leeway_ms, jitter: 0.0, flight: None, flights: 0 }
+        TokenCache { token: None, leeway_ms, jitter: 0.0, shared: false, refused: None, flight: None, flights: 0 }
     }
 
-    pub fn with_jitter(mut self, jitter: f64) -> Self {
-        self.jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    /// A cache whose clients share a store: each draws `jitter` (0..1) and
+    /// renews at that point of the leeway window. The shell draws a new one
+    /// for every token, so two clients do not collide at every renewal.
+    pub fn shared(mut self, jitter: f64) -> Self {
+        self.shared = true;
+        self.set_jitter(jitter);
         self
+    }
+
+    pub fn set_jitter(&mut self, jitter: f64) {
+        self.jitter = if jitter.is_finite() { jitter.clamp(0.0, 0.999) } else { 0.0 };
     }
 
     pub fn token(&self) -> Option<&Token> {
@@ -77,9 +91,14 @@ impl TokenCache {
     }
 
     /// Whether a token read from the shared store is worth using: outside the
-    /// full leeway (no jitter), so a reader never adopts one that is due.
+    /// full leeway (no jitter), so a reader never adopts one that is due;
+    /// newer than the one cached (else it is our own, written back); and not
+    /// a token that was refused or invalidated here.
     pub fn usable_from_store(&self, token: &Token, now: Millis) -> bool {
-        now < token.expires_at.saturating_sub(self.full_leeway(token))
+        let fresh = now < token.expires_at.saturating_sub(self.full_leeway(token));
+        let newer = self.token.as_ref().is_none_or(|cached| token.expires_at > cached.expires_at);
+        let refused = self.refused.as_ref().is_some_and(|r| r.expose() == token.access_token.expose());
+        fresh && newer && !refused
     }
 
     /// When the token becomes due for renewal: the timer's target.
@@ -123,13 +142,27 @@ impl TokenCache {
         }
     }
 
-    /// When the refresh timer should fire: a quarter of the leeway before the
-    /// token becomes due, so that the new token is normally in hand before
-    /// any caller sees the old one as due.
+    /// When the refresh timer should fire.
+    ///
+    /// Alone: a quarter of the leeway before the token becomes due, so the
+    /// new token is normally in hand before any caller sees the old one as due.
+    ///
+    /// With a shared store: inside the full leeway window, at this client's
+    /// jittered point (3/8 of the jitter into it, still before the callers'
+    /// due point at 1/2 of it). Inside the window a stored copy of the same
+    /// token no longer counts as fresh, so the refresh reads the store for a
+    /// newer token and otherwise asks the vendor, rather than adopting its
+    /// own token again and again.
     pub fn timer_at(&self) -> Option<Millis> {
         self.token.as_ref().map(|t| {
-            let leeway = self.leeway_for(t);
-            t.expires_at.saturating_sub(leeway + leeway / 4).max(t.obtained_at)
+            let at = if self.shared {
+                let full = self.full_leeway(t);
+                t.expires_at.saturating_sub(full) + (full as f64 * self.jitter * 3.0 / 8.0) as u64
+            } else {
+                let leeway = self.leeway_for(t);
+                t.expires_at.saturating_sub(leeway + leeway / 4)
+            };
+            at.max(t.obtained_at)
         })
     }
 
@@ -189,7 +222,9 @@ impl TokenCache {
     /// is forgotten too, so the next caller starts a new request rather than
     /// receive a token obtained before the invalidation.
     pub fn invalidate(&mut self) {
-        self.token = None;
+        if let Some(t) = self.token.take() {
+            self.refused = Some(t.access_token);
+        }
         self.flight = None;
     }
 
@@ -197,7 +232,7 @@ impl TokenCache {
     /// 401, a token that another caller has already replaced is kept.
     pub fn invalidate_token(&mut self, access_token: &str) -> bool {
         if self.token.as_ref().is_some_and(|t| t.access_token.expose() == access_token) {
-            self.token = None;
+            self.refused = self.token.take().map(|t| t.access_token);
             true
         } else {
             false
@@ -330,16 +365,49 @@ mod tests {
 
     #[test]
     fn jitter_spreads_renewal_over_the_back_half_of_the_leeway() {
-        for (jitter, renew) in [(0.0, T0 + 3_540_000), (1.0, T0 + 3_570_000), (0.5, T0 + 3_555_000)] {
-            let mut c = TokenCache::new(60_000).with_jitter(jitter);
+        for (jitter, renew) in [(0.0, T0 + 3_540_000), (0.999, T0 + 3_569_970), (0.5, T0 + 3_555_000)] {
+            let mut c = TokenCache::new(60_000).shared(jitter);
             let id = c.begin(T0);
             c.finish(id, Some(token("a", T0, 3_600_000)));
             assert_eq!(c.renew_at(), Some(renew), "jitter {jitter}");
         }
-        let c = TokenCache::new(60_000).with_jitter(1.0);
+        let c = TokenCache::new(60_000).shared(0.999);
         let t = token("s", T0, 3_600_000);
         assert!(c.usable_from_store(&t, T0 + 3_539_999));
         assert!(!c.usable_from_store(&t, T0 + 3_540_000), "within the full leeway: ignored");
+    }
+
+    #[test]
+    fn shared_timer_fires_inside_the_window_before_callers_are_due() {
+        for jitter in [0.0, 0.3, 0.6, 0.999] {
+            let mut c = TokenCache::new(60_000).shared(jitter);
+            let id = c.begin(T0);
+            c.finish(id, Some(token("own", T0, 3_600_000)));
+            let (timer, due) = (c.timer_at().unwrap(), c.renew_at().unwrap());
+            assert!(timer >= T0 + 3_540_000, "jitter {jitter}: inside the full leeway window");
+            assert!(timer <= due, "jitter {jitter}: not after the callers' due point");
+            // Our own token, written back to the store, is not adopted at timer time.
+            let own = token("own", T0, 3_600_000);
+            assert!(!c.usable_from_store(&own, timer), "jitter {jitter}");
+        }
+    }
+
+    #[test]
+    fn store_adoption_needs_a_newer_token_that_was_not_refused() {
+        let mut c = TokenCache::new(60_000).shared(0.0);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("a", T0, 3_600_000)));
+        assert!(!c.usable_from_store(&token("a", T0, 3_600_000), T0 + 10), "the same token: not newer");
+        assert!(c.usable_from_store(&token("b", T0 + 5, 3_600_000), T0 + 10), "a newer one");
+        // After an API 401 the refused token is never taken back from the store.
+        assert!(c.invalidate_token("a"));
+        assert!(!c.usable_from_store(&token("a", T0, 3_600_000), T0 + 10));
+        assert!(c.usable_from_store(&token("b", T0 + 5, 3_600_000), T0 + 10));
+        // Likewise after invalidate().
+        let id = c.begin(T0 + 20);
+        c.finish(id, Some(token("b", T0 + 5, 3_600_000)));
+        c.invalidate();
+        assert!(!c.usable_from_store(&token("b", T0 + 5, 3_600_000), T0 + 30));
     }
 
     proptest! {

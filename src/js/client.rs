@@ -368,6 +368,11 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
             let access = JsValue::from_str(token.access_token.expose());
             let info = inner.on_token.is_some().then(|| token_info(&token));
             state.cache.finish(id, Some(token));
+            if inner.store.is_some() {
+                // A new renewal point for every token: two clients that drew
+                // close ones once do not collide at every renewal after.
+                state.cache.set_jitter(js_sys::Math::random());
+            }
             drop(state);
             inner.schedule_after_flight(None);
             if let Some(info) = info {
@@ -453,8 +458,10 @@ impl WasmAuthClient {
         let background = config.auto_refresh.unwrap_or(!workerd);
         let timers = background && !workerd;
         // Clients sharing a store renew at a random point in the leeway window.
-        let jitter = if store.is_some() { js_sys::Math::random() } else { 0.0 };
-        let cache = TokenCache::new(config.leeway_ms).with_jitter(jitter);
+        let mut cache = TokenCache::new(config.leeway_ms);
+        if store.is_some() {
+            cache = cache.shared(js_sys::Math::random());
+        }
         let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
         let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state) });
         if timers {

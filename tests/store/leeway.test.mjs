@@ -166,3 +166,38 @@ for (const jitter of [0, 0.999]) {
     }
   });
 }
+
+// A token the API refuses (revoked early) must not come back from the store:
+// contract section 4, "on a 401 from the API it drops the token, gets a new
+// one and retries once". Without a store this holds; the store must not undo it.
+for (const withStore of [false, true]) {
+  test(`after an API 401 (token revoked), client.fetch gets a new token ${withStore ? "even with a store holding the revoked one" : "(no store, for comparison)"}`, async () => {
+    const control = await fresh();
+    const data = new Map();
+    const store = { get: async (k) => data.get(k) ?? null, put: async (k, v) => void data.set(k, v) };
+    const options = { provider: "younium", baseUrl: control.base, ...SAMPLE_CREDENTIALS.younium, autoRefresh: false };
+    if (withStore) options.store = store;
+    const client = new AuthClient(options);
+    const other = withStore ? new AuthClient(options) : null;
+    try {
+      const revoked = await client.getToken();
+      const res0 = await fetch(`${control.base}/__emulator/revoke`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      assert.equal(res0.status, 200);
+      const res = await client.fetch("/ping");
+      await res.arrayBuffer();
+      const stats = await control.stats();
+      assert.deepEqual(stats.apiLog.map((e) => e.status), [401, 200], "the retry carries a new token");
+      assert.equal(res.status, 200);
+      assert.equal(stats.totalTokenRequests, 2, "a token request after the 401");
+      const now = await client.getToken();
+      assert.notEqual(now, revoked, "the client no longer holds the revoked token");
+      if (withStore) {
+        assert.equal(JSON.parse([...data.values()][0]).accessToken, now, "the store holds the new token");
+        assert.equal(await other.getToken(), now, "another client sharing the store gets the new token");
+      }
+    } finally {
+      client.free();
+      other?.free();
+    }
+  });
+}

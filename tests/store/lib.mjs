@@ -115,6 +115,15 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
     const coldWindowMs = Math.min(1000, (ttlSeconds * 1000) / 4);
     const times = stats.tokenLog.map((e) => e.at - t0);
     const cold = times.filter((t) => t < coldWindowMs).length;
+    // Renewal events: the requests after the cold start, in clusters (a gap
+    // of over 250 ms starts a new one). Simultaneous requests of clients
+    // whose renewal points coincide form one event.
+    const events = [];
+    for (const t of times.filter((t) => t >= coldWindowMs).sort((a, b) => a - b)) {
+      const last = events.at(-1);
+      if (last && t - last.at.at(-1) <= 250) last.at.push(t);
+      else events.push({ at: [t] });
+    }
     return {
       n,
       ttlSeconds,
@@ -124,10 +133,10 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
       total: stats.totalTokenRequests,
       cold,
       afterCold: stats.totalTokenRequests - cold,
+      events: events.map((e) => e.at.length),
       requestTimesMs: times,
       lateStarts: results.map((r) => r.startedAt - t0),
       results,
-      sum: (k) => results.reduce((a, r) => a + (Array.isArray(r[k]) ? r[k].length : r[k]), 0),
     };
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
@@ -140,7 +149,7 @@ export function describeRun(r) {
   const sum = (k) => r.results.reduce((a, x) => a + (Array.isArray(x[k]) ? x[k].length : x[k]), 0);
   return (
     `${r.n} Deno processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
-    `${r.total} token requests (cold start ${r.cold}, then ${r.afterCold}); ` +
+    `${r.total} token requests (cold start ${r.cold}, then ${r.afterCold} in ${r.events.length} renewals [${r.events.join(" ")}]); ` +
     `calls ${sum("calls")}, store gets ${sum("gets")}, puts ${sum("puts")}, onToken ${sum("onToken")}, ` +
     `store errors ${sum("storeErrors")}, expired tokens handed out ${sum("expired")}; ` +
     `request times (ms from start): ${r.requestTimesMs.join(", ")}`

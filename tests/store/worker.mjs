@@ -64,7 +64,8 @@ const routes = {
       };
       if (useStore) {
         options.store = env.TOKENS;
-        options.onStoreError = (e) => errors.push(e instanceof Error ? e.message : `not an Error: ${String(e)}`);
+        options.onStoreError = (e) =>
+          errors.push(e instanceof Error ? `${e.message}${e.cause ? ` (cause: ${String(e.cause?.message ?? e.cause)})` : ""}` : `not an Error: ${String(e)}`);
       }
       if (leeway !== null) options.refreshLeewaySeconds = Number(leeway);
       entry = { client: new AuthClient(options), errors };
