@@ -13,7 +13,7 @@ DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store demo bench deps clean
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz demo bench deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -41,11 +41,22 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-store test-demo
+test: test-rust test-fuzz test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-store test-demo
 	@echo "make test: every suite passed"
 
 test-rust:
 	cargo test --lib --tests
+
+# Fuzzing (cargo-fuzz, libFuzzer) of every parser of the core: fuzz/README.md.
+# Replays fuzz/regressions/ first; cargo-fuzz is installed if missing.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+test-fuzz:
+	fuzz/run.sh $(FUZZ_TEST_SECONDS)
 
 test-emulator: deps
 	node --test tests/emulator/*.test.mjs

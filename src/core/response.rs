@@ -169,9 +169,11 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for m in found {
-        // Redact before trimming: trimming first could cut a secret with
-        // spaces at its ends down to a string that no longer matches it.
-        let clean: String = redact(&m, secrets).trim().chars().filter(|c| !c.is_control()).take(MAX_MESSAGE_CHARS).collect();
+        // Redact, drop control characters, redact again: removing them can
+        // put a secret back together ("S3CR3T-\u{1}xyz"), and trimming first
+        // could cut a secret with spaces at its ends down to a non-match.
+        let visible: String = redact(&m, secrets).chars().filter(|c| !c.is_control()).collect();
+        let clean: String = redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS).collect();
         if !clean.is_empty() && !out.contains(&clean) && out.len() < MAX_MESSAGES {
             out.push(clean);
         }
@@ -281,6 +283,15 @@ mod tests {
         let f = err(Provider::Younium, 400, r#"{"errors":["secret SECRET is wrong","password p@ss / p%40ss"]}"#);
         assert_eq!(f.messages, vec!["secret [redacted] is wrong", "password [redacted] / [redacted]"]);
         assert!(!f.message.contains("SECRET") && !f.message.contains("p@ss"));
+    }
+
+    #[test]
+    fn control_characters_cannot_rejoin_a_secret() {
+        // Found by fuzzing (fuzz/regressions/vendor_messages/control-char-rejoins-secret).
+        for body in [&b"S3CR3T-\x01xyz"[..], br#"{"errors":["S3CR3T-\u0001xyz"]}"#] {
+            let m = vendor_messages(body, &["S3CR3T-xyz"]);
+            assert!(m.iter().all(|m| !m.contains("S3CR3T-xyz")), "{m:?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub const KEY_PREFIX: &str = "edge-auth:v1:";
 /// Workers KV refuses an `expirationTtl` below 60 seconds.
 pub const MIN_TTL_SECONDS: u64 = 60;
 
+/// The largest stored value written or read: Deno KV's limit for a value.
+/// A larger token is simply not shared.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
 /// What identifies a token: provider, token URL and identity (client id,
 /// username or API key), and the scope and audience that shape an OAuth2
 /// token. Hashed before use; it contains the API key for Papaya.
@@ -41,8 +45,9 @@ pub fn key(digest: &[u8]) -> String {
     out
 }
 
-/// The stored value: JSON, times in ms since the epoch.
-pub fn encode(token: &Token) -> Secret {
+/// The stored value: JSON, times in ms since the epoch. `None` when it would
+/// be larger than [`MAX_VALUE_BYTES`], which `decode` would refuse.
+pub fn encode(token: &Token) -> Option<Secret> {
     let mut out = String::from("{\"v\":1,\"accessToken\":");
     write_string(&mut out, token.access_token.expose());
     out.push_str(",\"tokenType\":");
@@ -58,13 +63,14 @@ pub fn encode(token: &Token) -> Secret {
         write_string(&mut out, scope);
     }
     out.push('}');
-    Secret::new(out)
+    let value = Secret::new(out);
+    (value.expose().len() <= MAX_VALUE_BYTES).then_some(value)
 }
 
 /// Reads a stored value. Anything malformed is an error, which the shell
 /// reports and treats as a miss.
 pub fn decode(text: &str) -> Result<Token, &'static str> {
-    if text.len() > 64 * 1024 {
+    if text.len() > MAX_VALUE_BYTES {
         return Err("stored value is too large");
     }
     let v: Value = json::parse(text.as_bytes()).ok_or("stored value is not JSON")?;
@@ -80,7 +86,7 @@ pub fn decode(text: &str) -> Result<Token, &'static str> {
     let refresh_expires_at = refresh_token.as_ref().and(time_field("refreshExpiresAt"));
     Ok(Token {
         access_token: Secret::new(access),
-        token_type: text_field("tokenType").filter(|t| !t.is_empty() && t.len() <= 40).unwrap_or("Bearer").to_owned(),
+        token_type: text_field("tokenType").filter(|t| !t.is_empty() && t.len() <= 40 && t.bytes().all(|b| b.is_ascii_graphic())).unwrap_or("Bearer").to_owned(),
         obtained_at,
         expires_at,
         refresh_token,
@@ -115,11 +121,22 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let back = decode(encode(&token()).expose()).unwrap();
+        let back = decode(encode(&token()).unwrap().expose()).unwrap();
         assert_eq!(back.access_token.expose(), "at-1");
         assert_eq!((back.obtained_at, back.expires_at, back.refresh_expires_at), (1_000, 3_601_000, Some(1_801_000)));
         assert_eq!(back.refresh_token.unwrap().expose(), "rt-1");
         assert_eq!(back.scope.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn what_encode_writes_decode_reads_or_encode_refuses() {
+        // Found by fuzzing: 11,000 form feeds in a scope grew past the limit once escaped.
+        let t = decode(&format!(r#"{{"v":1,"accessToken":"a","obtainedAt":0,"expiresAt":0,"scope":"{}"}}"#, "\\f".repeat(11_000))).unwrap();
+        assert!(encode(&t).is_none(), "too large to store: not written");
+        let mut big = token();
+        big.access_token = Secret::new("x".repeat(MAX_VALUE_BYTES));
+        assert!(encode(&big).is_none());
+        assert!(decode(encode(&token()).unwrap().expose()).is_ok());
     }
 
     #[test]

@@ -107,7 +107,9 @@ impl SharedStore {
         let options = Object::new();
         let ttl = store::expiration_ttl(token, now());
         let _ = Reflect::set(&options, &JsValue::from_str("expirationTtl"), &JsValue::from_f64(ttl as f64));
-        let value = store::encode(token);
+        let Some(value) = store::encode(token) else {
+            return self.report("token too large to share (over 64 KiB); not written", None);
+        };
         let pending = match call_method(&self.store, "put", &[&JsValue::from_str(&key), &JsValue::from_str(value.expose()), &options]) {
             Ok(p) => Promise::resolve(&p),
             Err(e) => return self.report("put threw", Some(&e)),
