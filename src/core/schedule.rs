@@ -17,14 +17,18 @@ pub const BACKOFF_CAP_MS: u64 = 60_000;
 /// A `Retry-After` longer than this is not waited for in full.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// Timer refreshes are at least this far apart, whatever a token's lifetime
-/// (a vendor that sends `expires_in: 0` must not get a request loop).
+/// A token that lives less than twice this is not refreshed by timer sooner
+/// than this after it arrived (a vendor that sends `expires_in: 0` must not
+/// get a request loop). Longer-lived tokens are refreshed at their point:
+/// pushing a 2-second token's timer to 1 s would put it at the callers' due
+/// point, where a caller can arrive just before the timer does.
 pub const MIN_REFRESH_INTERVAL_MS: u64 = 1_000;
 
-/// How long to arm the refresh timer for: until `renew_at` (but not sooner
-/// than the minimum interval after the token was obtained), in steps.
-pub fn timer_delay(renew_at: Millis, obtained_at: Millis, now: Millis) -> u64 {
-    let target = renew_at.max(obtained_at.saturating_add(MIN_REFRESH_INTERVAL_MS));
+/// How long to arm the refresh timer for: until `target`, in steps.
+pub fn timer_delay(target: Millis, obtained_at: Millis, expires_at: Millis, now: Millis) -> u64 {
+    let lifetime = expires_at.saturating_sub(obtained_at);
+    let floor = if lifetime < 2 * MIN_REFRESH_INTERVAL_MS { MIN_REFRESH_INTERVAL_MS } else { 0 };
+    let target = target.max(obtained_at.saturating_add(floor));
     target.saturating_sub(now).min(MAX_TIMER_STEP_MS)
 }
 
@@ -119,16 +123,22 @@ mod tests {
 
     #[test]
     fn long_timers_are_stepped() {
-        assert_eq!(timer_delay(10_000, 0, 4_000), 6_000);
-        assert_eq!(timer_delay(3 * 86_400_000, 0, 0), MAX_TIMER_STEP_MS);
-        assert_eq!(timer_delay(5, 0, 10_000), 0);
+        assert_eq!(timer_delay(10_000, 0, 20_000, 4_000), 6_000);
+        assert_eq!(timer_delay(3 * 86_400_000, 0, 4 * 86_400_000, 0), MAX_TIMER_STEP_MS);
+        assert_eq!(timer_delay(5, 0, 20_000, 10_000), 0);
     }
 
     #[test]
     fn a_zero_lifetime_token_is_not_refreshed_in_a_loop() {
-        // expires_in: 0 makes renew_at == obtained_at.
-        assert_eq!(timer_delay(50_000, 50_000, 50_000), MIN_REFRESH_INTERVAL_MS);
-        assert_eq!(timer_delay(50_000, 50_000, 50_600), 400);
+        // expires_in: 0 makes the target the arrival itself.
+        assert_eq!(timer_delay(50_000, 50_000, 50_000, 50_000), MIN_REFRESH_INTERVAL_MS);
+        assert_eq!(timer_delay(50_000, 50_000, 50_000, 50_600), 400);
+    }
+
+    #[test]
+    fn a_two_second_token_is_refreshed_before_callers_are_due() {
+        // 2 s token, leeway capped at 1 s: the timer aims at 0.75 s, not the 1 s floor.
+        assert_eq!(timer_delay(750, 0, 2_000, 0), 750);
     }
 
     proptest! {

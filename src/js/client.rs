@@ -296,7 +296,7 @@ impl Inner {
         let delay = match failed {
             None => {
                 state.failures = 0;
-                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, now))
+                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, t.expires_at, now))
             }
             Some(f) => {
                 let attempt = state.failures;
@@ -332,7 +332,7 @@ fn on_timer(weak: &Weak<Inner>) {
             return;
         }
         match (state.cache.token(), state.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= now, !state.cache.is_acquiring(), timer_delay(at, t.obtained_at, now)),
+            (Some(t), Some(at)) => (at <= now, !state.cache.is_acquiring(), timer_delay(at, t.obtained_at, t.expires_at, now)),
             _ => return,
         }
     };
