@@ -144,8 +144,9 @@ impl TokenCache {
 
     /// When the refresh timer should fire.
     ///
-    /// Alone: a quarter of the leeway before the token becomes due, so the
-    /// new token is normally in hand before any caller sees the old one as due.
+    /// Alone: an eighth of the leeway before the token becomes due, so the
+    /// refresh is in flight (and callers keep the valid token) before any
+    /// caller sees the old one as due, with hardly any lifetime given up.
     ///
     /// With a shared store: inside the full leeway window, at this client's
     /// jittered point (3/8 of the jitter into it, still before the callers'
@@ -160,7 +161,7 @@ impl TokenCache {
                 t.expires_at.saturating_sub(full) + (full as f64 * self.jitter * 3.0 / 8.0) as u64
             } else {
                 let leeway = self.leeway_for(t);
-                t.expires_at.saturating_sub(leeway + leeway / 4)
+                t.expires_at.saturating_sub(leeway + leeway / 8)
             };
             at.max(t.obtained_at)
         })
@@ -282,7 +283,7 @@ mod tests {
         let mut c = TokenCache::new(60_000);
         let id = c.begin(T0);
         c.finish(id, Some(token("a", T0, 3_600_000)));
-        assert_eq!(c.timer_at(), Some(T0 + 3_600_000 - 75_000));
+        assert_eq!(c.timer_at(), Some(T0 + 3_600_000 - 67_500));
         let due = T0 + 3_550_000;
         // Due, with nothing in flight: the caller waits for a new token…
         assert_eq!(c.next(due, 10_000, true), Next::Start);

@@ -137,8 +137,8 @@ mod tests {
 
     #[test]
     fn a_two_second_token_is_refreshed_before_callers_are_due() {
-        // 2 s token, leeway capped at 1 s: the timer aims at 0.75 s, not the 1 s floor.
-        assert_eq!(timer_delay(750, 0, 2_000, 0), 750);
+        // 2 s token, leeway capped at 1 s: the timer aims at 0.875 s, not the 1 s floor.
+        assert_eq!(timer_delay(875, 0, 2_000, 0), 875);
     }
 
     proptest! {
