@@ -119,11 +119,6 @@ impl TokenCache {
         self.flight.is_some()
     }
 
-    /// A fresh token, if there is one.
-    pub fn fresh(&self, now: Millis) -> Option<&Token> {
-        (self.state(now) == State::Fresh).then(|| self.token.as_ref()).flatten()
-    }
-
     /// What to do for a caller who wants a token at `now`. A flight older
     /// than `stale_after_ms` is not joined: its result may never arrive (in
     /// workerd, a promise made by a request that has ended never settles).

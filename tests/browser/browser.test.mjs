@@ -13,23 +13,12 @@ import { realpath, stat } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../lib/chromium.mjs";
 import { startEmulator } from "../emulator/server.mjs";
 import { scenarios } from "../scenarios/index.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 const SCENARIO_TIMEOUT_MS = 30_000;
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -142,7 +131,7 @@ before(async () => {
   pageOrigin = `http://127.0.0.1:${server.address().port}`;
 
   browser = await withTimeout(
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: STARTUP_TIMEOUT_MS }),
+    launchChromium(STARTUP_TIMEOUT_MS),
     STARTUP_TIMEOUT_MS + 5_000,
     `launching ${CHROMIUM}`,
   );

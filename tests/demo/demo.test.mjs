@@ -10,20 +10,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../lib/chromium.mjs";
 import { startDemoProcess, ROOT } from "./lib.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const SHOTS = path.join(ROOT, "tests/demo/out/screenshots");
 const TEST_TIMEOUT_MS = 60_000;
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -37,7 +26,7 @@ const offLoopback = []; // every request the browser tried beyond 127.0.0.1 (mus
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
   demo = await startDemoProcess({ timeoutMs: STARTUP_TIMEOUT_MS });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: STARTUP_TIMEOUT_MS });
+  browser = await launchChromium(STARTUP_TIMEOUT_MS);
 }, { timeout: STARTUP_TIMEOUT_MS * 2 });
 
 after(async () => {
