@@ -8,7 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare, Log, LogLevel } from "miniflare";
-import { bundleWorker as bundle, compatDate, workerOptions, LOOPBACK_ONLY, ROOT as REPO_ROOT } from "../lib/workerd.mjs";
+import { bundleWorker as bundle, compatDate, workerOptions, withTimeout, workerGet as getFromWorker, LOOPBACK_ONLY, ROOT as REPO_ROOT } from "../lib/workerd.mjs";
+
+export { withTimeout };
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = REPO_ROOT;
@@ -19,13 +21,6 @@ const REQUEST_TIMEOUT_MS = 40_000;
 // Runtime messages that mean workerd's cross-request rules were tripped.
 export const WORKERD_FAILURE_PATTERNS = [/code had hung/i, /Cannot perform I\/O on behalf of a different request/i, /different request context/i];
 
-export function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * wrangler deploy --dry-run into a fresh temporary directory. Resolves to
@@ -74,16 +69,8 @@ export async function startWorkerd(scriptPath, output) {
   return mf;
 }
 
-export async function workerGet(mf, pathAndQuery) {
-  const res = await withTimeout(mf.dispatchFetch(`http://edge-auth-hardening.local${pathAndQuery}`), REQUEST_TIMEOUT_MS, `worker request ${pathAndQuery}`);
-  const text = await withTimeout(res.text(), REQUEST_TIMEOUT_MS, `body of worker request ${pathAndQuery}`);
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, text, body };
+export function workerGet(mf, pathAndQuery) {
+  return getFromWorker(mf, pathAndQuery, REQUEST_TIMEOUT_MS);
 }
 
 /**

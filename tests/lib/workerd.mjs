@@ -102,3 +102,24 @@ export function workerOptions(scriptPath, compatibilityDate, extra = {}) {
 
 /** Shared Miniflare options: no lookup of workers.cloudflare.com (Request.cf), so tests stay on loopback. */
 export const LOOPBACK_ONLY = Object.freeze({ cf: false });
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** GET a path of the worker in `mf`: `{ status, text, body }` (body: parsed JSON, or undefined). */
+export async function workerGet(mf, pathAndQuery, timeoutMs) {
+  const res = await withTimeout(mf.dispatchFetch(`http://worker.test${pathAndQuery}`), timeoutMs, `worker request ${pathAndQuery}`);
+  const text = await withTimeout(res.text(), timeoutMs, `body of worker request ${pathAndQuery}`);
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, text, body };
+}

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
-import { bundleWorker, compatDate, workerOptions, LOOPBACK_ONLY } from "../lib/workerd.mjs";
+import { bundleWorker, compatDate, workerOptions, withTimeout, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
 import { HERE, ROOT, NODE22, KEY_PATTERN, controlFor, sleep } from "./lib.mjs";
 
@@ -28,13 +28,6 @@ let mf1; // workers "a" and "b"
 let mf2; // worker "c": another workerd process over the same persisted KV
 let isolates; // { a, b, c }: Fetchers
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 function kvWorker(name, scriptPath) {
   return { name, ...workerOptions(scriptPath, COMPAT_DATE, { kvNamespaces: { TOKENS: KV_ID } }) };

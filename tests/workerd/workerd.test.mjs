@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { bundleWorker, compatDate, workerOptions, LOOPBACK_ONLY } from "../lib/workerd.mjs";
+import { bundleWorker, compatDate, workerOptions, withTimeout, workerGet as getFromWorker, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator } from "../emulator/server.mjs";
 import { scenarios } from "../scenarios/index.mjs";
 
@@ -42,13 +42,6 @@ const runtimeOutput = []; // stdout/stderr lines of every workerd we start
 // ---------------------------------------------------------------------------
 // helpers
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,21 +65,7 @@ function newMiniflare() {
 }
 
 /** GET a path of the worker, parse the JSON answer. */
-async function workerGet(instance, pathAndQuery) {
-  const res = await withTimeout(
-    instance.dispatchFetch(`http://edge-auth-test.local${pathAndQuery}`),
-    REQUEST_TIMEOUT_MS,
-    `worker request ${pathAndQuery}`,
-  );
-  const text = await withTimeout(res.text(), REQUEST_TIMEOUT_MS, `body of worker request ${pathAndQuery}`);
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, text, body };
-}
+const workerGet = (instance, pathAndQuery) => getFromWorker(instance, pathAndQuery, REQUEST_TIMEOUT_MS);
 
 async function control(ns, name, payload) {
   const url = `${emulator.url}/t/${ns}/__emulator/${name}`;
