@@ -6,7 +6,7 @@
 //! if its body can be sent again. Anything else comes back as `fetch` gave it.
 
 use super::client::Inner;
-use super::error::{describe, js_error};
+use super::error::{abort_code, describe, js_error};
 use super::transport;
 use crate::core::error::ErrorCode;
 use crate::core::headers::api_headers;
@@ -72,27 +72,25 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
     let init_given = init.is_object();
     let body = if init_given { get(&init, "body") } else { JsValue::UNDEFINED };
 
+    let request: Option<&Request> = is_request(&input).then(|| input.unchecked_ref());
+
     // What to call fetch with, and for a Request with a body, a copy for the retry.
-    let (target, mut replay): (JsValue, Option<JsValue>) = if let Some(url) = input.as_string() {
-        let url = resolve(inner, &url)?;
-        check_transport(&url)?;
-        (JsValue::from_str(&url), None)
-    } else if is_request(&input) {
-        let request: &Request = input.unchecked_ref();
+    let (target, mut replay): (JsValue, Option<JsValue>) = if let Some(request) = request {
         check_transport(&request.url())?;
         let needs_copy = request.body().is_some() && body.is_undefined();
         let copy = if needs_copy { request.clone().ok().map(JsValue::from) } else { Some(input.clone()) };
         (input.clone(), copy)
-    } else if let Some(object) = input.dyn_ref::<Object>() {
-        // A URL object, or anything with a string form, as fetch would read it.
-        let text: String = object.to_string().into();
+    } else {
+        // A string, a URL object or anything with a string form, as fetch would read it.
+        let text = match input.dyn_ref::<Object>() {
+            Some(object) => String::from(object.to_string()),
+            None => input.as_string().ok_or_else(|| js_error(ErrorCode::InvalidConfig, "client.fetch needs a URL string, a URL or a Request"))?,
+        };
         let url = resolve(inner, &text)?;
         check_transport(&url)?;
         (JsValue::from_str(&url), None)
-    } else {
-        return Err(js_error(ErrorCode::InvalidConfig, "client.fetch needs a URL string, a URL or a Request"));
     };
-    let can_retry = replayable(&body) && (replay.is_some() || !is_request(&input));
+    let can_retry = replayable(&body) && (replay.is_some() || request.is_none());
     // The caller's signal: it ends the wait for a token, and fetch gets it too.
     let signal_value = if init_given { get(&init, "signal") } else { JsValue::UNDEFINED };
     // (Checked for an object first: reading a property of undefined throws,
@@ -100,17 +98,16 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
     let signal: Option<web_sys::AbortSignal> =
         if signal_value.is_object() { get(&signal_value, "aborted").as_bool().map(|_| signal_value.unchecked_into()) } else { None };
 
-    let caller_headers = if init_given && !get(&init, "headers").is_undefined() {
-        get(&init, "headers")
-    } else if is_request(&input) {
-        input.unchecked_ref::<Request>().headers().into()
-    } else {
-        JsValue::UNDEFINED
+    let init_headers = if init_given { get(&init, "headers") } else { JsValue::UNDEFINED };
+    let caller_headers = match request {
+        Some(request) if init_headers.is_undefined() => request.headers().into(),
+        _ => init_headers,
     };
 
     let fetch = transport::resolve_fetch(inner.configured_fetch()).map_err(|f| super::error::to_js(&f))?;
     let mut attempt_target = target;
-    for attempt in 0..2 {
+    let mut retried = false;
+    loop {
         let token = inner.token_with(wait_until, signal.as_ref()).await?;
         let headers = headers_for(inner, &caller_headers, &token, body.is_string())?;
         let call_init = Object::new();
@@ -122,12 +119,10 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
         let response: Response = match transport::call(&fetch, &attempt_target, &call_init).await {
             Ok(r) => r,
             Err(e) => {
-                let timed_out = get(&e, "name").as_string().is_some_and(|n| n == "TimeoutError");
-                let code = if timed_out { ErrorCode::Timeout } else { ErrorCode::Network };
-                return Err(js_error(code, &format!("API request failed: {}", describe(&e))));
+                return Err(js_error(abort_code(&e), &format!("API request failed: {}", describe(&e))));
             }
         };
-        if response.status() == 401 && attempt == 0 && can_retry {
+        if response.status() == 401 && !retried && can_retry {
             // The token was refused: drop it (unless someone already replaced
             // it), get another, and send the call again.
             transport::cancel(&response);
@@ -135,17 +130,11 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
             if let Some(copy) = replay.take() {
                 attempt_target = copy;
             }
+            retried = true;
             continue;
         }
         return Ok(response.into());
     }
-    unreachable_401()
-}
-
-#[cold]
-fn unreachable_401() -> Result<JsValue, JsValue> {
-    // The loop returns on its second attempt; this only satisfies the types.
-    Err(js_error(ErrorCode::Network, "API request was not sent"))
 }
 
 fn headers_for(inner: &Inner, caller: &JsValue, token: &str, string_body: bool) -> Result<Headers, JsValue> {

@@ -392,10 +392,7 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
 /// The rejection for a call whose caller aborted it: timeouts (an
 /// `AbortSignal.timeout`) are `timeout`, anything else `network`.
 pub(super) fn aborted(signal: &web_sys::AbortSignal) -> JsValue {
-    let reason = signal.reason();
-    let timed_out = js_sys::Reflect::get(&reason, &JsValue::from_str("name")).ok().and_then(|n| n.as_string()).is_some_and(|n| n == "TimeoutError");
-    let code = if timed_out { ErrorCode::Timeout } else { ErrorCode::Network };
-    js_error(code, "the call was aborted by its signal")
+    js_error(super::error::abort_code(&signal.reason()), "the call was aborted by its signal")
 }
 
 /// The per-call options' `signal`.

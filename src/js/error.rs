@@ -22,6 +22,17 @@ pub fn js_error(code: ErrorCode, message: &str) -> JsValue {
     to_js(&Failure::new(code, message))
 }
 
+/// The code for an abort or a failed fetch: `timeout` when the reason is a
+/// `TimeoutError` (an `AbortSignal.timeout`), `network` otherwise.
+pub fn abort_code(reason: &JsValue) -> ErrorCode {
+    let name = js_sys::Reflect::get(reason, &JsValue::from_str("name")).ok().and_then(|n| n.as_string());
+    if name.is_some_and(|n| n == "TimeoutError") {
+        ErrorCode::Timeout
+    } else {
+        ErrorCode::Network
+    }
+}
+
 /// A short description of a JS exception (`name: message`), for wrapping it
 /// in an `AuthError`. Runtime errors from `fetch` carry no secrets of ours.
 pub fn describe(error: &JsValue) -> String {
