@@ -21,3 +21,32 @@ export class AuthError extends Error {
 export function makeAuthError(code, message, status, messages) {
   return new AuthError(code, message, { status, messages });
 }
+
+// Not part of the public API: a short description of an exception
+// (`name: message`), for wrapping it in an AuthError. Runtime errors from
+// fetch carry no secrets of ours.
+export function describeError(error) {
+  try {
+    const name = typeof error?.name === "string" ? error.name : undefined;
+    const message = typeof error?.message === "string" ? error.message : undefined;
+    if (name !== undefined && message) return `${name}: ${message}`;
+    if (message !== undefined) return message;
+    if (typeof error === "string") return error;
+  } catch {
+    // A throwing getter: fall through.
+  }
+  return "unknown error";
+}
+
+// Not part of the public API: the AuthError for an API call whose fetch
+// failed (`timeout` for an AbortSignal.timeout, else `network`), used by the
+// JS face and imported by the wasm, so both paths say the same thing.
+export function apiFailure(error) {
+  let timedOut = false;
+  try {
+    timedOut = error?.name === "TimeoutError";
+  } catch {
+    // A throwing getter: not a timeout.
+  }
+  return new AuthError(timedOut ? "timeout" : "network", `API request failed: ${describeError(error)}`);
+}

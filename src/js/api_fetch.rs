@@ -6,7 +6,7 @@
 //! if its body can be sent again. Anything else comes back as `fetch` gave it.
 
 use super::client::Inner;
-use super::error::{abort_code, describe, js_error};
+use super::error::{api_failure, describe, js_error};
 use super::transport;
 use crate::core::error::ErrorCode;
 use crate::core::headers::api_headers;
@@ -68,7 +68,7 @@ fn replayable(body: &JsValue) -> bool {
     !(stream_like || async_iterable)
 }
 
-pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until: Option<&Function>) -> Result<JsValue, JsValue> {
+pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until: Option<&Function>, refused: Option<String>) -> Result<JsValue, JsValue> {
     let init_given = init.is_object();
     let body = if init_given { get(&init, "body") } else { JsValue::UNDEFINED };
 
@@ -106,7 +106,12 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
 
     let fetch = transport::resolve_fetch(inner.configured_fetch()).map_err(|f| super::error::to_js(&f))?;
     let mut attempt_target = target;
+    // The JS face made the first attempt itself and got a 401 with `refused`.
     let mut retried = false;
+    if let Some(token) = refused {
+        inner.invalidate_token(&token);
+        retried = true;
+    }
     loop {
         let token = inner.token_with(wait_until, signal.as_ref()).await?;
         let headers = headers_for(inner, &caller_headers, &token, body.is_string())?;
@@ -119,7 +124,7 @@ pub async fn fetch(inner: &Rc<Inner>, input: JsValue, init: JsValue, wait_until:
         let response: Response = match transport::call(&fetch, &attempt_target, &call_init).await {
             Ok(r) => r,
             Err(e) => {
-                return Err(js_error(abort_code(&e), &format!("API request failed: {}", describe(&e))));
+                return Err(api_failure(&e));
             }
         };
         if response.status() == 401 && !retried && can_retry {

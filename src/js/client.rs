@@ -27,7 +27,6 @@ use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
 use crate::core::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
 use js_sys::{Function, Object, Promise};
-use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -44,6 +43,12 @@ pub(super) struct Inner {
     /// Auto-refresh by timer (never in Workers).
     timers: bool,
     state: RefCell<State>,
+    /// The JS face's hook (`pkg-template/api.js`): told the cached token,
+    /// until when it is fresh, and the headers an API call gets with it, each
+    /// time they change, so that `client.fetch` with a fresh token never
+    /// crosses into the wasm. It holds only a small slot object, never the
+    /// client: a reference from here to the client would keep it alive.
+    publish: Option<Function>,
 }
 
 struct State {
@@ -66,27 +71,22 @@ fn in_workerd() -> bool {
 }
 
 /// What `tokenInfo()` and `onToken` receive. Never a credential or refresh token.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenInfo<'a> {
-    access_token: &'a str,
-    token_type: &'a str,
-    expires_at: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_expires_at: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
-}
-
 fn token_info(token: &Token) -> JsValue {
-    let info = TokenInfo {
-        access_token: token.access_token.expose(),
-        token_type: &token.token_type,
-        expires_at: token.expires_at as f64,
-        refresh_expires_at: token.refresh_expires_at.filter(|t| *t != u64::MAX).map(|t| t as f64),
-        scope: token.scope.as_deref(),
+    let info = Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&info, &JsValue::from_str(key), &value);
     };
-    serde_wasm_bindgen::to_value(&info).unwrap_or(JsValue::UNDEFINED)
+    set("accessToken", JsValue::from_str(token.access_token.expose()));
+    set("tokenType", JsValue::from_str(&token.token_type));
+    set("expiresAt", JsValue::from_f64(token.expires_at as f64));
+    // u64::MAX: a refresh token that never expires (Keycloak's 0).
+    if let Some(at) = token.refresh_expires_at.filter(|t| *t != u64::MAX) {
+        set("refreshExpiresAt", JsValue::from_f64(at as f64));
+    }
+    if let Some(scope) = &token.scope {
+        set("scope", JsValue::from_str(scope));
+    }
+    info.into()
 }
 
 fn freed_error() -> JsValue {
@@ -116,13 +116,9 @@ impl Inner {
 
     /// A valid access token: cached, joined from the flight in progress, or
     /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
-    /// keeps a background refresh alive after the caller's request ends.
-    pub async fn token(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
-        self.token_with(wait_until, None).await
-    }
-
-    /// [`Inner::token`], where the caller's `signal` ends the caller's own
-    /// wait (rejecting at once) but never the token request other callers share.
+    /// keeps a background refresh alive after the caller's request ends; the
+    /// caller's `signal` ends the caller's own wait (rejecting at once) but
+    /// never the token request other callers share.
     pub async fn token_with(self: &Rc<Self>, wait_until: Option<&Function>, signal: Option<&web_sys::AbortSignal>) -> Result<String, JsValue> {
         let Some(signal) = signal else { return self.acquire_or_join(wait_until).await };
         if signal.aborted() {
@@ -277,7 +273,35 @@ impl Inner {
     }
 
     pub fn invalidate_token(&self, access_token: &str) {
-        self.state.borrow_mut().cache.invalidate_token(access_token);
+        let dropped = self.state.borrow_mut().cache.invalidate_token(access_token);
+        if dropped {
+            self.publish();
+        }
+    }
+
+    /// The headers an API call gets with `access`, as a plain object.
+    fn headers_for(&self, access: &str) -> Object {
+        let headers = Object::new();
+        for h in crate::core::headers::api_headers(&self.config, access) {
+            let _ = js_sys::Reflect::set(&headers, &JsValue::from_str(h.name), &JsValue::from_str(&h.value));
+        }
+        headers
+    }
+
+    /// Tells the JS face what `client.fetch` may use without asking the wasm:
+    /// the token while it is fresh (until the renewal point), or nothing.
+    /// Called after every change of the cached token.
+    fn publish(&self) {
+        let Some(hook) = &self.publish else { return };
+        let state = self.state.borrow();
+        let (token, until, headers) = match (state.cache.token(), state.cache.renew_at()) {
+            (Some(t), Some(at)) if !state.freed => {
+                (JsValue::from_str(t.access_token.expose()), JsValue::from_f64(at as f64), self.headers_for(t.access_token.expose()).into())
+            }
+            _ => (JsValue::UNDEFINED, JsValue::from_f64(0.0), JsValue::UNDEFINED),
+        };
+        drop(state);
+        let _ = hook.call3(&JsValue::UNDEFINED, &token, &until, &headers);
     }
 
     /// After a flight: arm the timer for the next refresh, or for a retry
@@ -374,6 +398,7 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
                 state.cache.set_jitter(js_sys::Math::random());
             }
             drop(state);
+            inner.publish();
             inner.schedule_after_flight(None);
             if let Some(info) = info {
                 inner.notify(&info);
@@ -436,7 +461,7 @@ pub struct WasmAuthClient {
 #[wasm_bindgen]
 impl WasmAuthClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<WasmAuthClient, JsValue> {
+    pub fn new(options: JsValue, publish: Option<Function>) -> Result<WasmAuthClient, JsValue> {
         let Some(object) = options.dyn_ref::<Object>().filter(|_| !options.is_function()) else {
             return Err(js_error(ErrorCode::InvalidConfig, "options must be an object, e.g. new AuthClient({ provider: \"younium\", … })"));
         };
@@ -460,7 +485,7 @@ impl WasmAuthClient {
             cache = cache.shared(js_sys::Math::random());
         }
         let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
-        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state) });
+        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish });
         if timers {
             let weak = Rc::downgrade(&inner);
             let listener = PageListener::add(move || {
@@ -478,49 +503,52 @@ impl WasmAuthClient {
         future_to_promise(async move { inner.token_with(wait_until(&call).as_ref(), call_signal(&call).as_ref()).await.map(JsValue::from) })
     }
 
-    #[wasm_bindgen(js_name = tokenInfo)]
-    pub fn token_info(&self, call: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            loop {
-                let access = inner.token(wait_until(&call).as_ref()).await?;
-                let state = inner.state.borrow();
-                // Between the token arriving and now, an invalidate() may have
-                // dropped it; then go round for the next one.
-                if let Some(t) = state.cache.token().filter(|t| t.access_token.expose() == access) {
-                    return Ok(token_info(t));
-                }
-            }
-        })
+    /// `tokenInfo()` for `access` if it is still the cached token (an
+    /// `invalidate()` may have dropped it since the caller got it), else
+    /// `undefined`. The JS face loops over `getToken` and this.
+    #[wasm_bindgen(js_name = infoFor)]
+    pub fn info_for(&self, access: &str) -> JsValue {
+        let state = self.inner.state.borrow();
+        state.cache.token().filter(|t| t.access_token.expose() == access).map_or(JsValue::UNDEFINED, token_info)
     }
 
-    #[wasm_bindgen(js_name = authHeaders)]
-    pub fn auth_headers(&self, call: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let access = inner.token(wait_until(&call).as_ref()).await?;
-            let headers = Object::new();
-            for h in crate::core::headers::api_headers(&inner.config, &access) {
-                let _ = js_sys::Reflect::set(&headers, &JsValue::from_str(h.name), &JsValue::from_str(&h.value));
-            }
-            Ok(headers.into())
-        })
+    /// The headers an API call gets with `access` (what `authHeaders()` returns).
+    #[wasm_bindgen(js_name = headersFor)]
+    pub fn headers_for(&self, access: &str) -> Object {
+        self.inner.headers_for(access)
     }
 
-    pub fn fetch(&self, input: JsValue, init: JsValue, call: JsValue) -> Promise {
+    /// `refused`: the token an API call just answered with a 401, when the
+    /// JS face made that call itself; this call is then its one retry.
+    pub fn fetch(&self, input: JsValue, init: JsValue, call: JsValue, refused: Option<String>) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             inner.check_live()?;
-            super::api_fetch::fetch(&inner, input, init, wait_until(&call).as_ref()).await
+            super::api_fetch::fetch(&inner, input, init, wait_until(&call).as_ref(), refused).await
         })
     }
 
+    /// The `fetch` option, for the JS face's own API calls.
+    #[wasm_bindgen(getter = configuredFetch)]
+    pub fn configured_fetch(&self) -> Option<Function> {
+        self.inner.fetch.clone()
+    }
+
+    /// What relative URLs are joined to, for the JS face's own API calls.
+    #[wasm_bindgen(getter = apiBase)]
+    pub fn api_base(&self) -> Option<String> {
+        self.inner.config.api_base.clone()
+    }
+
     pub fn invalidate(&self) {
-        let mut state = self.inner.state.borrow_mut();
-        state.cache.invalidate();
-        state.pending = None;
-        state.timer = None;
-        state.failures = 0;
+        {
+            let mut state = self.inner.state.borrow_mut();
+            state.cache.invalidate();
+            state.pending = None;
+            state.timer = None;
+            state.failures = 0;
+        }
+        self.inner.publish();
     }
 
     /// Stops the client: clears every timer and listener, drops the token,
@@ -532,5 +560,7 @@ impl WasmAuthClient {
         state.pending = None;
         state.timer = None;
         state.page_listener = None;
+        drop(state);
+        self.inner.publish();
     }
 }

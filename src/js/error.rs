@@ -10,6 +10,16 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = makeAuthError)]
     fn make_auth_error(code: &str, message: &str, status: Option<u16>, messages: Array) -> JsValue;
+
+    /// The `AuthError` for an API call that `fetch` failed: one
+    /// implementation, shared with the JS face's own calls.
+    #[wasm_bindgen(js_name = apiFailure)]
+    pub fn api_failure(error: &JsValue) -> JsValue;
+
+    /// A short description of a JS exception (`name: message`), for wrapping
+    /// it in an `AuthError`. Runtime errors from `fetch` carry no secrets of ours.
+    #[wasm_bindgen(js_name = describeError)]
+    pub fn describe(error: &JsValue) -> String;
 }
 
 /// A core failure as a JS `AuthError`.
@@ -30,16 +40,5 @@ pub fn abort_code(reason: &JsValue) -> ErrorCode {
         ErrorCode::Timeout
     } else {
         ErrorCode::Network
-    }
-}
-
-/// A short description of a JS exception (`name: message`), for wrapping it
-/// in an `AuthError`. Runtime errors from `fetch` carry no secrets of ours.
-pub fn describe(error: &JsValue) -> String {
-    let get = |key: &str| js_sys::Reflect::get(error, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
-    match (get("name"), get("message")) {
-        (Some(n), Some(m)) if !m.is_empty() => format!("{n}: {m}"),
-        (_, Some(m)) => m,
-        _ => error.as_string().unwrap_or_else(|| "unknown error".to_owned()),
     }
 }
