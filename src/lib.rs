@@ -16,3 +16,10 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 mod js;
+
+/// See Cargo.toml: a small allocator; the wasm is single-threaded.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without threads: only one thread ever allocates.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
