@@ -42,11 +42,19 @@ export function describeError(error) {
 // failed (`timeout` for an AbortSignal.timeout, else `network`), used by the
 // JS face and imported by the wasm, so both paths say the same thing.
 export function apiFailure(error) {
-  let timedOut = false;
+  return new AuthError(abortCode(error), `API request failed: ${describeError(error)}`);
+}
+
+// Not part of the public API: the rejection for a call whose caller aborted it.
+export function abortedError(signal) {
+  return new AuthError(abortCode(signal.reason), "the call was aborted by its signal");
+}
+
+// `timeout` for an AbortSignal.timeout (a TimeoutError), `network` otherwise.
+function abortCode(error) {
   try {
-    timedOut = error?.name === "TimeoutError";
+    return error?.name === "TimeoutError" ? "timeout" : "network";
   } catch {
-    // A throwing getter: not a timeout.
+    return "network"; // a throwing getter
   }
-  return new AuthError(timedOut ? "timeout" : "network", `API request failed: ${describeError(error)}`);
 }

@@ -2,14 +2,16 @@
 // (gzip -9 via node:zlib, each file on its own, as a server or CDN sends
 // them), and minified esbuild bundles (browser platform, ESM) of the anchor
 // and of our own glue. Used by run.mjs and by size-budget.test.mjs.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { gzipSync, constants } from "node:zlib";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { PKG, ROOT } from "./common.mjs";
 
-export const GLUE = ["edge_auth.js", "api.js", "auth_error.js"];
 export const ENTRIES = ["node.js", "workerd.js", "browser.js", "deno.js"];
+// The glue: every other .js file of the package (edge_auth.js, api.js,
+// api_fetch.js, auth_error.js, ...), so that a new file cannot be left out.
+export const glueNames = (dir = PKG) => readdirSync(dir).filter((f) => f.endsWith(".js") && !ENTRIES.includes(f)).sort();
 
 export const gzipSize = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION }).length;
 
@@ -21,12 +23,12 @@ function fileSize(name, dir = PKG) {
 }
 
 /**
- * The package as shipped: wasm + glue (edge_auth.js, api.js, auth_error.js)
+ * The package as shipped: wasm + glue (every .js file but the entries)
  * + the largest runtime entry (a runtime loads exactly one entry).
  */
 export function packageSize(dir = PKG) {
   const wasm = fileSize("edge_auth_bg.wasm", dir);
-  const glueFiles = GLUE.map((f) => fileSize(f, dir));
+  const glueFiles = glueNames(dir).map((f) => fileSize(f, dir));
   const entries = ENTRIES.map((f) => fileSize(f, dir));
   const entry = entries.reduce((a, b) => (b.gzip > a.gzip ? b : a));
   const glue = [...glueFiles, entry];

@@ -26,7 +26,7 @@ use crate::core::dialect::{build_request, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
 use crate::core::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
-use js_sys::{Function, Object, Promise};
+use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -45,8 +45,8 @@ pub(super) struct Inner {
     state: RefCell<State>,
     /// The JS face's hook (`pkg-template/api.js`): told the cached token,
     /// until when it is fresh, and the headers an API call gets with it, each
-    /// time they change, so that `client.fetch` with a fresh token never
-    /// crosses into the wasm. It holds only a small slot object, never the
+    /// time they change, so that `client.fetch` (`pkg-template/api_fetch.js`)
+    /// with a fresh token never crosses into the wasm. It holds only a small slot object, never the
     /// client: a reference from here to the client would keep it alive.
     publish: Option<Function>,
 }
@@ -102,44 +102,10 @@ impl Inner {
         per_grant * 2 + 3_000
     }
 
-    pub fn configured_fetch(&self) -> Option<&Function> {
-        self.fetch.as_ref()
-    }
-
-    fn check_live(&self) -> Result<(), JsValue> {
-        if self.state.borrow().freed {
-            Err(freed_error())
-        } else {
-            Ok(())
-        }
-    }
-
     /// A valid access token: cached, joined from the flight in progress, or
     /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
-    /// keeps a background refresh alive after the caller's request ends; the
-    /// caller's `signal` ends the caller's own wait (rejecting at once) but
-    /// never the token request other callers share.
-    pub async fn token_with(self: &Rc<Self>, wait_until: Option<&Function>, signal: Option<&web_sys::AbortSignal>) -> Result<String, JsValue> {
-        let Some(signal) = signal else { return self.acquire_or_join(wait_until).await };
-        if signal.aborted() {
-            return Err(aborted(signal));
-        }
-        let abort = transport::abort_promise(signal);
-        let token = future_to_promise({
-            let inner = self.clone();
-            let wait_until = wait_until.cloned();
-            async move { inner.acquire_or_join(wait_until.as_ref()).await.map(JsValue::from) }
-        });
-        let first = Promise::race(&js_sys::Array::of2(&token, &abort));
-        transport::ignore(&token);
-        let outcome = JsFuture::from(first).await;
-        transport::release_abort(signal);
-        match outcome {
-            Ok(v) => v.as_string().ok_or_else(|| aborted(signal)),
-            Err(e) => Err(e),
-        }
-    }
-
+    /// keeps a background refresh alive after the caller's request ends.
+    /// (A caller's `signal` is raced against this in JS: `api_fetch.js`.)
     async fn acquire_or_join(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
         loop {
             let now = now();
@@ -247,8 +213,7 @@ impl Inner {
     }
 
     async fn exchange(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
-        let fetch = transport::resolve_fetch(self.fetch.as_ref())?;
-        let arrived = transport::send(&fetch, request, self.config.timeout_ms).await?;
+        let arrived = transport::send(self.fetch.as_ref(), request, self.config.timeout_ms).await?;
         let arrival = Arrival { status: arrived.status, at: arrived.at, date: arrived.date.as_deref(), retry_after: arrived.retry_after.as_deref() };
         let state = self.state.borrow();
         let mut secrets = self.config.credentials.secrets();
@@ -279,13 +244,14 @@ impl Inner {
         }
     }
 
-    /// The headers an API call gets with `access`, as a plain object.
-    fn headers_for(&self, access: &str) -> Object {
-        let headers = Object::new();
-        for h in crate::core::headers::api_headers(&self.config, access) {
-            let _ = js_sys::Reflect::set(&headers, &JsValue::from_str(h.name), &JsValue::from_str(&h.value));
-        }
-        headers
+    /// `[name, value, replace]` for each header an API call gets with
+    /// `access`: `replace` headers win over the caller's, the others are
+    /// added only when the caller has not set them.
+    fn header_list(&self, access: &str) -> Array {
+        crate::core::headers::api_headers(&self.config, access)
+            .iter()
+            .map(|h| -> JsValue { Array::of3(&JsValue::from_str(h.name), &JsValue::from_str(&h.value), &JsValue::from_bool(h.replace)).into() })
+            .collect()
     }
 
     /// Tells the JS face what `client.fetch` may use without asking the wasm:
@@ -296,7 +262,7 @@ impl Inner {
         let state = self.state.borrow();
         let (token, until, headers) = match (state.cache.token(), state.cache.renew_at()) {
             (Some(t), Some(at)) if !state.freed => {
-                (JsValue::from_str(t.access_token.expose()), JsValue::from_f64(at as f64), self.headers_for(t.access_token.expose()).into())
+                (JsValue::from_str(t.access_token.expose()), JsValue::from_f64(at as f64), self.header_list(t.access_token.expose()).into())
             }
             _ => (JsValue::UNDEFINED, JsValue::from_f64(0.0), JsValue::UNDEFINED),
         };
@@ -414,22 +380,6 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
     }
 }
 
-/// The rejection for a call whose caller aborted it: timeouts (an
-/// `AbortSignal.timeout`) are `timeout`, anything else `network`.
-pub(super) fn aborted(signal: &web_sys::AbortSignal) -> JsValue {
-    js_error(super::error::abort_code(&signal.reason()), "the call was aborted by its signal")
-}
-
-/// The per-call options' `signal`.
-fn call_signal(call: &JsValue) -> Option<web_sys::AbortSignal> {
-    if !call.is_object() {
-        return None;
-    }
-    let s = js_sys::Reflect::get(call, &JsValue::from_str("signal")).ok()?;
-    let aborted = js_sys::Reflect::get(&s, &JsValue::from_str("aborted")).ok()?;
-    aborted.as_bool().map(|_| s.unchecked_into())
-}
-
 /// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers).
 fn wait_until(call: &JsValue) -> Option<Function> {
     if !call.is_object() {
@@ -500,7 +450,7 @@ impl WasmAuthClient {
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, call: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.token_with(wait_until(&call).as_ref(), call_signal(&call).as_ref()).await.map(JsValue::from) })
+        future_to_promise(async move { inner.acquire_or_join(wait_until(&call).as_ref()).await.map(JsValue::from) })
     }
 
     /// `tokenInfo()` for `access` if it is still the cached token (an
@@ -512,20 +462,16 @@ impl WasmAuthClient {
         state.cache.token().filter(|t| t.access_token.expose() == access).map_or(JsValue::UNDEFINED, token_info)
     }
 
-    /// The headers an API call gets with `access` (what `authHeaders()` returns).
-    #[wasm_bindgen(js_name = headersFor)]
-    pub fn headers_for(&self, access: &str) -> Object {
-        self.inner.headers_for(access)
+    /// The headers an API call gets with `access`, as `[name, value, replace]`.
+    #[wasm_bindgen(js_name = headerList)]
+    pub fn header_list(&self, access: &str) -> Array {
+        self.inner.header_list(access)
     }
 
-    /// `refused`: the token an API call just answered with a 401, when the
-    /// JS face made that call itself; this call is then its one retry.
-    pub fn fetch(&self, input: JsValue, init: JsValue, call: JsValue, refused: Option<String>) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            inner.check_live()?;
-            super::api_fetch::fetch(&inner, input, init, wait_until(&call).as_ref(), refused).await
-        })
+    /// An API answered a call made with `access` with a 401: drop it, unless
+    /// another caller has already replaced it.
+    pub fn refuse(&self, access: &str) {
+        self.inner.invalidate_token(access);
     }
 
     /// The `fetch` option, for the JS face's own API calls.

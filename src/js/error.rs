@@ -31,14 +31,3 @@ pub fn to_js(failure: &Failure) -> JsValue {
 pub fn js_error(code: ErrorCode, message: &str) -> JsValue {
     to_js(&Failure::new(code, message))
 }
-
-/// The code for an abort or a failed fetch: `timeout` when the reason is a
-/// `TimeoutError` (an `AbortSignal.timeout`), `network` otherwise.
-pub fn abort_code(reason: &JsValue) -> ErrorCode {
-    let name = js_sys::Reflect::get(reason, &JsValue::from_str("name")).ok().and_then(|n| n.as_string());
-    if name.is_some_and(|n| n == "TimeoutError") {
-        ErrorCode::Timeout
-    } else {
-        ErrorCode::Network
-    }
-}

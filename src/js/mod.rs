@@ -4,14 +4,14 @@
 //! - `client`: the exported client class and single-flight token acquisition
 //! - `transport`: calling `fetch` for token requests (timeouts, size caps,
 //!   redirects) and classifying what comes back
-//! - `api_fetch`: the `fetch` wrapper for API calls
+//! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
 //! - `options`: reading the JS options object for the core's validator
 //! - `error`: building `AuthError` values
 
-mod api_fetch;
 mod client;
 mod error;
 mod options;
 mod store;
 mod timer;
 mod transport;
+mod url;
