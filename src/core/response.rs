@@ -10,6 +10,7 @@ use super::secret::{redact, Secret};
 use super::time::parse_http_date;
 use super::{Millis, MAX_RESPONSE_BYTES};
 use super::json::{self, Value};
+use super::text::push_u64;
 
 /// A token as the cache keeps it.
 #[derive(Clone, Debug)]
@@ -49,7 +50,14 @@ pub fn parse(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets: &[&
         code: ErrorCode::InvalidResponse,
         status: Some(status),
         messages: Vec::new(),
-        message: format!("{} token response (HTTP {status}) {message}", provider.as_str()),
+        message: {
+            let mut m = String::from(provider.as_str());
+            m.push_str(" token response (HTTP ");
+            push_u64(&mut m, status.into());
+            m.push_str(") ");
+            m.push_str(message);
+            m
+        },
         retry_after_ms: None,
     };
     if body.len() > MAX_RESPONSE_BYTES {
@@ -121,10 +129,17 @@ fn status_failure(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets
     let status = arrival.status;
     let code = ErrorCode::for_status(status);
     let messages = vendor_messages(body, secrets);
-    let mut message = format!("{} token request failed with HTTP {status} ({})", provider.as_str(), code.as_str());
+    let mut message = String::from(provider.as_str());
+    message.push_str(" token request failed with HTTP ");
+    push_u64(&mut message, status.into());
+    message.push_str(" (");
+    message.push_str(code.as_str());
+    message.push(')');
     if !messages.is_empty() {
-        message.push_str(": ");
-        message.push_str(&messages.join("; "));
+        for (i, m) in messages.iter().enumerate() {
+            message.push_str(if i == 0 { ": " } else { "; " });
+            message.push_str(m);
+        }
         // Joining could put a secret back together across a seam.
         message = redact(&message, secrets);
     }
@@ -276,6 +291,15 @@ mod tests {
         assert_eq!(err(Provider::Union, 429, "").code, ErrorCode::RateLimited);
         assert_eq!(err(Provider::Union, 404, "").code, ErrorCode::InvalidResponse);
         assert_eq!(err(Provider::Union, 302, "").code, ErrorCode::InvalidResponse);
+    }
+
+    #[test]
+    fn failure_messages_are_exact() {
+        // Other runtimes' tests assert on these texts.
+        let f = err(Provider::OAuth2, 400, r#"{"error":"invalid_client","error_description":"bad"}"#);
+        assert_eq!(f.message, "oauth2 token request failed with HTTP 400 (invalid_credentials): invalid_client; bad");
+        assert_eq!(err(Provider::Union, 503, "").message, "union token request failed with HTTP 503 (server_error)");
+        assert_eq!(err(Provider::Papaya, 201, "[]").message, "papaya token response (HTTP 201) is JSON but not an object");
     }
 
     #[test]
