@@ -10,7 +10,7 @@ use super::secret::{redact, Secret};
 use super::time::parse_http_date;
 use super::{Millis, MAX_RESPONSE_BYTES};
 use super::json::{self, Value};
-use super::text::push_u64;
+use super::text::{self, push_u64};
 
 /// A token as the cache keeps it.
 #[derive(Clone, Debug)]
@@ -210,8 +210,8 @@ fn push_message(found: &mut Vec<String>, item: &Value) {
 
 fn html_title(text: &str) -> Option<&str> {
     let lower_start = text.get(..text.len().min(4096))?.to_ascii_lowercase();
-    let open = lower_start.find("<title>")? + 7;
-    let close = open + lower_start[open..].find("</title>")?;
+    let open = text::find(&lower_start, "<title>")? + 7;
+    let close = open + text::find(&lower_start[open..], "</title>")?;
     text.get(open..close).map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
 }
 

@@ -79,8 +79,8 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     }
     let mut out = text.to_owned();
     for n in &needles {
-        if out.contains(n.as_str()) {
-            out = out.replace(n.as_str(), REDACTED);
+        if let Some(replaced) = crate::core::text::replace(&out, n, REDACTED) {
+            out = replaced;
         }
     }
     out

@@ -31,9 +31,48 @@ pub fn concat(parts: &[&str]) -> String {
     out
 }
 
+/// The byte index of the first occurrence of `needle` in `haystack`, like
+/// `haystack.find(needle)`; `None` for an empty needle. A match of a valid
+/// UTF-8 needle always starts and ends on character boundaries, so the index
+/// can be used to slice `haystack`.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.as_bytes().windows(needle.len()).position(|w| w == needle)
+}
+
+/// `haystack.split_once(needle)` for a non-empty needle.
+pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let i = find(haystack, needle)?;
+    Some((&haystack[..i], &haystack[i + needle.len()..]))
+}
+
+/// `text.replace(needle, with)` for a non-empty needle: every
+/// non-overlapping occurrence, left to right. `None` when there is none, so
+/// the caller can keep the text it has.
+pub fn replace(text: &str, needle: &str, with: &str) -> Option<String> {
+    let mut i = find(text, needle)?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        out.push_str(&rest[..i]);
+        out.push_str(with);
+        rest = &rest[i + needle.len()..];
+        match find(rest, needle) {
+            Some(next) => i = next,
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn numbers() {
@@ -43,5 +82,26 @@ mod tests {
             assert_eq!(s, format!("x{n}"));
         }
         assert_eq!(concat(&["a", "", "bc"]), "abc");
+    }
+
+    #[test]
+    fn searching() {
+        assert_eq!(find("a://b://", "://"), Some(1));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("ab", ""), None);
+        assert_eq!(split_once("https://h/x", "://"), Some(("https", "h/x")));
+        assert_eq!(replace("aXbXXc", "X", "--").as_deref(), Some("a--b----c"));
+        assert_eq!(replace("aaa", "aa", "b").as_deref(), Some("ba"));
+        assert_eq!(replace("abc", "x", "y"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn searches_match_std(hay in "[ab\u{e9}/:]{0,30}", needle in "[ab\u{e9}/:]{1,3}") {
+            prop_assert_eq!(find(&hay, &needle), hay.find(needle.as_str()));
+            prop_assert_eq!(split_once(&hay, &needle), hay.split_once(needle.as_str()));
+            let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
+            prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
+        }
     }
 }

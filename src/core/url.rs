@@ -4,6 +4,8 @@
 //! backslash, whitespace, a percent-encoded host, user info) is refused
 //! rather than guessed at, so the loopback verdict can never be fooled.
 
+use super::text;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UrlError {
     /// Not an absolute `http:` or `https:` URL.
@@ -50,7 +52,7 @@ impl<'a> HttpUrl<'a> {
         if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
             return Err(UrlError::BadCharacter);
         }
-        let (scheme, after) = input.split_once("://").ok_or(UrlError::NotAbsoluteHttp)?;
+        let (scheme, after) = text::split_once(input, "://").ok_or(UrlError::NotAbsoluteHttp)?;
         let https = if scheme.eq_ignore_ascii_case("https") {
             true
         } else if scheme.eq_ignore_ascii_case("http") {
@@ -139,7 +141,7 @@ pub fn is_absolute(input: &str) -> bool {
     if input.starts_with("//") {
         return true;
     }
-    match input.find("://") {
+    match text::find(input, "://") {
         Some(i) if i > 0 => {
             let scheme = &input[..i];
             scheme.as_bytes()[0].is_ascii_alphabetic() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
@@ -169,7 +171,7 @@ pub fn replace_last_segment(url: &str, segment: &str) -> String {
         Some((p, q)) => (p, Some(q)),
         None => (without_fragment, None),
     };
-    let authority_end = path_part.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = text::find(path_part, "://").map(|i| i + 3).unwrap_or(0);
     let cut = match path_part[authority_end..].rfind('/') {
         Some(i) => authority_end + i + 1,
         None => {
