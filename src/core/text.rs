@@ -49,6 +49,13 @@ pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a s
     Some((&haystack[..i], &haystack[i + needle.len()..]))
 }
 
+/// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
+/// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
+pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
+    debug_assert!(c.is_ascii());
+    s.bytes().rposition(|b| b == c)
+}
+
 /// `text.replace(needle, with)` for a non-empty needle: every
 /// non-overlapping occurrence, left to right. `None` when there is none, so
 /// the caller can keep the text it has.
@@ -102,6 +109,7 @@ mod tests {
             prop_assert_eq!(split_once(&hay, &needle), hay.split_once(needle.as_str()));
             let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
+            prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
         }
     }
 }

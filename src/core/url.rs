@@ -78,8 +78,8 @@ impl<'a> HttpUrl<'a> {
             }
             (host, port)
         } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
+            match text::rfind_ascii(authority, b':') {
+                Some(i) => (&authority[..i], Some(&authority[i + 1..])),
                 None => (authority, None),
             }
         };
@@ -172,7 +172,7 @@ pub fn replace_last_segment(url: &str, segment: &str) -> String {
         None => (without_fragment, None),
     };
     let authority_end = text::find(path_part, "://").map(|i| i + 3).unwrap_or(0);
-    let cut = match path_part[authority_end..].rfind('/') {
+    let cut = match text::rfind_ascii(&path_part[authority_end..], b'/') {
         Some(i) => authority_end + i + 1,
         None => {
             let mut s = path_part.to_owned();
