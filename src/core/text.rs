@@ -76,6 +76,24 @@ pub fn replace(text: &str, needle: &str, with: &str) -> Option<String> {
     Some(out)
 }
 
+/// The value of 1 to 19 ASCII digits; `None` for an empty string, any other
+/// byte (signs included) or more digits than always fit in a `u64`. Callers
+/// check their own range: this replaces `str::parse::<u16/u32/u64/i64>()`
+/// where a caller has already made sure only digits are there.
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +107,11 @@ mod tests {
             assert_eq!(s, format!("x{n}"));
         }
         assert_eq!(concat(&["a", "", "bc"]), "abc");
+        assert_eq!(digits("0042"), Some(42));
+        assert_eq!(digits("9999999999999999999"), Some(9_999_999_999_999_999_999));
+        for bad in ["", "+1", "-1", " 1", "1a", "12345678901234567890"] {
+            assert_eq!(digits(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -110,6 +133,11 @@ mod tests {
             let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
+        }
+
+        #[test]
+        fn digits_match_std(s in "[0-9]{1,19}") {
+            prop_assert_eq!(digits(&s), s.parse::<u64>().ok());
         }
     }
 }
