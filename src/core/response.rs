@@ -218,8 +218,10 @@ fn html_title(text: &str) -> Option<&str> {
 /// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`.
 pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
     let v = value.trim();
-    if !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v.parse::<u64>().ok().map(|s| s.saturating_mul(1000));
+    if v.len() <= 10 {
+        if let Some(secs) = text::digits(v) {
+            return Some(secs.saturating_mul(1000));
+        }
     }
     parse_http_date(v).map(|at| at.saturating_sub(now))
 }

@@ -88,7 +88,8 @@ impl<'a> HttpUrl<'a> {
         }
         let port = match port {
             None | Some("") => None,
-            Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse::<u16>().map_err(|_| UrlError::BadPort)?),
+            // 1 to 5 digits (`digits` refuses anything else), at most 65535.
+            Some(p) if p.len() <= 5 => Some(text::digits(p).and_then(|n| u16::try_from(n).ok()).ok_or(UrlError::BadPort)?),
             Some(_) => return Err(UrlError::BadPort),
         };
         Ok(HttpUrl { https, host, port, rest })
@@ -110,12 +111,16 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts[0] == "127"
-        && parts.iter().all(|p| {
-            !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && !(p.len() > 1 && p.starts_with('0')) && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    // Exactly four parts, the first "127", each 0-255 with no leading zero.
+    let mut parts = 0;
+    for p in host.split('.') {
+        let octet = p.len() <= 3 && !(p.len() > 1 && p.starts_with('0')) && text::digits(p).is_some_and(|n| n <= 255);
+        if !octet || (parts == 0 && p != "127") {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 4
 }
 
 /// Checks a URL that credentials or tokens will be sent to.
