@@ -53,7 +53,15 @@ pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a s
 /// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
 pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
     debug_assert!(c.is_ascii());
-    s.bytes().rposition(|b| b == c)
+    let bytes = s.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == c {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// `text.replace(needle, with)` for a non-empty needle: every
