@@ -132,11 +132,13 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
     }
 }
 
-fn choice<T: Copy>(opts: &impl Options, name: &'static str, choices: &[(&str, T)], default: T) -> Result<T, Failure> {
-    let Some(value) = string(opts, name)? else { return Ok(default) };
-    choices.iter().find(|(k, _)| *k == value).map(|(_, v)| *v).ok_or_else(|| {
+/// The index of the option's value in `choices`; absent means the first.
+/// An index rather than a generic value: one copy of this function in the wasm.
+fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
+    let Some(value) = string(opts, name)? else { return Ok(0) };
+    choices.iter().position(|k| *k == value).ok_or_else(|| {
         let mut reason = String::from("must be one of ");
-        for (i, (k, _)) in choices.iter().enumerate() {
+        for (i, k) in choices.iter().enumerate() {
             if i > 0 {
                 reason.push_str(", ");
             }
@@ -184,12 +186,7 @@ impl Config {
         let refresh_url = endpoint(opts, "refreshUrl", false)?;
 
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
-        let environment = choice(
-            opts,
-            "environment",
-            &[("production", 0usize), ("sandbox", 1), ("us-production", 2), ("us-sandbox", 3)],
-            0,
-        )?;
+        let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
         let api_base = match (&base_url, younium) {
             (Some(b), _) => Some(b.trim_end_matches('/').to_owned()),
             (None, true) => Some(provider.environment_host(environment).to_owned()),
@@ -223,8 +220,8 @@ impl Config {
                 client_secret: Secret::new(required(opts, "clientSecret", provider)?),
                 scope: text(opts, "scope")?,
                 audience: text(opts, "audience")?,
-                body: choice(opts, "bodyEncoding", &[("json", BodyEncoding::Json), ("form", BodyEncoding::Form)], BodyEncoding::Json)?,
-                auth: choice(opts, "clientAuth", &[("body", ClientAuth::Body), ("basic", ClientAuth::Basic)], ClientAuth::Body)?,
+                body: if choice(opts, "bodyEncoding", &["json", "form"])? == 1 { BodyEncoding::Form } else { BodyEncoding::Json },
+                auth: if choice(opts, "clientAuth", &["body", "basic"])? == 1 { ClientAuth::Basic } else { ClientAuth::Body },
             },
         };
 
