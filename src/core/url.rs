@@ -60,7 +60,7 @@ impl<'a> HttpUrl<'a> {
         } else {
             return Err(UrlError::NotAbsoluteHttp);
         };
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let end = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
         let (authority, rest) = after.split_at(end);
         if authority.contains('@') {
             return Err(UrlError::UserInfo);
@@ -83,7 +83,8 @@ impl<'a> HttpUrl<'a> {
                 None => (authority, None),
             }
         };
-        if host.is_empty() || (!host.starts_with('[') && !host.chars().all(|c| c.is_ascii_alphanumeric() || !c.is_ascii() || c == '-' || c == '.' || c == '_')) {
+        // By bytes: every byte of a non-ASCII character is itself non-ASCII.
+        if host.is_empty() || (!host.starts_with('[') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
             return Err(UrlError::BadHost);
         }
         let port = match port {
@@ -135,7 +136,7 @@ pub fn check_endpoint(url: &str) -> Result<HttpUrl<'_>, UrlError> {
 /// Checks a `baseUrl`: an endpoint URL with no query or fragment.
 pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
     let parsed = check_endpoint(url)?;
-    if parsed.rest.contains(['?', '#']) {
+    if parsed.rest.bytes().any(|b| b == b'?' || b == b'#') {
         return Err(UrlError::NotABase);
     }
     Ok(parsed)
