@@ -187,8 +187,15 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
         // Redact, drop control characters, redact again: removing them can
         // put a secret back together ("S3CR3T-\u{1}xyz"), and trimming first
         // could cut a secret with spaces at its ends down to a non-match.
-        let visible: String = redact(&m, secrets).chars().filter(|c| !c.is_control()).collect();
-        let clean: String = redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS).collect();
+        // Plain loops: collect::<String>() costs more wasm here.
+        let mut visible = String::new();
+        for c in redact(&m, secrets).chars().filter(|c| !c.is_control()) {
+            visible.push(c);
+        }
+        let mut clean = String::new();
+        for c in redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS) {
+            clean.push(c);
+        }
         if !clean.is_empty() && !out.contains(&clean) && out.len() < MAX_MESSAGES {
             out.push(clean);
         }
