@@ -5,6 +5,7 @@
 use super::dialect::{BodyEncoding, ClientAuth, Provider};
 use super::error::Failure;
 use super::secret::Secret;
+use super::text::{concat, push_u64};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -81,11 +82,16 @@ fn type_name(v: &OptionValue) -> &'static str {
     }
 }
 
+/// "must be a string, got number": one builder for every type mismatch.
+fn wrong_type(name: &'static str, expected: &str, got: &OptionValue) -> Failure {
+    Failure::config(name, &concat(&["must be a ", expected, ", got ", type_name(got)]))
+}
+
 fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Str(s) => Ok(Some(s)),
-        other => Err(Failure::config(name, &format!("must be a string, got {}", type_name(&other)))),
+        other => Err(wrong_type(name, "string", &other)),
     }
 }
 
@@ -96,7 +102,7 @@ fn text(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failu
 
 fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Result<String, Failure> {
     match string(opts, name)? {
-        None => Err(Failure::config(name, &format!("is required for provider \"{}\"", provider.as_str()))),
+        None => Err(Failure::config(name, &concat(&["is required for provider \"", provider.as_str(), "\""]))),
         Some(s) if s.is_empty() => Err(Failure::config(name, "must not be empty")),
         Some(s) => Ok(s),
     }
@@ -107,8 +113,14 @@ fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: 
         OptionValue::Absent => Ok(default),
         OptionValue::Num(n) if n.is_finite() && n >= min && n <= max => Ok(n),
         // Integers in the message: formatting an f64 would pull float printing into the wasm.
-        OptionValue::Num(_) => Err(Failure::config(name, &format!("must be a number from {} to {}", min as u64, max as u64))),
-        other => Err(Failure::config(name, &format!("must be a number, got {}", type_name(&other)))),
+        OptionValue::Num(_) => {
+            let mut reason = String::from("must be a number from ");
+            push_u64(&mut reason, min as u64);
+            reason.push_str(" to ");
+            push_u64(&mut reason, max as u64);
+            Err(Failure::config(name, &reason))
+        }
+        other => Err(wrong_type(name, "number", &other)),
     }
 }
 
@@ -116,15 +128,25 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Bool(b) => Ok(Some(b)),
-        other => Err(Failure::config(name, &format!("must be a boolean, got {}", type_name(&other)))),
+        other => Err(wrong_type(name, "boolean", &other)),
     }
 }
 
-fn choice<T: Copy>(opts: &impl Options, name: &'static str, choices: &[(&str, T)], default: T) -> Result<T, Failure> {
-    let Some(value) = string(opts, name)? else { return Ok(default) };
-    choices.iter().find(|(k, _)| *k == value).map(|(_, v)| *v).ok_or_else(|| {
-        let list: Vec<String> = choices.iter().map(|(k, _)| format!("\"{k}\"")).collect();
-        Failure::config(name, &format!("must be one of {}", list.join(", ")))
+/// The index of the option's value in `choices`; absent means the first.
+/// An index rather than a generic value: one copy of this function in the wasm.
+fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
+    let Some(value) = string(opts, name)? else { return Ok(0) };
+    choices.iter().position(|k| *k == value).ok_or_else(|| {
+        let mut reason = String::from("must be one of ");
+        for (i, k) in choices.iter().enumerate() {
+            if i > 0 {
+                reason.push_str(", ");
+            }
+            reason.push('"');
+            reason.push_str(k);
+            reason.push('"');
+        }
+        Failure::config(name, &reason)
     })
 }
 
@@ -164,19 +186,14 @@ impl Config {
         let refresh_url = endpoint(opts, "refreshUrl", false)?;
 
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
-        let environment = choice(
-            opts,
-            "environment",
-            &[("production", 0usize), ("sandbox", 1), ("us-production", 2), ("us-sandbox", 3)],
-            0,
-        )?;
+        let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
         let api_base = match (&base_url, younium) {
             (Some(b), _) => Some(b.trim_end_matches('/').to_owned()),
             (None, true) => Some(provider.environment_host(environment).to_owned()),
             (None, false) => None,
         };
         if api_base.is_none() && token_url.is_none() {
-            return Err(Failure::config("baseUrl", &format!("is required for provider \"{}\" unless tokenUrl is given", provider.as_str())));
+            return Err(Failure::config("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
         }
 
         let api_version_option = header_safe("apiVersion", text(opts, "apiVersion")?)?;
@@ -203,8 +220,8 @@ impl Config {
                 client_secret: Secret::new(required(opts, "clientSecret", provider)?),
                 scope: text(opts, "scope")?,
                 audience: text(opts, "audience")?,
-                body: choice(opts, "bodyEncoding", &[("json", BodyEncoding::Json), ("form", BodyEncoding::Form)], BodyEncoding::Json)?,
-                auth: choice(opts, "clientAuth", &[("body", ClientAuth::Body), ("basic", ClientAuth::Basic)], ClientAuth::Body)?,
+                body: if choice(opts, "bodyEncoding", &["json", "form"])? == 1 { BodyEncoding::Form } else { BodyEncoding::Json },
+                auth: if choice(opts, "clientAuth", &["body", "basic"])? == 1 { ClientAuth::Basic } else { ClientAuth::Body },
             },
         };
 
@@ -329,6 +346,29 @@ pub(crate) mod tests {
         o.0.insert("refreshLeewaySeconds", OptionValue::Num(5.0));
         o.0.insert("clientId", OptionValue::Other("object"));
         assert!(err(&o).contains("`clientId`"));
+    }
+
+    #[test]
+    fn error_messages_are_exact() {
+        // Other runtimes' tests assert on these texts.
+        assert_eq!(err(&opts(&[])), "invalid option `provider`: is required");
+        assert_eq!(err(&opts(&[("provider", "younium"), ("secret", "s")])), "invalid option `clientId`: is required for provider \"younium\"");
+        assert_eq!(err(&opts(&[("provider", "papaya"), ("apiKey", "k"), ("clientSecret", "s")])), "invalid option `baseUrl`: is required for provider \"papaya\" unless tokenUrl is given");
+        assert_eq!(
+            err(&opts(&[("provider", "younium"), ("environment", "staging"), ("clientId", "i"), ("secret", "s")])),
+            "invalid option `environment`: must be one of \"production\", \"sandbox\", \"us-production\", \"us-sandbox\""
+        );
+        let mut o = opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "s")]);
+        o.0.insert("timeoutMs", OptionValue::Num(0.0));
+        assert_eq!(err(&o), "invalid option `timeoutMs`: must be a number from 1 to 600000");
+        o.0.insert("timeoutMs", OptionValue::Bool(true));
+        assert_eq!(err(&o), "invalid option `timeoutMs`: must be a number, got boolean");
+        o.0.remove("timeoutMs");
+        o.0.insert("autoRefresh", OptionValue::Other("object"));
+        assert_eq!(err(&o), "invalid option `autoRefresh`: must be a boolean, got object");
+        o.0.remove("autoRefresh");
+        o.0.insert("clientId", OptionValue::Num(1.0));
+        assert_eq!(err(&o), "invalid option `clientId`: must be a string, got number");
     }
 
     #[test]

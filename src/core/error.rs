@@ -65,7 +65,7 @@ impl Failure {
     }
 
     pub fn config(option: &str, reason: &str) -> Self {
-        Failure::new(ErrorCode::InvalidConfig, format!("invalid option `{option}`: {reason}"))
+        Failure::new(ErrorCode::InvalidConfig, super::text::concat(&["invalid option `", option, "`: ", reason]))
     }
 }
 

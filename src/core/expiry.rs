@@ -23,34 +23,36 @@ const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
 pub fn seconds_value(v: &Value) -> Option<f64> {
     let secs = match v {
         Value::Number(n) => *n,
-        Value::String(s) => {
-            let t = s.trim();
-            let numeric = !t.is_empty()
-                && t.len() <= 24
-                && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                && t.bytes().filter(|b| *b == b'.').count() <= 1
-                && t.as_bytes()[0].is_ascii_digit();
-            if !numeric {
-                return None;
-            }
-            parse_decimal(t)?
-        }
+        Value::String(s) => parse_decimal(s.trim())?,
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then_some(secs)
 }
 
-/// `digits[.digits]` as f64, without the float parser (and its tables) of core.
+/// `digits[.[digits]]`, at most 24 bytes, as f64, without the float parser
+/// (and its tables) of core. Fraction digits after the ninth are ignored.
+/// One pass that checks and computes.
 fn parse_decimal(t: &str) -> Option<f64> {
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let mut value = 0f64;
-    for b in int.bytes() {
-        value = value * 10.0 + f64::from(b - b'0');
+    if t.len() > 24 || !t.as_bytes().first()?.is_ascii_digit() {
+        return None;
     }
+    let mut value = 0f64;
+    let mut in_fraction = false;
     let mut scale = 0.1;
-    for b in frac.bytes().take(9) {
-        value += f64::from(b - b'0') * scale;
-        scale /= 10.0;
+    let mut fraction_digits = 0;
+    for b in t.bytes() {
+        match b {
+            b'.' if !in_fraction => in_fraction = true,
+            b'0'..=b'9' if !in_fraction => value = value * 10.0 + f64::from(b - b'0'),
+            b'0'..=b'9' => {
+                if fraction_digits < 9 {
+                    value += f64::from(b - b'0') * scale;
+                    scale /= 10.0;
+                    fraction_digits += 1;
+                }
+            }
+            _ => return None,
+        }
     }
     Some(value)
 }

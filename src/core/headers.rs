@@ -13,7 +13,7 @@ pub struct ApiHeader<'a> {
 }
 
 pub fn api_headers<'a>(config: &'a Config, access_token: &str) -> Vec<ApiHeader<'a>> {
-    let mut out = vec![ApiHeader { name: "Authorization", value: format!("Bearer {access_token}").into(), replace: true }];
+    let mut out = vec![ApiHeader { name: "Authorization", value: super::text::concat(&["Bearer ", access_token]).into(), replace: true }];
     if matches!(config.provider, Provider::Younium | Provider::YouniumV1) {
         out.push(ApiHeader { name: "api-version", value: config.api_version.as_str().into(), replace: false });
         if let Some(entity) = &config.legal_entity {

@@ -4,8 +4,6 @@
 //! RFC 8259, rejects what it does not follow, nests at most 64 deep and
 //! never panics (property-tested and fuzzed).
 
-use core::fmt::Write;
-
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
@@ -286,7 +284,11 @@ pub fn write_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                // \u00XX, lower-case hex as JSON.stringify writes it.
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[c as usize >> 4]));
+                out.push(char::from(HEX[c as usize & 15]));
             }
             c => out.push(c),
         }
@@ -321,6 +323,13 @@ mod tests {
         for bad in ["", "{", "{\"a\":}", "[1,]", "01", "1.", ".5", "-", "1e", "tru", "{\"a\" 1}", "[1 2]", "\"abc", "{} x", "{'a':1}", "NaN"] {
             assert_eq!(parse(bad.as_bytes()), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_written_as_lower_case_escapes() {
+        let mut out = String::new();
+        write_string(&mut out, "a\u{1}\u{1f}\n");
+        assert_eq!(out, r#""a\u0001\u001f\n""#);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod response;
 pub mod schedule;
 pub mod secret;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod url;
 

@@ -10,6 +10,7 @@ use super::secret::{redact, Secret};
 use super::time::parse_http_date;
 use super::{Millis, MAX_RESPONSE_BYTES};
 use super::json::{self, Value};
+use super::text::{self, push_u64};
 
 /// A token as the cache keeps it.
 #[derive(Clone, Debug)]
@@ -49,7 +50,14 @@ pub fn parse(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets: &[&
         code: ErrorCode::InvalidResponse,
         status: Some(status),
         messages: Vec::new(),
-        message: format!("{} token response (HTTP {status}) {message}", provider.as_str()),
+        message: {
+            let mut m = String::from(provider.as_str());
+            m.push_str(" token response (HTTP ");
+            push_u64(&mut m, status.into());
+            m.push_str(") ");
+            m.push_str(message);
+            m
+        },
         retry_after_ms: None,
     };
     if body.len() > MAX_RESPONSE_BYTES {
@@ -121,10 +129,17 @@ fn status_failure(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets
     let status = arrival.status;
     let code = ErrorCode::for_status(status);
     let messages = vendor_messages(body, secrets);
-    let mut message = format!("{} token request failed with HTTP {status} ({})", provider.as_str(), code.as_str());
+    let mut message = String::from(provider.as_str());
+    message.push_str(" token request failed with HTTP ");
+    push_u64(&mut message, status.into());
+    message.push_str(" (");
+    message.push_str(code.as_str());
+    message.push(')');
     if !messages.is_empty() {
-        message.push_str(": ");
-        message.push_str(&messages.join("; "));
+        for (i, m) in messages.iter().enumerate() {
+            message.push_str(if i == 0 { ": " } else { "; " });
+            message.push_str(m);
+        }
         // Joining could put a secret back together across a seam.
         message = redact(&message, secrets);
     }
@@ -161,7 +176,7 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
                 let text = text.trim();
                 if let Some(title) = html_title(text) {
                     found.push(title.to_owned());
-                } else if !text.is_empty() && !text.starts_with('<') && !text.starts_with(['{', '[']) && text.chars().count() <= 200 && !text.contains('\n') {
+                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && text.chars().count() <= 200 && !text.contains('\n') {
                     found.push(text.to_owned());
                 }
             }
@@ -172,8 +187,15 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
         // Redact, drop control characters, redact again: removing them can
         // put a secret back together ("S3CR3T-\u{1}xyz"), and trimming first
         // could cut a secret with spaces at its ends down to a non-match.
-        let visible: String = redact(&m, secrets).chars().filter(|c| !c.is_control()).collect();
-        let clean: String = redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS).collect();
+        // Plain loops: collect::<String>() costs more wasm here.
+        let mut visible = String::new();
+        for c in redact(&m, secrets).chars().filter(|c| !c.is_control()) {
+            visible.push(c);
+        }
+        let mut clean = String::new();
+        for c in redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS) {
+            clean.push(c);
+        }
         if !clean.is_empty() && !out.contains(&clean) && out.len() < MAX_MESSAGES {
             out.push(clean);
         }
@@ -195,16 +217,18 @@ fn push_message(found: &mut Vec<String>, item: &Value) {
 
 fn html_title(text: &str) -> Option<&str> {
     let lower_start = text.get(..text.len().min(4096))?.to_ascii_lowercase();
-    let open = lower_start.find("<title>")? + 7;
-    let close = open + lower_start[open..].find("</title>")?;
+    let open = text::find(&lower_start, "<title>")? + 7;
+    let close = open + text::find(&lower_start[open..], "</title>")?;
     text.get(open..close).map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`.
 pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
     let v = value.trim();
-    if !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v.parse::<u64>().ok().map(|s| s.saturating_mul(1000));
+    if v.len() <= 10 {
+        if let Some(secs) = text::digits(v) {
+            return Some(secs.saturating_mul(1000));
+        }
     }
     parse_http_date(v).map(|at| at.saturating_sub(now))
 }
@@ -276,6 +300,15 @@ mod tests {
         assert_eq!(err(Provider::Union, 429, "").code, ErrorCode::RateLimited);
         assert_eq!(err(Provider::Union, 404, "").code, ErrorCode::InvalidResponse);
         assert_eq!(err(Provider::Union, 302, "").code, ErrorCode::InvalidResponse);
+    }
+
+    #[test]
+    fn failure_messages_are_exact() {
+        // Other runtimes' tests assert on these texts.
+        let f = err(Provider::OAuth2, 400, r#"{"error":"invalid_client","error_description":"bad"}"#);
+        assert_eq!(f.message, "oauth2 token request failed with HTTP 400 (invalid_credentials): invalid_client; bad");
+        assert_eq!(err(Provider::Union, 503, "").message, "union token request failed with HTTP 503 (server_error)");
+        assert_eq!(err(Provider::Papaya, 201, "[]").message, "papaya token response (HTTP 201) is JSON but not an object");
     }
 
     #[test]

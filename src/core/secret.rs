@@ -67,11 +67,20 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
             needles.push(inner.to_owned());
         }
     }
-    needles.sort_by_key(|n| core::cmp::Reverse(n.len()));
+    // Longest first, equal lengths in the order given: a stable insertion
+    // sort. The list is a few entries long, and `sort_by_key` would bring
+    // about 3.5 KB of general-purpose sorting code into the wasm.
+    for i in 1..needles.len() {
+        let mut j = i;
+        while j > 0 && needles[j - 1].len() < needles[j].len() {
+            needles.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut out = text.to_owned();
     for n in &needles {
-        if out.contains(n.as_str()) {
-            out = out.replace(n.as_str(), REDACTED);
+        if let Some(replaced) = crate::core::text::replace(&out, n, REDACTED) {
+            out = replaced;
         }
     }
     out
@@ -99,6 +108,14 @@ mod tests {
     fn redact_prefers_longest_secret() {
         let out = redact("xx-secret-long-xx", &["secret", "secret-long"]);
         assert_eq!(out, "xx-[redacted]-xx");
+    }
+
+    #[test]
+    fn equal_lengths_keep_their_order() {
+        // "ab" is removed before "ba", as listed.
+        assert_eq!(redact("aba", &["ab", "ba"]), "[redacted]a");
+        assert_eq!(redact("aba", &["ba", "ab"]), "a[redacted]");
+        assert_eq!(redact("x-abc-y", &["b", "abc", "x-", "c-y"]), "[redacted][redacted]-y");
     }
 
     #[test]

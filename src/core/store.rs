@@ -8,7 +8,7 @@ use super::response::Token;
 use super::secret::Secret;
 use super::Millis;
 use super::json::{self, write_string, Value};
-use core::fmt::Write;
+use super::text::{concat, push_u64};
 
 /// Prefix of every key; the version changes when the value format does.
 pub const KEY_PREFIX: &str = "edge-auth:v1:";
@@ -30,7 +30,7 @@ pub fn key_material(config: &Config) -> Secret {
         Credentials::Papaya { api_key, .. } => [api_key.expose(), "", ""],
         Credentials::OAuth2 { client_id, scope, audience, .. } => [client_id, scope.as_deref().unwrap_or(""), audience.as_deref().unwrap_or("")],
     };
-    Secret::new(format!("edge-auth/v1\n{}\n{}\n{}\n{}\n{}", config.provider.as_str(), config.token_url, identity[0], identity[1], identity[2]))
+    Secret::new(concat(&["edge-auth/v1\n", config.provider.as_str(), "\n", &config.token_url, "\n", identity[0], "\n", identity[1], "\n", identity[2]]))
 }
 
 /// The store key for a SHA-256 digest of the key material.
@@ -52,11 +52,15 @@ pub fn encode(token: &Token) -> Option<Secret> {
     write_string(&mut out, token.access_token.expose());
     out.push_str(",\"tokenType\":");
     write_string(&mut out, &token.token_type);
-    let _ = write!(out, ",\"obtainedAt\":{},\"expiresAt\":{}", token.obtained_at, token.expires_at);
+    out.push_str(",\"obtainedAt\":");
+    push_u64(&mut out, token.obtained_at);
+    out.push_str(",\"expiresAt\":");
+    push_u64(&mut out, token.expires_at);
     if let Some(rt) = &token.refresh_token {
         out.push_str(",\"refreshToken\":");
         write_string(&mut out, rt.expose());
-        let _ = write!(out, ",\"refreshExpiresAt\":{}", token.refresh_expires_at.unwrap_or(u64::MAX).min(1 << 53));
+        out.push_str(",\"refreshExpiresAt\":");
+        push_u64(&mut out, token.refresh_expires_at.unwrap_or(u64::MAX).min(1 << 53));
     }
     if let Some(scope) = &token.scope {
         out.push_str(",\"scope\":");

@@ -2,6 +2,7 @@
 //! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
 //! Both parsers return milliseconds since the Unix epoch, UTC.
 
+use super::text::digits;
 use super::Millis;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -64,16 +65,13 @@ fn to_millis(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_m
 
 fn month_from_name(name: &str) -> Option<u32> {
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    if name.len() < 3 {
-        return None;
-    }
-    let lower = name.to_ascii_lowercase();
-    let idx = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    let first3 = name.as_bytes().get(..3)?;
+    let idx = MONTHS.iter().position(|m| first3.eq_ignore_ascii_case(m.as_bytes()))?;
     // Accept "Sep" and "September", not "Sepx".
     const FULL: [&str; 12] = [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     ];
-    (lower.len() == 3 || lower == FULL[idx] || (idx == 8 && lower == "sept")).then_some(idx as u32 + 1)
+    (name.len() == 3 || name.eq_ignore_ascii_case(FULL[idx]) || (idx == 8 && name.eq_ignore_ascii_case("sept"))).then_some(idx as u32 + 1)
 }
 
 fn all_digits(s: &str) -> bool {
@@ -88,10 +86,8 @@ fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
     if parts.next().is_some() || h.len() > 2 || m.len() != 2 || sec.len() > 2 {
         return None;
     }
-    if !(all_digits(h) && all_digits(m) && all_digits(sec)) {
-        return None;
-    }
-    Some((h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?))
+    // At most two digits each, so the values fit whatever `digits` returns.
+    Some((digits(h)? as u32, digits(m)? as u32, digits(sec)? as u32))
 }
 
 /// Parses an HTTP date in any of the three forms RFC 9110 §5.6.7 requires a
@@ -105,21 +101,21 @@ pub fn parse_http_date(input: &str) -> Option<Millis> {
     }
     let (mut day, mut month, mut year, mut hms) = (None, None, None, None);
     for token in input.split(|c: char| c == ' ' || c == ',' || c == '\t').filter(|t| !t.is_empty()) {
-        // RFC 850 writes the date as 06-Nov-94.
-        let pieces: Vec<&str> = if token.contains('-') { token.split('-').collect() } else { vec![token] };
-        for piece in pieces {
+        // RFC 850 writes the date as 06-Nov-94; a token without '-' is one piece.
+        for piece in token.split('-') {
             if piece.contains(':') {
                 if hms.is_some() {
                     return None;
                 }
                 hms = Some(parse_hms(piece)?);
-            } else if all_digits(piece) {
+            } else if let Some(n) = digits(piece) {
+                // At most four digits in every branch that keeps `n`.
                 if piece.len() == 4 && year.is_none() {
-                    year = Some(piece.parse::<i64>().ok()?);
+                    year = Some(n as i64);
                 } else if piece.len() <= 2 && day.is_none() {
-                    day = Some(piece.parse::<u32>().ok()?);
+                    day = Some(n as u32);
                 } else if piece.len() == 2 && year.is_none() {
-                    let yy: i64 = piece.parse().ok()?;
+                    let yy = n as i64;
                     year = Some(if yy < 70 { 2000 + yy } else { 1900 + yy });
                 } else {
                     return None;
@@ -152,23 +148,27 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
     }
     let (date, rest) = s.split_at(10);
     let b = date.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' || !all_digits(&date[0..4]) || !all_digits(&date[5..7]) || !all_digits(&date[8..10]) {
+    if b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let y: i64 = date[0..4].parse().ok()?;
-    let mo: u32 = date[5..7].parse().ok()?;
-    let d: u32 = date[8..10].parse().ok()?;
+    let y = digits(&date[0..4])? as i64;
+    let mo = digits(&date[5..7])? as u32;
+    let d = digits(&date[8..10])? as u32;
     if rest.is_empty() {
         return to_millis(y, mo, d, 0, 0, 0, 0, 0);
     }
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    // `s` is ASCII, so every byte index below is a character boundary.
+    let rest = match rest.as_bytes()[0] {
+        b'T' | b't' | b' ' => &rest[1..],
+        _ => return None,
+    };
     // Split the zone off the time.
-    let (time, zone) = match rest.find(['Z', 'z', '+', '-']) {
+    let (time, zone) = match rest.bytes().position(|b| matches!(b, b'Z' | b'z' | b'+' | b'-')) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    let (clock, frac) = match time.split_once(['.', ',']) {
-        Some((c, f)) => (c, Some(f)),
+    let (clock, frac) = match time.bytes().position(|b| b == b'.' || b == b',') {
+        Some(i) => (&time[..i], Some(&time[i + 1..])),
         None => (time, None),
     };
     let (h, mi, sec) = parse_hms(clock)?;
@@ -178,12 +178,9 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
     let ms = match frac {
         None => 0,
         Some(f) if all_digits(f) && f.len() <= 9 => {
-            let mut digits = f.to_owned();
-            digits.truncate(3);
-            while digits.len() < 3 {
-                digits.push('0');
-            }
-            digits.parse().ok()?
+            // The first three digits, padded with zeros: ".25" is 250 ms.
+            let f = f.as_bytes();
+            (0..3).fold(0, |ms, i| ms * 10 + f.get(i).map_or(0, |d| u32::from(d - b'0')))
         }
         Some(_) => return None,
     };
@@ -191,12 +188,23 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
         "" | "Z" | "z" => 0,
         z => {
             let sign: i64 = if z.starts_with('-') { -1 } else { 1 };
-            let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
-            if !all_digits(&digits) || !(digits.len() == 2 || digits.len() == 4) || z[1..].len() > 5 {
+            // After the sign: 2 or 4 digits, with any ':' among them skipped, in at most 5 bytes.
+            if z.len() - 1 > 5 {
                 return None;
             }
-            let hh: i64 = digits[0..2].parse().ok()?;
-            let mm: i64 = if digits.len() == 4 { digits[2..4].parse().ok()? } else { 0 };
+            let (mut d, mut n) = ([0i64; 4], 0);
+            for b in z[1..].bytes().filter(|b| *b != b':') {
+                if !b.is_ascii_digit() || n == 4 {
+                    return None;
+                }
+                d[n] = i64::from(b - b'0');
+                n += 1;
+            }
+            if n != 2 && n != 4 {
+                return None;
+            }
+            let hh = d[0] * 10 + d[1];
+            let mm = if n == 4 { d[2] * 10 + d[3] } else { 0 };
             if hh > 23 || mm > 59 {
                 return None;
             }

@@ -4,6 +4,8 @@
 //! backslash, whitespace, a percent-encoded host, user info) is refused
 //! rather than guessed at, so the loopback verdict can never be fooled.
 
+use super::text;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UrlError {
     /// Not an absolute `http:` or `https:` URL.
@@ -50,7 +52,7 @@ impl<'a> HttpUrl<'a> {
         if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
             return Err(UrlError::BadCharacter);
         }
-        let (scheme, after) = input.split_once("://").ok_or(UrlError::NotAbsoluteHttp)?;
+        let (scheme, after) = text::split_once(input, "://").ok_or(UrlError::NotAbsoluteHttp)?;
         let https = if scheme.eq_ignore_ascii_case("https") {
             true
         } else if scheme.eq_ignore_ascii_case("http") {
@@ -58,7 +60,7 @@ impl<'a> HttpUrl<'a> {
         } else {
             return Err(UrlError::NotAbsoluteHttp);
         };
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let end = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
         let (authority, rest) = after.split_at(end);
         if authority.contains('@') {
             return Err(UrlError::UserInfo);
@@ -76,17 +78,19 @@ impl<'a> HttpUrl<'a> {
             }
             (host, port)
         } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
+            match text::rfind_ascii(authority, b':') {
+                Some(i) => (&authority[..i], Some(&authority[i + 1..])),
                 None => (authority, None),
             }
         };
-        if host.is_empty() || (!host.starts_with('[') && !host.chars().all(|c| c.is_ascii_alphanumeric() || !c.is_ascii() || c == '-' || c == '.' || c == '_')) {
+        // By bytes: every byte of a non-ASCII character is itself non-ASCII.
+        if host.is_empty() || (!host.starts_with('[') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
             return Err(UrlError::BadHost);
         }
         let port = match port {
             None | Some("") => None,
-            Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse::<u16>().map_err(|_| UrlError::BadPort)?),
+            // 1 to 5 digits (`digits` refuses anything else), at most 65535.
+            Some(p) if p.len() <= 5 => Some(text::digits(p).and_then(|n| u16::try_from(n).ok()).ok_or(UrlError::BadPort)?),
             Some(_) => return Err(UrlError::BadPort),
         };
         Ok(HttpUrl { https, host, port, rest })
@@ -108,12 +112,16 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts[0] == "127"
-        && parts.iter().all(|p| {
-            !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && !(p.len() > 1 && p.starts_with('0')) && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    // Exactly four parts, the first "127", each 0-255 with no leading zero.
+    let mut parts = 0;
+    for p in host.split('.') {
+        let octet = p.len() <= 3 && !(p.len() > 1 && p.starts_with('0')) && text::digits(p).is_some_and(|n| n <= 255);
+        if !octet || (parts == 0 && p != "127") {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 4
 }
 
 /// Checks a URL that credentials or tokens will be sent to.
@@ -128,7 +136,7 @@ pub fn check_endpoint(url: &str) -> Result<HttpUrl<'_>, UrlError> {
 /// Checks a `baseUrl`: an endpoint URL with no query or fragment.
 pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
     let parsed = check_endpoint(url)?;
-    if parsed.rest.contains(['?', '#']) {
+    if parsed.rest.bytes().any(|b| b == b'?' || b == b'#') {
         return Err(UrlError::NotABase);
     }
     Ok(parsed)
@@ -139,7 +147,7 @@ pub fn is_absolute(input: &str) -> bool {
     if input.starts_with("//") {
         return true;
     }
-    match input.find("://") {
+    match text::find(input, "://") {
         Some(i) if i > 0 => {
             let scheme = &input[..i];
             scheme.as_bytes()[0].is_ascii_alphabetic() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
@@ -169,8 +177,8 @@ pub fn replace_last_segment(url: &str, segment: &str) -> String {
         Some((p, q)) => (p, Some(q)),
         None => (without_fragment, None),
     };
-    let authority_end = path_part.find("://").map(|i| i + 3).unwrap_or(0);
-    let cut = match path_part[authority_end..].rfind('/') {
+    let authority_end = text::find(path_part, "://").map(|i| i + 3).unwrap_or(0);
+    let cut = match text::rfind_ascii(&path_part[authority_end..], b'/') {
         Some(i) => authority_end + i + 1,
         None => {
             let mut s = path_part.to_owned();

@@ -10,6 +10,7 @@ mod younium;
 use super::config::{Config, Credentials};
 use super::encoding::query_encode;
 use super::secret::Secret;
+use super::text::concat;
 use core::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,16 +72,16 @@ impl Provider {
     pub fn token_url(self, base: &str, union_api_version: &str) -> String {
         let base = base.trim_end_matches('/');
         match self {
-            Provider::Younium => format!("{base}/auth/v2/token"),
-            Provider::YouniumV1 => format!("{base}/auth/token"),
-            Provider::Union => format!("{base}/union-service/auth/token?api-version={}", query_encode(union_api_version)),
-            Provider::Papaya => format!("{base}/token"),
-            Provider::OAuth2 => format!("{base}/api/v2/oauth2/token"),
+            Provider::Younium => concat(&[base, "/auth/v2/token"]),
+            Provider::YouniumV1 => concat(&[base, "/auth/token"]),
+            Provider::Union => concat(&[base, "/union-service/auth/token?api-version=", &query_encode(union_api_version)]),
+            Provider::Papaya => concat(&[base, "/token"]),
+            Provider::OAuth2 => concat(&[base, "/api/v2/oauth2/token"]),
         }
     }
 
     pub fn union_refresh_url(base: &str, api_version: &str) -> String {
-        format!("{}/union-service/auth/refresh-token?api-version={}", base.trim_end_matches('/'), query_encode(api_version))
+        concat(&[base.trim_end_matches('/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
     }
 
     /// Where the access token is in a success response. Other common names

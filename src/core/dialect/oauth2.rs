@@ -7,6 +7,7 @@
 use super::{json_post, BodyEncoding, ClientAuth, HttpRequest, JSON};
 use crate::core::encoding::{base64_encode, form_body, form_urlencode, json_object};
 use crate::core::secret::Secret;
+use crate::core::text::concat;
 
 pub(super) struct Client<'a> {
     pub id: &'a str,
@@ -33,8 +34,8 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
         }
     };
     if auth == ClientAuth::Basic {
-        let pair = Secret::new(format!("{}:{}", form_urlencode(client.id), form_urlencode(client.secret.expose())));
-        let header = Secret::new(format!("Basic {}", base64_encode(pair.expose().as_bytes())));
+        let pair = Secret::new(concat(&[&form_urlencode(client.id), ":", &form_urlencode(client.secret.expose())]));
+        let header = Secret::new(concat(&["Basic ", &base64_encode(pair.expose().as_bytes())]));
         request.headers.push(("authorization", header));
     }
     request

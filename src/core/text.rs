@@ -1,0 +1,151 @@
+//! Small string helpers that stand in for `format!`, `write!`, `to_string()`
+//! and substring searches with `&str` patterns. Those pull core's formatting
+//! machinery (`Formatter`, padding, `Display` for each integer type) and the
+//! two-way substring searcher into the wasm, several KB for what the core
+//! needs: gluing a few strings and numbers together, and finding short,
+//! fixed substrings in short texts.
+
+/// Appends `n` in decimal, as `{n}` would.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Concatenates `parts`, with one allocation.
+pub fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// The byte index of the first occurrence of `needle` in `haystack`, like
+/// `haystack.find(needle)`; `None` for an empty needle. A match of a valid
+/// UTF-8 needle always starts and ends on character boundaries, so the index
+/// can be used to slice `haystack`.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.as_bytes().windows(needle.len()).position(|w| w == needle)
+}
+
+/// `haystack.split_once(needle)` for a non-empty needle.
+pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let i = find(haystack, needle)?;
+    Some((&haystack[..i], &haystack[i + needle.len()..]))
+}
+
+/// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
+/// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
+pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
+    debug_assert!(c.is_ascii());
+    let bytes = s.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == c {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// `text.replace(needle, with)` for a non-empty needle: every
+/// non-overlapping occurrence, left to right. `None` when there is none, so
+/// the caller can keep the text it has.
+pub fn replace(text: &str, needle: &str, with: &str) -> Option<String> {
+    let mut i = find(text, needle)?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        out.push_str(&rest[..i]);
+        out.push_str(with);
+        rest = &rest[i + needle.len()..];
+        match find(rest, needle) {
+            Some(next) => i = next,
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The value of 1 to 19 ASCII digits; `None` for an empty string, any other
+/// byte (signs included) or more digits than always fit in a `u64`. Callers
+/// check their own range: this replaces `str::parse::<u16/u32/u64/i64>()`
+/// where a caller has already made sure only digits are there.
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers() {
+        for n in [0, 7, 10, 255, 65_535, u64::MAX] {
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        assert_eq!(concat(&["a", "", "bc"]), "abc");
+        assert_eq!(digits("0042"), Some(42));
+        assert_eq!(digits("9999999999999999999"), Some(9_999_999_999_999_999_999));
+        for bad in ["", "+1", "-1", " 1", "1a", "12345678901234567890"] {
+            assert_eq!(digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn searching() {
+        assert_eq!(find("a://b://", "://"), Some(1));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("ab", ""), None);
+        assert_eq!(split_once("https://h/x", "://"), Some(("https", "h/x")));
+        assert_eq!(replace("aXbXXc", "X", "--").as_deref(), Some("a--b----c"));
+        assert_eq!(replace("aaa", "aa", "b").as_deref(), Some("ba"));
+        assert_eq!(replace("abc", "x", "y"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn searches_match_std(hay in "[ab\u{e9}/:]{0,30}", needle in "[ab\u{e9}/:]{1,3}") {
+            prop_assert_eq!(find(&hay, &needle), hay.find(needle.as_str()));
+            prop_assert_eq!(split_once(&hay, &needle), hay.split_once(needle.as_str()));
+            let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
+            prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
+            prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
+        }
+
+        #[test]
+        fn digits_match_std(s in "[0-9]{1,19}") {
+            prop_assert_eq!(digits(&s), s.parse::<u64>().ok());
+        }
+    }
+}
