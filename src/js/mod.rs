@@ -1,5 +1,6 @@
-//! The wasm shell: everything that touches JavaScript. It does the I/O the
-//! core decides on and nothing else.
+//! The wasm shell: the side of the wasm that touches JavaScript. It does the
+//! I/O the core decides on and nothing else; the JS-shaped parts of that I/O
+//! are in `pkg-template/` (`transport.js`, `api_fetch.js`).
 //!
 //! - `client`: the exported client class and single-flight token acquisition
 //! - `transport`: calling `fetch` for token requests (timeouts, size caps,
