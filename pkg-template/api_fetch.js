@@ -7,7 +7,7 @@
 // refresh, store), which headers an API call gets (`headerList`), which hosts
 // are loopback (`isLoopbackHost`), and dropping a token an API refused.
 //
-// `core` is the AuthClient's internal state: { wasm, slot, fetch, base }.
+// `core` is the AuthClient's internal state: { wasm, slot, fetch, base, allowed }.
 // `core.wasm` is undefined once the client is freed.
 
 import { isLoopbackHost } from "./edge_auth.js";
