@@ -1,7 +1,7 @@
 // Node-only checks of the built package (pkg/, reached as node_modules/edge-auth):
 // how it loads, its package.json, its TypeScript declarations, that a freed
-// client lets the process exit, and that a fault run leaves no unhandled
-// rejection behind.
+// client lets the process exit, that a fault run leaves no unhandled
+// rejection behind, and that client.fetch with a fresh token stays in JS.
 //
 //   node --test tests/node/            (from the repository root)
 import { test, before, after } from "node:test";
@@ -256,4 +256,42 @@ test("a fault run raises no unhandled rejection (timer refreshes failing include
     [],
     "unhandled rejections during the fault run",
   );
+});
+
+test("client.fetch with a fresh cached token makes no wasm call (the hot path stays in JS)", async () => {
+  const { AuthClient } = await import("edge-auth");
+  // The same module instance the package uses (node_modules/edge-auth → pkg/).
+  const { WasmAuthClient } = await import(pathToFileURL(realpathSync(path.join(PKG, "edge_auth.js"))).href);
+  const calls = new Map();
+  const originals = [];
+  for (const name of Object.getOwnPropertyNames(WasmAuthClient.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(WasmAuthClient.prototype, name);
+    if (name === "constructor" || typeof d.value !== "function") continue;
+    originals.push([name, d]);
+    WasmAuthClient.prototype[name] = function (...args) {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return d.value.apply(this, args);
+    };
+  }
+  const base = `${emu.url}/t/package-hot-path`;
+  const client = new AuthClient({ provider: "younium", baseUrl: base, legalEntity: "Acme AB", ...SAMPLE_CREDENTIALS.younium });
+  try {
+    await client.getToken();
+    calls.clear();
+    for (let i = 0; i < 20; i++) {
+      const res = await client.fetch(i % 2 ? "/Accounts" : `${base}/Invoices?page=${i}`, i % 3 ? undefined : { method: "POST", body: "{}" });
+      assert.equal(res.status, 200, await res.text());
+    }
+    assert.deepEqual([...calls], [], "no WasmAuthClient method was called while the token was fresh");
+    // The counting works: after invalidate() the next call asks the wasm for a token.
+    client.invalidate();
+    const res = await client.fetch("/Accounts");
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(calls.get("getToken"), 1, `after invalidate(): ${JSON.stringify([...calls])}`);
+    assert.equal((await stats(base)).tokenRequests.younium, 2);
+  } finally {
+    client.free();
+    for (const [name, d] of originals) Object.defineProperty(WasmAuthClient.prototype, name, d);
+  }
 });
