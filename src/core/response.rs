@@ -155,7 +155,7 @@ fn status_failure(provider: Provider, arrival: Arrival<'_>, body: &[u8], secrets
 /// page its `<title>`; from short plain text the text itself. Every string is
 /// redacted of `secrets`.
 pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
-    let body = &body[..body.len().min(MAX_RESPONSE_BYTES)];
+    let body = body.get(..MAX_RESPONSE_BYTES).unwrap_or(body);
     let mut found: Vec<String> = Vec::new();
     match json::parse(body) {
         Some(map @ Value::Object(_)) => {
@@ -218,7 +218,7 @@ fn push_message(found: &mut Vec<String>, item: &Value) {
 fn html_title(text: &str) -> Option<&str> {
     let lower_start = text.get(..text.len().min(4096))?.to_ascii_lowercase();
     let open = text::find(&lower_start, "<title>")? + 7;
-    let close = open + text::find(&lower_start[open..], "</title>")?;
+    let close = open + text::find(lower_start.get(open..)?, "</title>")?;
     text.get(open..close).map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
 }
 

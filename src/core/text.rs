@@ -44,9 +44,27 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
 }
 
 /// `haystack.split_once(needle)` for a non-empty needle.
+///
+/// Here and below, `split_at_checked`, `get` and `strip_prefix` stand in for
+/// `&s[a..b]` and `split_at`: the indices are always on character
+/// boundaries, but the panicking forms still bring `str::slice_error_fail`
+/// and the `char`/`Range` formatting its message uses (about 4 KB) into the
+/// wasm. The `?` on them never fires.
 pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
-    let i = find(haystack, needle)?;
-    Some((&haystack[..i], &haystack[i + needle.len()..]))
+    let (before, rest) = haystack.split_at_checked(find(haystack, needle)?)?;
+    Some((before, rest.strip_prefix(needle)?))
+}
+
+/// `s.rsplit_once(c)` for an ASCII `c`: the text before and after the last `c`.
+pub fn rsplit_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
+    around(s, rfind_ascii(s, c)?)
+}
+
+/// The text before and after the ASCII byte at `i`, which the caller found:
+/// `(&s[..i], &s[i + 1..])` without a panic path.
+pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
+    let (before, rest) = s.split_at_checked(i)?;
+    Some((before, rest.get(1..)?))
 }
 
 /// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
@@ -68,15 +86,13 @@ pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
 /// non-overlapping occurrence, left to right. `None` when there is none, so
 /// the caller can keep the text it has.
 pub fn replace(text: &str, needle: &str, with: &str) -> Option<String> {
-    let mut i = find(text, needle)?;
+    let (mut before, mut rest) = split_once(text, needle)?;
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
     loop {
-        out.push_str(&rest[..i]);
+        out.push_str(before);
         out.push_str(with);
-        rest = &rest[i + needle.len()..];
-        match find(rest, needle) {
-            Some(next) => i = next,
+        match split_once(rest, needle) {
+            Some((b, r)) => (before, rest) = (b, r),
             None => break,
         }
     }
@@ -141,6 +157,14 @@ mod tests {
             let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
+            prop_assert_eq!(rsplit_once_ascii(&hay, b':'), hay.rsplit_once(':'));
+        }
+
+        #[test]
+        fn push_u64_matches_std(n in any::<u64>()) {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            prop_assert_eq!(s, n.to_string());
         }
 
         #[test]

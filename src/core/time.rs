@@ -2,7 +2,7 @@
 //! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
 //! Both parsers return milliseconds since the Unix epoch, UTC.
 
-use super::text::digits;
+use super::text::{around, digits};
 use super::Millis;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -146,29 +146,32 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
     if s.len() < 10 || s.len() > 40 || !s.is_ascii() {
         return None;
     }
-    let (date, rest) = s.split_at(10);
+    // `s` is ASCII, so every byte index below is a character boundary; the
+    // checked forms (`split_at_checked`, `get`) are there because slicing
+    // brings a panic path and its formatting into the wasm.
+    let (date, rest) = s.split_at_checked(10)?;
     let b = date.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' {
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
-    let y = digits(&date[0..4])? as i64;
-    let mo = digits(&date[5..7])? as u32;
-    let d = digits(&date[8..10])? as u32;
-    if rest.is_empty() {
-        return to_millis(y, mo, d, 0, 0, 0, 0, 0);
-    }
-    // `s` is ASCII, so every byte index below is a character boundary.
-    let rest = match rest.as_bytes()[0] {
-        b'T' | b't' | b' ' => &rest[1..],
-        _ => return None,
+    let y = digits(date.get(0..4)?)? as i64;
+    let mo = digits(date.get(5..7)?)? as u32;
+    let d = digits(date.get(8..10)?)? as u32;
+    let rest = match rest.as_bytes().first() {
+        None => return to_millis(y, mo, d, 0, 0, 0, 0, 0),
+        Some(b'T' | b't' | b' ') => rest.get(1..)?,
+        Some(_) => return None,
     };
     // Split the zone off the time.
     let (time, zone) = match rest.bytes().position(|b| matches!(b, b'Z' | b'z' | b'+' | b'-')) {
-        Some(i) => rest.split_at(i),
+        Some(i) => rest.split_at_checked(i)?,
         None => (rest, ""),
     };
     let (clock, frac) = match time.bytes().position(|b| b == b'.' || b == b',') {
-        Some(i) => (&time[..i], Some(&time[i + 1..])),
+        Some(i) => {
+            let (clock, frac) = around(time, i)?;
+            (clock, Some(frac))
+        }
         None => (time, None),
     };
     let (h, mi, sec) = parse_hms(clock)?;
@@ -193,7 +196,7 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
                 return None;
             }
             let (mut d, mut n) = ([0i64; 4], 0);
-            for b in z[1..].bytes().filter(|b| *b != b':') {
+            for b in z.bytes().skip(1).filter(|b| *b != b':') {
                 if !b.is_ascii_digit() || n == 4 {
                     return None;
                 }
