@@ -165,7 +165,7 @@ fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Optio
     let Some(url) = string(opts, name)? else { return Ok(None) };
     let checked = if base { check_base(&url) } else { check_endpoint(&url) };
     match checked {
-        Ok(parsed) if !base && parsed.rest.contains('#') => Err(Failure::config(name, "must not have a fragment")),
+        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(Failure::config(name, "must not have a fragment")),
         Ok(_) => Ok(Some(url)),
         Err(e) => Err(Failure::config(name, e.reason())),
     }

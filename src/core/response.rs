@@ -176,7 +176,7 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
                 let text = text.trim();
                 if let Some(title) = html_title(text) {
                     found.push(title.to_owned());
-                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && text.chars().count() <= 200 && !text.contains('\n') {
+                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && text.chars().count() <= 200 && !text.bytes().any(|b| b == b'\n') {
                     found.push(text.to_owned());
                 }
             }

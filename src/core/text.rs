@@ -67,6 +67,25 @@ pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
     Some((before, rest.get(1..)?))
 }
 
+/// `s.split(seps)` for ASCII separators `seps` (so every piece is whole
+/// characters). By bytes: splitting with a `char` pattern brings core's
+/// `CharSearcher`, `memchr` and a panic path into the wasm. A byte set
+/// rather than a closure, so the wasm has one copy.
+pub fn split_ascii<'a>(s: &'a str, seps: &'static [u8]) -> impl Iterator<Item = &'a str> + 'a {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        // `iter().any` rather than `seps.contains`, which is core's memchr.
+        match r.bytes().position(|b| seps.iter().any(|&sep| sep == b)).and_then(|i| around(r, i)) {
+            Some((piece, after)) => {
+                rest = Some(after);
+                Some(piece)
+            }
+            None => rest.take(),
+        }
+    })
+}
+
 /// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
 /// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
 pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
@@ -158,6 +177,7 @@ mod tests {
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
             prop_assert_eq!(rsplit_once_ascii(&hay, b':'), hay.rsplit_once(':'));
+            prop_assert_eq!(split_ascii(&hay, b":/").collect::<Vec<_>>(), hay.split([':', '/']).collect::<Vec<_>>());
         }
 
         #[test]

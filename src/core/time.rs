@@ -2,7 +2,7 @@
 //! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
 //! Both parsers return milliseconds since the Unix epoch, UTC.
 
-use super::text::{around, digits};
+use super::text::{around, digits, split_ascii};
 use super::Millis;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -79,7 +79,7 @@ fn all_digits(s: &str) -> bool {
 }
 
 fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = s.split(':');
+    let mut parts = split_ascii(s, b":");
     let h = parts.next()?;
     let m = parts.next()?;
     let sec = parts.next().unwrap_or("0");
@@ -100,10 +100,10 @@ pub fn parse_http_date(input: &str) -> Option<Millis> {
         return None;
     }
     let (mut day, mut month, mut year, mut hms) = (None, None, None, None);
-    for token in input.split(|c: char| c == ' ' || c == ',' || c == '\t').filter(|t| !t.is_empty()) {
+    for token in split_ascii(input, b" ,\t").filter(|t| !t.is_empty()) {
         // RFC 850 writes the date as 06-Nov-94; a token without '-' is one piece.
-        for piece in token.split('-') {
-            if piece.contains(':') {
+        for piece in split_ascii(token, b"-") {
+            if piece.bytes().any(|b| b == b':') {
                 if hms.is_some() {
                     return None;
                 }

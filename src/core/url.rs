@@ -116,7 +116,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
     // Exactly four parts, the first "127", each 0-255 with no leading zero.
     let mut parts = 0;
-    for p in host.split('.') {
+    for p in text::split_ascii(host, b".") {
         let octet = p.len() <= 3 && !(p.len() > 1 && p.starts_with('0')) && text::digits(p).is_some_and(|n| n <= 255);
         if !octet || (parts == 0 && p != "127") {
             return false;
