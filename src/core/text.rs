@@ -5,20 +5,21 @@
 //! needs: gluing a few strings and numbers together, and finding short,
 //! fixed substrings in short texts.
 
-/// Appends `n` in decimal, as `{n}` would.
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
+/// Appends `n` in decimal, as `{n}` would. Most significant digit first, by
+/// dividing by a power of ten: no digit buffer to index, so no bounds-check
+/// panic path.
+pub fn push_u64(out: &mut String, n: u64) {
+    // The largest power of ten not above `n` (at most 10^19, which fits).
+    let mut div = 1u64;
+    while n / div >= 10 {
+        div *= 10;
+    }
     loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
+        out.push(char::from(b'0' + (n / div % 10) as u8));
+        if div == 1 {
             break;
         }
-    }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
+        div /= 10;
     }
 }
 

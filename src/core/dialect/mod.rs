@@ -129,10 +129,14 @@ impl fmt::Debug for HttpRequest {
 pub(crate) const JSON: &str = "application/json";
 
 pub(crate) fn json_post(url: &str, accept: &str, body: String) -> HttpRequest {
+    post(url, JSON, accept, body)
+}
+
+pub(crate) fn post(url: &str, content_type: &str, accept: &str, body: String) -> HttpRequest {
     HttpRequest {
         method: "POST",
         url: url.to_owned(),
-        headers: vec![("content-type", Secret::new(JSON)), ("accept", Secret::new(accept))],
+        headers: vec![("content-type", Secret::new(content_type)), ("accept", Secret::new(accept))],
         body: Secret::new(body),
     }
 }
