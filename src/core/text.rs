@@ -5,21 +5,22 @@
 //! needs: gluing a few strings and numbers together, and finding short,
 //! fixed substrings in short texts.
 
-/// Appends `n` in decimal, as `{n}` would. Most significant digit first, by
-/// dividing by a power of ten: no digit buffer to index, so no bounds-check
-/// panic path.
-pub fn push_u64(out: &mut String, n: u64) {
-    // The largest power of ten not above `n` (at most 10^19, which fits).
-    let mut div = 1u64;
-    while n / div >= 10 {
-        div *= 10;
-    }
-    loop {
-        out.push(char::from(b'0' + (n / div % 10) as u8));
-        if div == 1 {
+/// Appends `n` in decimal, as `{n}` would. The digits are written into a
+/// buffer from the back through an iterator rather than by index, so there
+/// is no bounds-check (or divide-by-zero) panic path.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
             break;
         }
-        div /= 10;
+    }
+    for &d in digits.iter().skip(digits.len() - len) {
+        out.push(char::from(d));
     }
 }
 
