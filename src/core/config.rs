@@ -136,18 +136,21 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
 /// An index rather than a generic value: one copy of this function in the wasm.
 fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
     let Some(value) = string(opts, name)? else { return Ok(0) };
-    choices.iter().position(|k| *k == value).ok_or_else(|| {
-        let mut reason = String::from("must be one of ");
-        for (i, k) in choices.iter().enumerate() {
-            if i > 0 {
-                reason.push_str(", ");
-            }
-            reason.push('"');
-            reason.push_str(k);
-            reason.push('"');
+    choices.iter().position(|k| *k == value).ok_or_else(|| not_one_of(name, choices))
+}
+
+/// `must be one of "a", "b"`.
+fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
+    let mut reason = String::from("must be one of ");
+    for (i, k) in choices.iter().enumerate() {
+        if i > 0 {
+            reason.push_str(", ");
         }
-        Failure::config(name, &reason)
-    })
+        reason.push('"');
+        reason.push_str(k);
+        reason.push('"');
+    }
+    Failure::config(name, &reason)
 }
 
 /// A value that becomes an HTTP header: no control characters (no CR/LF
@@ -177,9 +180,7 @@ impl Config {
             Some(p) => p,
             None => return Err(Failure::config("provider", "is required")),
         };
-        let provider = Provider::parse(&provider_name).ok_or_else(|| {
-            Failure::config("provider", "must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"")
-        })?;
+        let provider = Provider::parse(&provider_name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?;
 
         let base_url = endpoint(opts, "baseUrl", true)?;
         let token_url = endpoint(opts, "tokenUrl", false)?;

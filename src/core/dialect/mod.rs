@@ -35,25 +35,19 @@ pub enum ClientAuth {
 }
 
 impl Provider {
+    /// Every provider's `provider` option value, as [`Provider::as_str`]
+    /// gives them and in the order the option's error message lists them.
+    pub const NAMES: [&'static str; 5] = ["younium", "younium-v1", "union", "papaya", "oauth2"];
+
+    /// The providers in the order of [`Provider::NAMES`] (and of the enum).
+    const ALL: [Provider; 5] = [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2];
+
     pub fn parse(name: &str) -> Option<Provider> {
-        Some(match name {
-            "younium" => Provider::Younium,
-            "younium-v1" => Provider::YouniumV1,
-            "union" => Provider::Union,
-            "papaya" => Provider::Papaya,
-            "oauth2" => Provider::OAuth2,
-            _ => return None,
-        })
+        Provider::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Younium => "younium",
-            Provider::YouniumV1 => "younium-v1",
-            Provider::Union => "union",
-            Provider::Papaya => "papaya",
-            Provider::OAuth2 => "oauth2",
-        }
+        Provider::NAMES[self as usize]
     }
 
     /// Younium's hosts, by `environment` index (production, sandbox,
@@ -173,6 +167,19 @@ mod tests {
 
     fn request(pairs: &[(&'static str, &str)]) -> HttpRequest {
         build_request(&Config::from_options(&opts(pairs)).unwrap(), Grant::Credentials)
+    }
+
+    #[test]
+    fn provider_names() {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names, ["younium", "younium-v1", "union", "papaya", "oauth2"]);
+        for p in Provider::ALL {
+            assert_eq!(Provider::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Provider::parse("Younium"), None);
+        assert_eq!(Provider::parse(""), None);
+        let f = Config::from_options(&opts(&[("provider", "github")])).unwrap_err();
+        assert_eq!(f.message, "invalid option `provider`: must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"");
     }
 
     #[test]
