@@ -5,7 +5,7 @@
 use super::dialect::{BodyEncoding, ClientAuth, Provider};
 use super::error::Failure;
 use super::secret::Secret;
-use super::text::{concat, push_u64};
+use super::text::{concat, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -189,7 +189,7 @@ impl Config {
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
         let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
         let api_base = match (&base_url, younium) {
-            (Some(b), _) => Some(b.trim_end_matches('/').to_owned()),
+            (Some(b), _) => Some(trim_end_ascii(b, b'/').to_owned()),
             (None, true) => Some(provider.environment_host(environment).to_owned()),
             (None, false) => None,
         };

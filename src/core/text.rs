@@ -88,6 +88,26 @@ pub fn split_ascii<'a>(s: &'a str, seps: &'static [u8]) -> impl Iterator<Item = 
     })
 }
 
+/// `s.trim_end_matches(c)` for an ASCII `c`, one `strip_suffix` at a time:
+/// the `char`-pattern version runs core's backwards searcher, which is
+/// larger in the wasm (an iterator chain over bytes was larger still).
+pub fn trim_end_ascii(s: &str, c: u8) -> &str {
+    let mut rest = s;
+    while let Some(shorter) = rest.strip_suffix(char::from(c)) {
+        rest = shorter;
+    }
+    rest
+}
+
+/// `s.trim_start_matches(c)` for an ASCII `c`, like [`trim_end_ascii`].
+pub fn trim_start_ascii(s: &str, c: u8) -> &str {
+    let mut rest = s;
+    while let Some(shorter) = rest.strip_prefix(char::from(c)) {
+        rest = shorter;
+    }
+    rest
+}
+
 /// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
 /// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
 pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
@@ -179,6 +199,8 @@ mod tests {
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
             prop_assert_eq!(rsplit_once_ascii(&hay, b':'), hay.rsplit_once(':'));
+            prop_assert_eq!(trim_end_ascii(&hay, b'/'), hay.trim_end_matches('/'));
+            prop_assert_eq!(trim_start_ascii(&hay, b'/'), hay.trim_start_matches('/'));
             prop_assert_eq!(split_ascii(&hay, b":/").collect::<Vec<_>>(), hay.split([':', '/']).collect::<Vec<_>>());
         }
 

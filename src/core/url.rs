@@ -165,9 +165,9 @@ pub fn join(base: &str, relative: &str) -> String {
         return base.to_owned();
     }
     let mut out = String::with_capacity(base.len() + relative.len() + 1);
-    out.push_str(base.trim_end_matches('/'));
+    out.push_str(text::trim_end_ascii(base, b'/'));
     out.push('/');
-    out.push_str(relative.trim_start_matches('/'));
+    out.push_str(text::trim_start_ascii(relative, b'/'));
     out
 }
 

@@ -10,7 +10,7 @@ mod younium;
 use super::config::{Config, Credentials};
 use super::encoding::query_encode;
 use super::secret::Secret;
-use super::text::concat;
+use super::text::{concat, trim_end_ascii};
 use core::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,7 +64,7 @@ impl Provider {
 
     /// The token endpoint derived from `{base}`.
     pub fn token_url(self, base: &str, union_api_version: &str) -> String {
-        let base = base.trim_end_matches('/');
+        let base = trim_end_ascii(base, b'/');
         match self {
             Provider::Younium => concat(&[base, "/auth/v2/token"]),
             Provider::YouniumV1 => concat(&[base, "/auth/token"]),
@@ -75,7 +75,7 @@ impl Provider {
     }
 
     pub fn union_refresh_url(base: &str, api_version: &str) -> String {
-        concat(&[base.trim_end_matches('/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
+        concat(&[trim_end_ascii(base, b'/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
     }
 
     /// Where the access token is in a success response. Other common names
