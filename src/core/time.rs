@@ -64,13 +64,13 @@ fn to_millis(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_m
 }
 
 fn month_from_name(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let first3 = name.as_bytes().get(..3)?;
-    let idx = MONTHS.iter().position(|m| first3.eq_ignore_ascii_case(m.as_bytes()))?;
-    // Accept "Sep" and "September", not "Sepx".
     const FULL: [&str; 12] = [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     ];
+    // The abbreviation is the first three letters of the full name.
+    let first3 = name.as_bytes().get(..3)?;
+    let idx = FULL.iter().position(|m| m.as_bytes().get(..3).is_some_and(|m3| first3.eq_ignore_ascii_case(m3)))?;
+    // Accept "Sep" and "September", not "Sepx".
     (name.len() == 3 || name.eq_ignore_ascii_case(FULL[idx]) || (idx == 8 && name.eq_ignore_ascii_case("sept"))).then_some(idx as u32 + 1)
 }
 
