@@ -176,7 +176,7 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
                 let text = text.trim();
                 if let Some(title) = html_title(text) {
                     found.push(title.to_owned());
-                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && text.chars().count() <= 200 && !text.bytes().any(|b| b == b'\n') {
+                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && char_count(text) <= 200 && !text.bytes().any(|b| b == b'\n') {
                     found.push(text.to_owned());
                 }
             }
@@ -201,6 +201,13 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
         }
     }
     out
+}
+
+/// `s.chars().count()`: every character has exactly one byte that is not a
+/// UTF-8 continuation byte (`10xxxxxx`). Smaller in the wasm than core's
+/// optimised counter.
+fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xC0 != 0x80).count()
 }
 
 fn push_message(found: &mut Vec<String>, item: &Value) {
@@ -363,6 +370,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn char_count_matches_std(s in "\\PC{0,40}") {
+            prop_assert_eq!(char_count(&s), s.chars().count());
+        }
+
         #[test]
         fn parse_never_panics(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..300)) {
             for p in [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2] {
