@@ -203,6 +203,16 @@ pub fn vendor_messages(body: &[u8], secrets: &[&str]) -> Vec<String> {
     out
 }
 
+/// `text::find` ignoring ASCII case, for a non-empty lower-case ASCII
+/// `needle`: what searching a lower-cased copy finds, without making the copy.
+fn find_ignoring_case(haystack: &str, needle: &str) -> Option<usize> {
+    // `windows(0)` would panic.
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// `s.chars().count()`: every character has exactly one byte that is not a
 /// UTF-8 continuation byte (`10xxxxxx`). Smaller in the wasm than core's
 /// optimised counter.
@@ -223,9 +233,9 @@ fn push_message(found: &mut Vec<String>, item: &Value) {
 }
 
 fn html_title(text: &str) -> Option<&str> {
-    let lower_start = text.get(..text.len().min(4096))?.to_ascii_lowercase();
-    let open = text::find(&lower_start, "<title>")? + 7;
-    let close = open + text::find(lower_start.get(open..)?, "</title>")?;
+    let start = text.get(..text.len().min(4096))?;
+    let open = find_ignoring_case(start, "<title>")? + 7;
+    let close = open + find_ignoring_case(start.get(open..)?, "</title>")?;
     text.get(open..close).map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
 }
 
@@ -300,6 +310,9 @@ mod tests {
 
         let f = err(Provider::Union, 502, "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
         assert_eq!((f.code, f.status, f.messages.clone()), (ErrorCode::ServerError, Some(502), vec!["502 Bad Gateway".to_owned()]));
+
+        let f = err(Provider::Union, 502, "<HTML><TITLE> Bad Gateway </Title><title>second</title></HTML>");
+        assert_eq!(f.messages, vec!["Bad Gateway"]);
 
         let f = err(Provider::Union, 500, "Internal Error");
         assert_eq!(f.messages, vec!["Internal Error"]);
