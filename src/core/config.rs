@@ -5,7 +5,7 @@
 use super::dialect::{BodyEncoding, ClientAuth, Provider};
 use super::error::Failure;
 use super::secret::Secret;
-use super::text::{concat, push_u64};
+use super::text::{concat, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -136,18 +136,21 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
 /// An index rather than a generic value: one copy of this function in the wasm.
 fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
     let Some(value) = string(opts, name)? else { return Ok(0) };
-    choices.iter().position(|k| *k == value).ok_or_else(|| {
-        let mut reason = String::from("must be one of ");
-        for (i, k) in choices.iter().enumerate() {
-            if i > 0 {
-                reason.push_str(", ");
-            }
-            reason.push('"');
-            reason.push_str(k);
-            reason.push('"');
+    choices.iter().position(|k| *k == value).ok_or_else(|| not_one_of(name, choices))
+}
+
+/// `must be one of "a", "b"`.
+fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
+    let mut reason = String::from("must be one of ");
+    for (i, k) in choices.iter().enumerate() {
+        if i > 0 {
+            reason.push_str(", ");
         }
-        Failure::config(name, &reason)
-    })
+        reason.push('"');
+        reason.push_str(k);
+        reason.push('"');
+    }
+    Failure::config(name, &reason)
 }
 
 /// A value that becomes an HTTP header: no control characters (no CR/LF
@@ -165,7 +168,7 @@ fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Optio
     let Some(url) = string(opts, name)? else { return Ok(None) };
     let checked = if base { check_base(&url) } else { check_endpoint(&url) };
     match checked {
-        Ok(parsed) if !base && parsed.rest.contains('#') => Err(Failure::config(name, "must not have a fragment")),
+        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(Failure::config(name, "must not have a fragment")),
         Ok(_) => Ok(Some(url)),
         Err(e) => Err(Failure::config(name, e.reason())),
     }
@@ -177,9 +180,7 @@ impl Config {
             Some(p) => p,
             None => return Err(Failure::config("provider", "is required")),
         };
-        let provider = Provider::parse(&provider_name).ok_or_else(|| {
-            Failure::config("provider", "must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"")
-        })?;
+        let provider = Provider::parse(&provider_name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?;
 
         let base_url = endpoint(opts, "baseUrl", true)?;
         let token_url = endpoint(opts, "tokenUrl", false)?;
@@ -188,7 +189,7 @@ impl Config {
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
         let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
         let api_base = match (&base_url, younium) {
-            (Some(b), _) => Some(b.trim_end_matches('/').to_owned()),
+            (Some(b), _) => Some(trim_end_ascii(b, b'/').to_owned()),
             (None, true) => Some(provider.environment_host(environment).to_owned()),
             (None, false) => None,
         };

@@ -23,7 +23,7 @@ pub fn base64_encode(input: &[u8]) -> String {
 /// Decodes base64url (RFC 4648 §5) as JWTs use it: padding optional, and the
 /// standard alphabet's `+` and `/` accepted too. `None` on any other byte.
 pub fn base64url_decode(input: &str) -> Option<Vec<u8>> {
-    let trimmed = input.trim_end_matches('=');
+    let trimmed = super::text::trim_end_ascii(input, b'=');
     let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0u32;

@@ -17,16 +17,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidConfig => "invalid_config",
-            ErrorCode::InvalidCredentials => "invalid_credentials",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::ServerError => "server_error",
-            ErrorCode::InvalidResponse => "invalid_response",
-            ErrorCode::Network => "network",
-            ErrorCode::Timeout => "timeout",
-        }
+        // In the order of the enum's variants: a table lookup, smaller in the
+        // wasm than a match.
+        const NAMES: [&str; 8] =
+            ["invalid_config", "invalid_credentials", "forbidden", "rate_limited", "server_error", "invalid_response", "network", "timeout"];
+        NAMES[self as usize]
     }
 
     /// The code for a token endpoint's non-success HTTP status.
@@ -72,5 +67,17 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode::*;
+
+    #[test]
+    fn code_names() {
+        let all = [InvalidConfig, InvalidCredentials, Forbidden, RateLimited, ServerError, InvalidResponse, Network, Timeout];
+        let names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["invalid_config", "invalid_credentials", "forbidden", "rate_limited", "server_error", "invalid_response", "network", "timeout"]);
     }
 }

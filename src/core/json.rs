@@ -221,7 +221,8 @@ impl Parser<'_> {
         while matches!(self.peek(), Some(b'0'..=b'9')) {
             self.i += 1;
         }
-        let int = &self.s[int_start..self.i];
+        // Checked, as everywhere in the core: slicing has a panic path.
+        let int = self.s.get(int_start..self.i)?;
         if int.is_empty() || (int.len() > 1 && int[0] == b'0') {
             return None;
         }

@@ -5,19 +5,21 @@
 //! needs: gluing a few strings and numbers together, and finding short,
 //! fixed substrings in short texts.
 
-/// Appends `n` in decimal, as `{n}` would.
+/// Appends `n` in decimal, as `{n}` would. The digits are written into a
+/// buffer from the back through an iterator rather than by index, so there
+/// is no bounds-check (or divide-by-zero) panic path.
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
+    let mut len = 0;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
+        len += 1;
         if n == 0 {
             break;
         }
     }
-    for &d in &digits[start..] {
+    for &d in digits.iter().skip(digits.len() - len) {
         out.push(char::from(d));
     }
 }
@@ -44,9 +46,66 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
 }
 
 /// `haystack.split_once(needle)` for a non-empty needle.
+///
+/// Here and below, `split_at_checked`, `get` and `strip_prefix` stand in for
+/// `&s[a..b]` and `split_at`: the indices are always on character
+/// boundaries, but the panicking forms still bring `str::slice_error_fail`
+/// and the `char`/`Range` formatting its message uses (about 4 KB) into the
+/// wasm. The `?` on them never fires.
 pub fn split_once<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
-    let i = find(haystack, needle)?;
-    Some((&haystack[..i], &haystack[i + needle.len()..]))
+    let (before, rest) = haystack.split_at_checked(find(haystack, needle)?)?;
+    Some((before, rest.strip_prefix(needle)?))
+}
+
+/// `s.rsplit_once(c)` for an ASCII `c`: the text before and after the last `c`.
+pub fn rsplit_once_ascii(s: &str, c: u8) -> Option<(&str, &str)> {
+    around(s, rfind_ascii(s, c)?)
+}
+
+/// The text before and after the ASCII byte at `i`, which the caller found:
+/// `(&s[..i], &s[i + 1..])` without a panic path.
+pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
+    let (before, rest) = s.split_at_checked(i)?;
+    Some((before, rest.get(1..)?))
+}
+
+/// `s.split(seps)` for ASCII separators `seps` (so every piece is whole
+/// characters). By bytes: splitting with a `char` pattern brings core's
+/// `CharSearcher`, `memchr` and a panic path into the wasm. A byte set
+/// rather than a closure, so the wasm has one copy.
+pub fn split_ascii<'a>(s: &'a str, seps: &'static [u8]) -> impl Iterator<Item = &'a str> + 'a {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        // `iter().any` rather than `seps.contains`, which is core's memchr.
+        match r.bytes().position(|b| seps.iter().any(|&sep| sep == b)).and_then(|i| around(r, i)) {
+            Some((piece, after)) => {
+                rest = Some(after);
+                Some(piece)
+            }
+            None => rest.take(),
+        }
+    })
+}
+
+/// `s.trim_end_matches(c)` for an ASCII `c`, one `strip_suffix` at a time:
+/// the `char`-pattern version runs core's backwards searcher, which is
+/// larger in the wasm (an iterator chain over bytes was larger still).
+pub fn trim_end_ascii(s: &str, c: u8) -> &str {
+    let mut rest = s;
+    while let Some(shorter) = rest.strip_suffix(char::from(c)) {
+        rest = shorter;
+    }
+    rest
+}
+
+/// `s.trim_start_matches(c)` for an ASCII `c`, like [`trim_end_ascii`].
+pub fn trim_start_ascii(s: &str, c: u8) -> &str {
+    let mut rest = s;
+    while let Some(shorter) = rest.strip_prefix(char::from(c)) {
+        rest = shorter;
+    }
+    rest
 }
 
 /// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
@@ -68,15 +127,13 @@ pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
 /// non-overlapping occurrence, left to right. `None` when there is none, so
 /// the caller can keep the text it has.
 pub fn replace(text: &str, needle: &str, with: &str) -> Option<String> {
-    let mut i = find(text, needle)?;
+    let (mut before, mut rest) = split_once(text, needle)?;
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
     loop {
-        out.push_str(&rest[..i]);
+        out.push_str(before);
         out.push_str(with);
-        rest = &rest[i + needle.len()..];
-        match find(rest, needle) {
-            Some(next) => i = next,
+        match split_once(rest, needle) {
+            Some((b, r)) => (before, rest) = (b, r),
             None => break,
         }
     }
@@ -141,6 +198,17 @@ mod tests {
             let replaced = replace(&hay, &needle, "[r]").unwrap_or_else(|| hay.clone());
             prop_assert_eq!(replaced, hay.replace(needle.as_str(), "[r]"));
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
+            prop_assert_eq!(rsplit_once_ascii(&hay, b':'), hay.rsplit_once(':'));
+            prop_assert_eq!(trim_end_ascii(&hay, b'/'), hay.trim_end_matches('/'));
+            prop_assert_eq!(trim_start_ascii(&hay, b'/'), hay.trim_start_matches('/'));
+            prop_assert_eq!(split_ascii(&hay, b":/").collect::<Vec<_>>(), hay.split([':', '/']).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn push_u64_matches_std(n in any::<u64>()) {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            prop_assert_eq!(s, n.to_string());
         }
 
         #[test]

@@ -2,7 +2,7 @@
 //! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
 //! Both parsers return milliseconds since the Unix epoch, UTC.
 
-use super::text::digits;
+use super::text::{around, digits, split_ascii};
 use super::Millis;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -64,13 +64,13 @@ fn to_millis(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_m
 }
 
 fn month_from_name(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let first3 = name.as_bytes().get(..3)?;
-    let idx = MONTHS.iter().position(|m| first3.eq_ignore_ascii_case(m.as_bytes()))?;
-    // Accept "Sep" and "September", not "Sepx".
     const FULL: [&str; 12] = [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     ];
+    // The abbreviation is the first three letters of the full name.
+    let first3 = name.as_bytes().get(..3)?;
+    let idx = FULL.iter().position(|m| m.as_bytes().get(..3).is_some_and(|m3| first3.eq_ignore_ascii_case(m3)))?;
+    // Accept "Sep" and "September", not "Sepx".
     (name.len() == 3 || name.eq_ignore_ascii_case(FULL[idx]) || (idx == 8 && name.eq_ignore_ascii_case("sept"))).then_some(idx as u32 + 1)
 }
 
@@ -79,7 +79,7 @@ fn all_digits(s: &str) -> bool {
 }
 
 fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = s.split(':');
+    let mut parts = split_ascii(s, b":");
     let h = parts.next()?;
     let m = parts.next()?;
     let sec = parts.next().unwrap_or("0");
@@ -100,10 +100,10 @@ pub fn parse_http_date(input: &str) -> Option<Millis> {
         return None;
     }
     let (mut day, mut month, mut year, mut hms) = (None, None, None, None);
-    for token in input.split(|c: char| c == ' ' || c == ',' || c == '\t').filter(|t| !t.is_empty()) {
+    for token in split_ascii(input, b" ,\t").filter(|t| !t.is_empty()) {
         // RFC 850 writes the date as 06-Nov-94; a token without '-' is one piece.
-        for piece in token.split('-') {
-            if piece.contains(':') {
+        for piece in split_ascii(token, b"-") {
+            if piece.bytes().any(|b| b == b':') {
                 if hms.is_some() {
                     return None;
                 }
@@ -146,29 +146,32 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
     if s.len() < 10 || s.len() > 40 || !s.is_ascii() {
         return None;
     }
-    let (date, rest) = s.split_at(10);
+    // `s` is ASCII, so every byte index below is a character boundary; the
+    // checked forms (`split_at_checked`, `get`) are there because slicing
+    // brings a panic path and its formatting into the wasm.
+    let (date, rest) = s.split_at_checked(10)?;
     let b = date.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' {
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
-    let y = digits(&date[0..4])? as i64;
-    let mo = digits(&date[5..7])? as u32;
-    let d = digits(&date[8..10])? as u32;
-    if rest.is_empty() {
-        return to_millis(y, mo, d, 0, 0, 0, 0, 0);
-    }
-    // `s` is ASCII, so every byte index below is a character boundary.
-    let rest = match rest.as_bytes()[0] {
-        b'T' | b't' | b' ' => &rest[1..],
-        _ => return None,
+    let y = digits(date.get(0..4)?)? as i64;
+    let mo = digits(date.get(5..7)?)? as u32;
+    let d = digits(date.get(8..10)?)? as u32;
+    let rest = match rest.as_bytes().first() {
+        None => return to_millis(y, mo, d, 0, 0, 0, 0, 0),
+        Some(b'T' | b't' | b' ') => rest.get(1..)?,
+        Some(_) => return None,
     };
     // Split the zone off the time.
     let (time, zone) = match rest.bytes().position(|b| matches!(b, b'Z' | b'z' | b'+' | b'-')) {
-        Some(i) => rest.split_at(i),
+        Some(i) => rest.split_at_checked(i)?,
         None => (rest, ""),
     };
     let (clock, frac) = match time.bytes().position(|b| b == b'.' || b == b',') {
-        Some(i) => (&time[..i], Some(&time[i + 1..])),
+        Some(i) => {
+            let (clock, frac) = around(time, i)?;
+            (clock, Some(frac))
+        }
         None => (time, None),
     };
     let (h, mi, sec) = parse_hms(clock)?;
@@ -193,7 +196,7 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
                 return None;
             }
             let (mut d, mut n) = ([0i64; 4], 0);
-            for b in z[1..].bytes().filter(|b| *b != b':') {
+            for b in z.bytes().skip(1).filter(|b| *b != b':') {
                 if !b.is_ascii_digit() || n == 4 {
                     return None;
                 }

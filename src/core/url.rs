@@ -61,25 +61,27 @@ impl<'a> HttpUrl<'a> {
             return Err(UrlError::NotAbsoluteHttp);
         };
         let end = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
-        let (authority, rest) = after.split_at(end);
-        if authority.contains('@') {
+        // Checked forms instead of slicing, as in `text`: `end` is at an ASCII
+        // byte or the end, so these never fail, but they have no panic path.
+        let (authority, rest) = after.split_at_checked(end).ok_or(UrlError::BadHost)?;
+        if authority.bytes().any(|b| b == b'@') {
             return Err(UrlError::UserInfo);
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let close = v6.find(']').ok_or(UrlError::BadHost)?;
-            let host = &authority[..close + 2];
-            let tail = &v6[close + 1..];
+            let (inside, tail) = text::split_once(v6, "]").ok_or(UrlError::BadHost)?;
+            // `[`, the address and `]`.
+            let host = authority.get(..inside.len() + 2).ok_or(UrlError::BadHost)?;
             let port = match tail {
                 "" => None,
                 t => Some(t.strip_prefix(':').ok_or(UrlError::BadPort)?),
             };
-            if !v6[..close].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || close == 0 {
+            if !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || inside.is_empty() {
                 return Err(UrlError::BadHost);
             }
             (host, port)
         } else {
-            match text::rfind_ascii(authority, b':') {
-                Some(i) => (&authority[..i], Some(&authority[i + 1..])),
+            match text::rsplit_once_ascii(authority, b':') {
+                Some((host, port)) => (host, Some(port)),
                 None => (authority, None),
             }
         };
@@ -114,7 +116,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
     // Exactly four parts, the first "127", each 0-255 with no leading zero.
     let mut parts = 0;
-    for p in host.split('.') {
+    for p in text::split_ascii(host, b".") {
         let octet = p.len() <= 3 && !(p.len() > 1 && p.starts_with('0')) && text::digits(p).is_some_and(|n| n <= 255);
         if !octet || (parts == 0 && p != "127") {
             return false;
@@ -147,12 +149,12 @@ pub fn is_absolute(input: &str) -> bool {
     if input.starts_with("//") {
         return true;
     }
-    match text::find(input, "://") {
-        Some(i) if i > 0 => {
-            let scheme = &input[..i];
-            scheme.as_bytes()[0].is_ascii_alphabetic() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+    match text::split_once(input, "://") {
+        Some((scheme, _)) => {
+            scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
         }
-        _ => false,
+        None => false,
     }
 }
 
@@ -163,30 +165,32 @@ pub fn join(base: &str, relative: &str) -> String {
         return base.to_owned();
     }
     let mut out = String::with_capacity(base.len() + relative.len() + 1);
-    out.push_str(base.trim_end_matches('/'));
+    out.push_str(text::trim_end_ascii(base, b'/'));
     out.push('/');
-    out.push_str(relative.trim_start_matches('/'));
+    out.push_str(text::trim_start_ascii(relative, b'/'));
     out
 }
 
 /// Replaces the last path segment, keeping the query:
 /// `https://h/a/token?v=1` → `https://h/a/refresh-token?v=1`.
 pub fn replace_last_segment(url: &str, segment: &str) -> String {
-    let (without_fragment, _) = url.split_once('#').unwrap_or((url, ""));
-    let (path_part, query) = match without_fragment.split_once('?') {
+    let (without_fragment, _) = text::split_once(url, "#").unwrap_or((url, ""));
+    let (path_part, query) = match text::split_once(without_fragment, "?") {
         Some((p, q)) => (p, Some(q)),
         None => (without_fragment, None),
     };
-    let authority_end = text::find(path_part, "://").map(|i| i + 3).unwrap_or(0);
-    let cut = match text::rfind_ascii(&path_part[authority_end..], b'/') {
-        Some(i) => authority_end + i + 1,
+    let after_scheme = text::split_once(path_part, "://").map_or(path_part, |(_, rest)| rest);
+    let prefix = match text::rsplit_once_ascii(after_scheme, b'/') {
+        // Up to and including the last '/' (the last segment is a suffix, so
+        // stripping it cannot fail).
+        Some((_, last)) => path_part.strip_suffix(last).unwrap_or(path_part).to_owned(),
         None => {
             let mut s = path_part.to_owned();
             s.push('/');
-            return finish(s, segment, query);
+            s
         }
     };
-    finish(path_part[..cut].to_owned(), segment, query)
+    finish(prefix, segment, query)
 }
 
 fn finish(mut prefix: String, segment: &str, query: Option<&str>) -> String {

@@ -10,7 +10,7 @@ mod younium;
 use super::config::{Config, Credentials};
 use super::encoding::query_encode;
 use super::secret::Secret;
-use super::text::concat;
+use super::text::{concat, trim_end_ascii};
 use core::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,25 +35,19 @@ pub enum ClientAuth {
 }
 
 impl Provider {
+    /// Every provider's `provider` option value, as [`Provider::as_str`]
+    /// gives them and in the order the option's error message lists them.
+    pub const NAMES: [&'static str; 5] = ["younium", "younium-v1", "union", "papaya", "oauth2"];
+
+    /// The providers in the order of [`Provider::NAMES`] (and of the enum).
+    const ALL: [Provider; 5] = [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2];
+
     pub fn parse(name: &str) -> Option<Provider> {
-        Some(match name {
-            "younium" => Provider::Younium,
-            "younium-v1" => Provider::YouniumV1,
-            "union" => Provider::Union,
-            "papaya" => Provider::Papaya,
-            "oauth2" => Provider::OAuth2,
-            _ => return None,
-        })
+        Provider::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Younium => "younium",
-            Provider::YouniumV1 => "younium-v1",
-            Provider::Union => "union",
-            Provider::Papaya => "papaya",
-            Provider::OAuth2 => "oauth2",
-        }
+        Provider::NAMES[self as usize]
     }
 
     /// Younium's hosts, by `environment` index (production, sandbox,
@@ -70,7 +64,7 @@ impl Provider {
 
     /// The token endpoint derived from `{base}`.
     pub fn token_url(self, base: &str, union_api_version: &str) -> String {
-        let base = base.trim_end_matches('/');
+        let base = trim_end_ascii(base, b'/');
         match self {
             Provider::Younium => concat(&[base, "/auth/v2/token"]),
             Provider::YouniumV1 => concat(&[base, "/auth/token"]),
@@ -81,7 +75,7 @@ impl Provider {
     }
 
     pub fn union_refresh_url(base: &str, api_version: &str) -> String {
-        concat(&[base.trim_end_matches('/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
+        concat(&[trim_end_ascii(base, b'/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
     }
 
     /// Where the access token is in a success response. Other common names
@@ -129,10 +123,14 @@ impl fmt::Debug for HttpRequest {
 pub(crate) const JSON: &str = "application/json";
 
 pub(crate) fn json_post(url: &str, accept: &str, body: String) -> HttpRequest {
+    post(url, JSON, accept, body)
+}
+
+pub(crate) fn post(url: &str, content_type: &str, accept: &str, body: String) -> HttpRequest {
     HttpRequest {
         method: "POST",
         url: url.to_owned(),
-        headers: vec![("content-type", Secret::new(JSON)), ("accept", Secret::new(accept))],
+        headers: vec![("content-type", Secret::new(content_type)), ("accept", Secret::new(accept))],
         body: Secret::new(body),
     }
 }
@@ -169,6 +167,19 @@ mod tests {
 
     fn request(pairs: &[(&'static str, &str)]) -> HttpRequest {
         build_request(&Config::from_options(&opts(pairs)).unwrap(), Grant::Credentials)
+    }
+
+    #[test]
+    fn provider_names() {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names, ["younium", "younium-v1", "union", "papaya", "oauth2"]);
+        for p in Provider::ALL {
+            assert_eq!(Provider::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Provider::parse("Younium"), None);
+        assert_eq!(Provider::parse(""), None);
+        let f = Config::from_options(&opts(&[("provider", "github")])).unwrap_err();
+        assert_eq!(f.message, "invalid option `provider`: must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! to authenticate with HTTP Basic (§2.3.1), where id and secret are each
 //! form-urlencoded before being joined and base64-encoded.
 
-use super::{json_post, BodyEncoding, ClientAuth, HttpRequest, JSON};
+use super::{post, BodyEncoding, ClientAuth, HttpRequest, JSON};
 use crate::core::encoding::{base64_encode, form_body, form_urlencode, json_object};
 use crate::core::secret::Secret;
 use crate::core::text::concat;
@@ -26,12 +26,8 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
         ("audience", client.audience),
     ];
     let mut request = match encoding {
-        BodyEncoding::Json => json_post(url, JSON, json_object(&members)),
-        BodyEncoding::Form => {
-            let mut r = json_post(url, JSON, form_body(&members));
-            r.headers[0].1 = Secret::new("application/x-www-form-urlencoded");
-            r
-        }
+        BodyEncoding::Json => post(url, JSON, JSON, json_object(&members)),
+        BodyEncoding::Form => post(url, "application/x-www-form-urlencoded", JSON, form_body(&members)),
     };
     if auth == ClientAuth::Basic {
         let pair = Secret::new(concat(&[&form_urlencode(client.id), ":", &form_urlencode(client.secret.expose())]));
