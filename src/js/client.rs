@@ -14,6 +14,9 @@
 //! expiry, and callers keep getting the still-valid token meanwhile. A failed
 //! refresh is retried with capped, jittered backoff while the token lasts.
 //! In Workers no timer is ever made; expiry is checked on each call.
+//!
+//! The per-call path is not here: the client publishes its fresh token to
+//! the JS face (`publish`), and `client.fetch` runs in JavaScript.
 
 use super::error::{js_error, to_js};
 use super::options::JsOptions;
@@ -32,8 +35,8 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-pub(super) struct Inner {
-    pub config: Config,
+struct Inner {
+    config: Config,
     fetch: Option<Function>,
     on_token: Option<Function>,
     store: Option<SharedStore>,
@@ -44,10 +47,11 @@ pub(super) struct Inner {
     timers: bool,
     state: RefCell<State>,
     /// The JS face's hook (`pkg-template/api.js`): told the cached token,
-    /// until when it is fresh, and the headers an API call gets with it, each
-    /// time they change, so that `client.fetch` (`pkg-template/api_fetch.js`)
-    /// with a fresh token never crosses into the wasm. It holds only a small slot object, never the
-    /// client: a reference from here to the client would keep it alive.
+    /// until when it is fresh, and the headers an API call gets with it,
+    /// each time they change, so that `client.fetch`
+    /// (`pkg-template/api_fetch.js`) with a fresh token never crosses into
+    /// the wasm. It holds only a small slot object, never the client: a
+    /// reference from here to the client would keep it alive.
     publish: Option<Function>,
 }
 
@@ -237,7 +241,7 @@ impl Inner {
         }
     }
 
-    pub fn invalidate_token(&self, access_token: &str) {
+    fn invalidate_token(&self, access_token: &str) {
         let dropped = self.state.borrow_mut().cache.invalidate_token(access_token);
         if dropped {
             self.publish();
