@@ -17,7 +17,7 @@ import { cancel, isResponse } from "./transport.js";
 export const freedError = () => new AuthError("invalid_config", "this AuthClient has been freed; create a new one");
 const configError = (message) => new AuthError("invalid_config", message);
 
-// axios's test for an absolute URL (a scheme, then "//"), as src/core/url.rs.
+// axios's test for an absolute URL: a scheme, then "//".
 const ABSOLUTE = /^[a-z][a-z\d+\-.]*:\/\//i;
 
 export async function apiFetch(core, input, init, call) {
@@ -120,8 +120,10 @@ function headerList(core, token) {
 
 /** What authHeaders() returns: the headers an API call gets with `token`. */
 export function headerObject(core, token) {
-  return Object.fromEntries(headerList(core, token).map(([name, value]) => [name, value]));
+  return plainHeaders(headerList(core, token));
 }
+
+const plainHeaders = (list) => Object.fromEntries(list.map(([name, value]) => [name, value]));
 
 function headersFor(core, caller, token, stringBody) {
   const slot = core.slot;
@@ -148,7 +150,7 @@ function headersFor(core, caller, token, stringBody) {
 
 /** The published slot's plain-object headers, from the wasm's list. */
 export function slotHeaders(list) {
-  const headers = Object.fromEntries(list.map(([name, value]) => [name, value]));
+  const headers = plainHeaders(list);
   return { headers, json: { ...headers, "content-type": "application/json" } };
 }
 

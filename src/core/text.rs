@@ -99,15 +99,6 @@ pub fn trim_end_ascii(s: &str, c: u8) -> &str {
     rest
 }
 
-/// `s.trim_start_matches(c)` for an ASCII `c`, like [`trim_end_ascii`].
-pub fn trim_start_ascii(s: &str, c: u8) -> &str {
-    let mut rest = s;
-    while let Some(shorter) = rest.strip_prefix(char::from(c)) {
-        rest = shorter;
-    }
-    rest
-}
-
 /// `s.rfind(c)` for an ASCII `c`, by bytes: an ASCII byte is always a whole
 /// character in UTF-8. Smaller in the wasm than the reverse `char` searcher.
 pub fn rfind_ascii(s: &str, c: u8) -> Option<usize> {
@@ -200,7 +191,6 @@ mod tests {
             prop_assert_eq!(rfind_ascii(&hay, b':'), hay.rfind(':'));
             prop_assert_eq!(rsplit_once_ascii(&hay, b':'), hay.rsplit_once(':'));
             prop_assert_eq!(trim_end_ascii(&hay, b'/'), hay.trim_end_matches('/'));
-            prop_assert_eq!(trim_start_ascii(&hay, b'/'), hay.trim_start_matches('/'));
             prop_assert_eq!(split_ascii(&hay, b":/").collect::<Vec<_>>(), hay.split([':', '/']).collect::<Vec<_>>());
         }
 

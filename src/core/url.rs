@@ -1,5 +1,7 @@
 //! URL rules, on strings: just enough parsing to enforce "HTTPS only, except
-//! loopback" and to join paths the way axios and ky do. The parser is strict
+//! loopback" and to derive union's refresh URL. (Joining an API call's
+//! relative URL to `baseUrl` is done where the call is made, in the
+//! package's `api_fetch.js`.) The parser is strict
 //! on purpose: anything a WHATWG URL parser might read differently (a
 //! backslash, whitespace, a percent-encoded host, user info) is refused
 //! rather than guessed at, so the loopback verdict can never be fooled.
@@ -144,33 +146,6 @@ pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
     Ok(parsed)
 }
 
-/// `scheme://…` or protocol-relative `//…`, as axios decides.
-pub fn is_absolute(input: &str) -> bool {
-    if input.starts_with("//") {
-        return true;
-    }
-    match text::split_once(input, "://") {
-        Some((scheme, _)) => {
-            scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
-        }
-        None => false,
-    }
-}
-
-/// Joins a relative URL to a base as a string, as axios and ky do:
-/// `https://h/v2` + `/Accounts` → `https://h/v2/Accounts`.
-pub fn join(base: &str, relative: &str) -> String {
-    if relative.is_empty() {
-        return base.to_owned();
-    }
-    let mut out = String::with_capacity(base.len() + relative.len() + 1);
-    out.push_str(text::trim_end_ascii(base, b'/'));
-    out.push('/');
-    out.push_str(text::trim_start_ascii(relative, b'/'));
-    out
-}
-
 /// Replaces the last path segment, keeping the query:
 /// `https://h/a/token?v=1` → `https://h/a/refresh-token?v=1`.
 pub fn replace_last_segment(url: &str, segment: &str) -> String {
@@ -243,24 +218,6 @@ mod tests {
     }
 
     #[test]
-    fn join_like_axios() {
-        assert_eq!(join("https://h/v2", "/Accounts"), "https://h/v2/Accounts");
-        assert_eq!(join("https://h/v2/", "Accounts"), "https://h/v2/Accounts");
-        assert_eq!(join("https://h/v2//", "//Accounts?x=1"), "https://h/v2/Accounts?x=1");
-        assert_eq!(join("https://h", ""), "https://h");
-    }
-
-    #[test]
-    fn absolute_detection() {
-        assert!(is_absolute("https://x/y"));
-        assert!(is_absolute("//x/y"));
-        assert!(is_absolute("custom+s://x"));
-        assert!(!is_absolute("/x"));
-        assert!(!is_absolute("Accounts?next=https://x"));
-        assert!(!is_absolute("1http://x"));
-    }
-
-    #[test]
     fn refresh_url_from_token_url() {
         assert_eq!(
             replace_last_segment("https://h/union-service/auth/token?api-version=1.0", "refresh-token"),
@@ -283,16 +240,7 @@ mod tests {
         #[test]
         fn parse_never_panics(s in ".{0,100}") {
             let _ = check_endpoint(&s);
-            let _ = is_absolute(&s);
             let _ = replace_last_segment(&s, "refresh-token");
-        }
-
-        #[test]
-        fn join_has_exactly_one_slash(base in "https://h(/[a-z]{1,5}){0,3}/{0,3}", rel in "/{0,3}[a-z]{1,5}") {
-            let joined = join(&base, &rel);
-            let seam = base.trim_end_matches('/').len();
-            prop_assert_eq!(&joined[seam..seam + 1], "/");
-            prop_assert!(joined[seam + 1..].chars().next().is_some_and(|c| c != '/'));
         }
     }
 }

@@ -295,3 +295,37 @@ test("client.fetch with a fresh cached token makes no wasm call (the hot path st
     for (const [name, d] of originals) Object.defineProperty(WasmAuthClient.prototype, name, d);
   }
 });
+
+test("client.fetch joins a relative URL to baseUrl without ever leaving baseUrl's origin", async () => {
+  // The join lives in api_fetch.js (it was once fuzzed as a Rust copy): a
+  // relative URL, however odd, ends up on the base's scheme, host and port.
+  const { AuthClient } = await import("edge-auth");
+  const seen = [];
+  const fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.startsWith("https://auth.example.test/")) {
+      return Response.json({ access_token: "t-join", token_type: "Bearer", expires_in: 3600 });
+    }
+    seen.push([url, new Headers(init?.headers).get("authorization")]);
+    return new Response("{}");
+  };
+  const client = new AuthClient({
+    provider: "oauth2", baseUrl: "https://api.example.test:8443/v2/", tokenUrl: "https://auth.example.test/token",
+    clientId: "id", clientSecret: "s", fetch,
+  });
+  // (A string starting with "//" is protocol-relative, an absolute URL, as in axios.)
+  const odd = ["/Accounts", "Accounts", "Accounts/", "\\evil.test/x", "@evil.test/x", ":evil.test", "..//evil.test", "/%2F%2Fevil.test", "?x=//evil.test", "#//evil.test", "", "evil.test:443/x"];
+  try {
+    for (const rel of odd) await (await client.fetch(rel)).text();
+  } finally {
+    client.free();
+  }
+  assert.equal(seen.length, odd.length);
+  for (const [url, auth] of seen) {
+    assert.equal(new URL(url).origin, "https://api.example.test:8443", `${url} stays on the base's origin`);
+    assert.ok(url.startsWith("https://api.example.test:8443/v2"), url);
+    assert.equal(auth, "Bearer t-join");
+  }
+  assert.equal(seen[0][0], "https://api.example.test:8443/v2/Accounts", "one slash at the seam");
+  assert.equal(seen[1][0], "https://api.example.test:8443/v2/Accounts");
+});
