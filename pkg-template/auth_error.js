@@ -39,8 +39,7 @@ export function describeError(error) {
 }
 
 // Not part of the public API: the AuthError for an API call whose fetch
-// failed (`timeout` for an AbortSignal.timeout, else `network`), used by the
-// JS face and imported by the wasm, so both paths say the same thing.
+// failed (`timeout` for an AbortSignal.timeout, else `network`).
 export function apiFailure(error) {
   return new AuthError(abortCode(error), `API request failed: ${describeError(error)}`);
 }

@@ -10,16 +10,6 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = makeAuthError)]
     fn make_auth_error(code: &str, message: &str, status: Option<u16>, messages: Array) -> JsValue;
-
-    /// The `AuthError` for an API call that `fetch` failed: one
-    /// implementation, shared with the JS face's own calls.
-    #[wasm_bindgen(js_name = apiFailure)]
-    pub fn api_failure(error: &JsValue) -> JsValue;
-
-    /// A short description of a JS exception (`name: message`), for wrapping
-    /// it in an `AuthError`. Runtime errors from `fetch` carry no secrets of ours.
-    #[wasm_bindgen(js_name = describeError)]
-    pub fn describe(error: &JsValue) -> String;
 }
 
 /// A core failure as a JS `AuthError`.
