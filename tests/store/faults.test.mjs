@@ -3,30 +3,14 @@
 // bad `store` options are invalid_config. Against the in-process emulator.
 //
 //   node --test tests/store/faults.test.mjs      (from the repository root)
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AuthClient, AuthError } from "edge-auth";
-import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
-import { controlFor, sleep } from "./lib.mjs";
+import { SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
+import { controlFor, useEmulator } from "./lib.mjs";
 
-let emulator;
+const emulator = useEmulator({ perTest: true });
 let nsCounter = 0;
-const unhandled = [];
-const onUnhandled = (reason) => unhandled.push(reason);
-
-before(async () => {
-  process.on("unhandledRejection", onUnhandled);
-  emulator = await startEmulator();
-});
-after(async () => {
-  process.off("unhandledRejection", onUnhandled);
-  await emulator?.close();
-});
-afterEach(async () => {
-  // Let rejections of the test's last turns surface before judging.
-  await sleep(20);
-  assert.deepEqual(unhandled.splice(0).map(String), [], "unhandled rejections");
-});
 
 async function fresh(config = {}) {
   const control = controlFor(emulator.url, `faults-${++nsCounter}`);

@@ -3,27 +3,15 @@
 // outside it is used; and the refresh timer with a store (Node, emulator).
 //
 //   node --test tests/store/leeway.test.mjs      (from the repository root)
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { AuthClient } from "edge-auth";
-import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
-import { controlFor, sleep, KEY_PATTERN } from "./lib.mjs";
+import { SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
+import { controlFor, sleep, KEY_PATTERN, useEmulator } from "./lib.mjs";
 
-let emulator;
+const emulator = useEmulator({ perTest: false });
 let nsCounter = 0;
-const unhandled = [];
-const onUnhandled = (reason) => unhandled.push(reason);
-
-before(async () => {
-  process.on("unhandledRejection", onUnhandled);
-  emulator = await startEmulator();
-});
-after(async () => {
-  process.off("unhandledRejection", onUnhandled);
-  await emulator?.close();
-  assert.deepEqual(unhandled.map(String), [], "unhandled rejections");
-});
 
 async function fresh(config = {}) {
   const control = controlFor(emulator.url, `leeway-${++nsCounter}`);

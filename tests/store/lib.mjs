@@ -1,5 +1,7 @@
 // Helpers shared by the store tests and tests/store/measure.mjs: emulator
 // control, and a fleet of Deno processes sharing one Deno KV file.
+import { before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,6 +17,39 @@ const CHILD = path.join(HERE, "deno-child.mjs");
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const KEY_PATTERN = /^edge-auth:v1:[0-9a-f]{64}$/;
+
+/**
+ * The in-process emulator for one test file, started before its tests and
+ * closed after them, and no unhandled rejection allowed: checked after each
+ * test (`perTest`, after a short wait for the test's last turns) or once at
+ * the end. Returns `{ url }` (readable once the tests run).
+ */
+export function useEmulator({ perTest }) {
+  let emulator;
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  before(async () => {
+    process.on("unhandledRejection", onUnhandled);
+    const { startEmulator } = await import("../emulator/server.mjs");
+    emulator = await startEmulator();
+  });
+  after(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await emulator?.close();
+    if (!perTest) assert.deepEqual(unhandled.map(String), [], "unhandled rejections");
+  });
+  if (perTest) {
+    afterEach(async () => {
+      await sleep(20);
+      assert.deepEqual(unhandled.splice(0).map(String), [], "unhandled rejections");
+    });
+  }
+  return {
+    get url() {
+      return emulator.url;
+    },
+  };
+}
 
 /** Emulator control for one namespace. */
 export function controlFor(emulatorUrl, ns) {
