@@ -86,11 +86,11 @@ test-browser: pkg
 test-store: pkg
 	$(NODE22) --test tests/store/*.test.mjs
 
-# Issue 4's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
+# The shared store's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
 measure-store: pkg
 	node tests/store/measure.mjs
 
-# Issue 6: every fault class x every dialect in Node and workerd, then a grep of
+# Every fault class x every dialect in Node and workerd, then a grep of
 # everything a full fault run printed for credentials and tokens.
 test-hardening: pkg
 	node --test tests/hardening/node.test.mjs

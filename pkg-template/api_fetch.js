@@ -1,4 +1,4 @@
-// client.fetch: fetch with the auth headers added (contract section 4).
+// client.fetch: fetch with the auth headers added (docs/API.md §4).
 //
 // It lives in JavaScript because it is the hot path. With a fresh cached
 // token, which the wasm publishes into `core.slot` (the token, until when it

@@ -4,7 +4,7 @@
 
 export class AuthError extends Error {
   /**
-   * @param {string} code one of the contract's codes, e.g. "invalid_credentials"
+   * @param {string} code one of the codes of docs/API.md §5, e.g. "invalid_credentials"
    * @param {string} message for people: the status and the vendor's messages
    * @param {{ status?: number, messages?: string[] }} [details]
    */

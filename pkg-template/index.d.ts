@@ -1,4 +1,4 @@
-// Type declarations for edge-auth. Hand-written to match CONTRACT.md; checked
+// Type declarations for edge-auth. Hand-written to match docs/API.md; checked
 // by `tsc --noEmit --strict` on tests/node/typed-example.ts in `make test`.
 
 /** Which token dialect the client speaks. */

@@ -10,7 +10,7 @@
 //   /proxy/<url-encoded origin>/<path>
 //                     a forwarding proxy for real vendors, whose token endpoints a
 //                     browser may not call cross-origin. It forwards only to the
-//                     vendor hosts of the contract and to origins registered with
+//                     vendor hosts of docs/API.md §3 and to origins registered with
 //                     POST /proxy-allow {"origin"} (https:, or http: on loopback),
 //                     strips cookies, and logs one line per request: method,
 //                     origin, path and status — never a query, a body or a header.
@@ -32,7 +32,7 @@ const ROOT = path.resolve(HERE, "..");
 
 export const DEFAULT_PORT = 8788;
 
-/** The vendor hosts of the contract: Younium's four auth-v2 hosts and auth v1's own US sandbox host. */
+/** The vendor hosts of docs/API.md §3: Younium's four auth-v2 hosts and auth v1's own US sandbox host. */
 export const VENDOR_ORIGINS = Object.freeze([
   "https://api.younium.com",
   "https://api.sandbox.younium.com",

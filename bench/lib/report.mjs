@@ -274,7 +274,7 @@ export function render(raw, rawPath) {
   // ---------------------------------------------------------------- store
   const storeLines = [];
   if (S.store?.missing) {
-    storeLines.push("Measured by `tests/store/measure.mjs` (issue 4), which did not exist when this run was made; run it with `node tests/store/measure.mjs`.");
+    storeLines.push("Measured by `tests/store/measure.mjs` , which did not exist when this run was made; run it with `node tests/store/measure.mjs`.");
   } else if (S.store?.result) {
     const r = S.store.result;
     storeLines.push(
@@ -283,7 +283,7 @@ export function render(raw, rawPath) {
         r.rows.map((x) => [x.mode, x.store ? "shared (Deno KV file)" : "none", `**${x.total}**`, x.coldStart, `${x.afterColdStart}${x.store ? ` (≤ ${x.goalAfterColdStart})` : ""}`, x.store ? `${x.storeGets} / ${x.storePuts}` : "—"]),
       ),
       "",
-      `From \`node tests/store/measure.mjs ${S.store.args.join(" ")}\` (issue 4's measurement, run as it is): ${r.n} Deno processes started together, ${r.lifetimes} token lifetime(s) of ${r.ttlSeconds} s, each with an AuthClient against the emulator; *timer* = \`autoRefresh: true\`, a getToken every 250 ms; *stream* = \`autoRefresh: false\`, a getToken every 50 ms. The cold start is the first quarter lifetime.`,
+      `From \`node tests/store/measure.mjs ${S.store.args.join(" ")}\` (the shared store's measurement, run as it is): ${r.n} Deno processes started together, ${r.lifetimes} token lifetime(s) of ${r.ttlSeconds} s, each with an AuthClient against the emulator; *timer* = \`autoRefresh: true\`, a getToken every 250 ms; *stream* = \`autoRefresh: false\`, a getToken every 50 ms. The cold start is the first quarter lifetime.`,
     );
   } else if (S.store?.text) {
     storeLines.push("`tests/store/measure.mjs` printed:", "", "```", S.store.text.trim(), "```");

@@ -126,7 +126,7 @@ impl TokenCache {
     /// With `background` (auto-refresh), a token within the leeway is still
     /// handed out while its replacement is already being fetched, so nobody
     /// waits on a timer's refresh. Otherwise a token within the leeway is
-    /// replaced before use, as the contract says.
+    /// replaced before use, as docs/API.md §4 says.
     pub fn next(&self, now: Millis, stale_after_ms: u64, background: bool) -> Next {
         let live_flight = self.flight.filter(|f| now.saturating_sub(f.started_at) < stale_after_ms);
         match (self.state(now), live_flight) {

@@ -1,4 +1,4 @@
-//! The error codes of the contract (section 5) and the failure value the core
+//! The error codes of docs/API.md §5 and the failure value the core
 //! hands to the shell, which turns it into a JavaScript `AuthError`.
 
 use core::fmt;

@@ -1,4 +1,4 @@
-//! When a token expires, in the contract's order of evidence:
+//! When a token expires, in the order of evidence of docs/API.md §3:
 //! 1. `expires_in` / `expiresIn` (a number or a numeric string): seconds from
 //!    when the response arrived. Relative, so a wrong local clock cannot
 //!    shift it.

@@ -1,4 +1,4 @@
-//! The headers `client.fetch` adds to an API call (contract section 4).
+//! The headers `client.fetch` adds to an API call (docs/API.md §4).
 
 use super::config::Config;
 use super::dialect::Provider;

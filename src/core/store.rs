@@ -1,4 +1,4 @@
-//! The shared token store (contract section 7): what goes into a key, and
+//! The shared token store (docs/API.md §7): what goes into a key, and
 //! the value's format. The shell hashes the key material with SHA-256
 //! (`crypto.subtle`), so a key never contains a credential; the value holds
 //! the access token and, for union, the refresh token, never a credential.

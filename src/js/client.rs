@@ -406,7 +406,7 @@ fn check_store(store: &JsValue) -> Result<(), &'static str> {
 }
 
 /// The wasm class behind the package's `AuthClient` (see `pkg-template/api.js`,
-/// which adds `free()` semantics the contract asks for).
+/// which adds `free()` semantics docs/API.md §4 asks for).
 #[wasm_bindgen]
 pub struct WasmAuthClient {
     inner: Rc<Inner>,

@@ -104,7 +104,7 @@ test("serves the page, its modules and the package with the right content types"
   }
 });
 
-test("/demo-config.json lists the sample credentials and exactly the contract's vendor hosts", async () => {
+test("/demo-config.json lists the sample credentials and exactly docs/API.md's vendor hosts", async () => {
   const { status, json } = await request(`${demo.url}/demo-config.json`);
   assert.equal(status, 200);
   assert.equal(json.samples.younium.clientId, "demo-client-id");

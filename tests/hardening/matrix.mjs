@@ -1,4 +1,4 @@
-// The hardening fault matrix (issue 6): every token dialect × every fault
+// The hardening fault matrix: every token dialect × every fault
 // class the vendor emulator can inject, each faulty call followed by a call
 // that must succeed with a token the emulator's API accepts, plus the
 // emulator's count of token requests per case (no retry on 4xx, network

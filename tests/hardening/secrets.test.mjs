@@ -1,4 +1,4 @@
-// Secret grep (issue 6): a full fault run of the matrix (tests/hardening/matrix.mjs)
+// Secret grep: a full fault run of the matrix (tests/hardening/matrix.mjs)
 // in a child Node process and in workerd, with every output the library can
 // produce captured, then grepped for every credential value and every token
 // the emulator issued. Any hit fails, printed with where it was (the needle

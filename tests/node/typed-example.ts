@@ -1,4 +1,4 @@
-// A typed user of edge-auth: every option and method of CONTRACT.md, with the
+// A typed user of edge-auth: every option and method of docs/API.md, with the
 // types a user would write. Never run; type-checked by tests/node/package.test.mjs:
 //
 //   node_modules/.bin/tsc --noEmit --strict --module nodenext --moduleResolution nodenext \
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       const message: string = e.message;
       if (e.code === "invalid_config" || e.code === "invalid_credentials" || e.code === "forbidden" || e.code === "rate_limited") void 0;
       if (e.code === "server_error" || e.code === "invalid_response" || e.code === "network" || e.code === "timeout") void 0;
-      // @ts-expect-error: not one of the contract's codes
+      // @ts-expect-error: not one of docs/API.md's codes
       if (e.code === "no_such_code") void 0;
       void [err, name, code, status, messages, message];
     }

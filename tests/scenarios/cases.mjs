@@ -452,7 +452,7 @@ scenario("younium: apiVersion and legalEntity options; caller headers win", ["fe
 });
 
 scenario("younium: baseUrl with a path prefix and tokenUrl", ["fetch", "younium", "url"], async (ctx, assert) => {
-  // The contract's example: https://h/v2 + /Accounts → https://h/v2/Accounts.
+  // docs/API.md §2's example: https://h/v2 + /Accounts → https://h/v2/Accounts.
   const c = ctx.dialectClient("younium", { baseUrl: `${ctx.base}/api/v2`, tokenUrl: `${ctx.base}/auth/v2/token` });
   let e = await ctx.echo(await c.fetch("/Accounts"), "fetch('/Accounts')");
   assert.equal(ctx.echoPath(e), "/api/v2/Accounts", "joined to the path prefix");
@@ -1254,7 +1254,7 @@ scenario("autoRefresh: a lifetime shorter than the leeway does not cause a refre
 });
 
 scenario("autoRefresh: a failing timer refresh retries and the next call still gets a token", ["timers", "fault"], async (ctx, assert) => {
-  if (ctx.runtime === "workerd") return; // no timers in Workers (CONTRACT.md section 6)
+  if (ctx.runtime === "workerd") return; // no timers in Workers (docs/API.md §6)
   await ctx.control.config({ ttlSeconds: 2 });
   const c = ctx.dialectClient("younium", { refreshLeewaySeconds: 1, autoRefresh: true });
   const t1 = ctx.track(await c.getToken());

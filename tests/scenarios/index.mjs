@@ -156,7 +156,7 @@ export function makeContext({ AuthClient, AuthError, emulatorUrl, ns }) {
     ns,
     base,
     creds,
-    /** "node", "deno", "workerd", "browser": only for behaviour the contract ties to a runtime. */
+    /** "node", "deno", "workerd", "browser": only for behaviour docs/API.md ties to a runtime. */
     runtime: detectRuntime(),
     control: makeControl(base),
     assert,

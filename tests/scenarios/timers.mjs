@@ -1,11 +1,11 @@
-// Issue 3 scenarios: refresh ahead of expiry, contained callbacks, clock skew.
-// Runtime-agnostic like the rest; where the contract ties behaviour to timers
+// Timer scenarios: refresh ahead of expiry, contained callbacks, clock skew.
+// Runtime-agnostic like the rest; where docs/API.md ties behaviour to timers
 // (never in Workers), the scenario says so and checks the Workers behaviour.
 
 import { scenario } from "./cases.mjs";
 
 scenario("autoRefresh: calls across token expiries never wait on a token request", ["timers", "latency"], async (ctx, assert) => {
-  if (ctx.runtime === "workerd") return; // no timers in Workers: a caller there waits once per lifetime (CONTRACT.md §6)
+  if (ctx.runtime === "workerd") return; // no timers in Workers: a caller there waits once per lifetime (docs/API.md §6)
   // 3 s tokens, token responses delayed by 500 ms: a call that waited on a
   // token request takes at least 500 ms; a call served from the cache a few.
   await ctx.control.config({ ttlSeconds: 3, tokenDelayMs: 500 });

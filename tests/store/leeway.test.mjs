@@ -156,7 +156,7 @@ for (const jitter of [0, 0.999]) {
 }
 
 // A token the API refuses (revoked early) must not come back from the store:
-// contract section 4, "on a 401 from the API it drops the token, gets a new
+// docs/API.md §4, "on a 401 from the API it drops the token, gets a new
 // one and retries once". Without a store this holds; the store must not undo it.
 for (const withStore of [false, true]) {
   test(`after an API 401 (token revoked), client.fetch gets a new token ${withStore ? "even with a store holding the revoked one" : "(no store, for comparison)"}`, async () => {

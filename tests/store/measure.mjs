@@ -1,4 +1,4 @@
-// Measures the shared store's effect (issue 4's figure): N Deno processes,
+// Measures the shared store's effect (the figure README's shared-store section quotes): N Deno processes,
 // started together, over L token lifetimes of T seconds, each with an
 // AuthClient against the vendor emulator; the total token requests the
 // emulator saw, with `store: denoKvStore(Deno.openKv(file))` on one shared
