@@ -2,8 +2,9 @@
 // its own file, cached on its own and compiled while it downloads. It waits
 // for the wasm with top-level await and finds it with
 // new URL("./edge_auth_bg.wasm", import.meta.url), which an import map,
-// Vite 7 and later, and webpack 5 handle; Vite 6 and earlier, Rollup and
-// esbuild need configuration for one or the other (the README says which).
+// webpack 5 and Vite 8 handle as they are; older Vite, Rollup and esbuild
+// need configuration for one or the other. require() of this subpath gets
+// browser.cjs (a CommonJS module cannot wait for the wasm).
 import { startStreaming } from "./load.js";
 
 await startStreaming(

@@ -298,6 +298,35 @@ test("Parcel 2, default config (parcel build index.html), in Chromium", T(240_00
   await checkProbe((await servedInChromium(path.join(dir, "dist"), base)).result, base);
 });
 
+// edge-auth/streaming (the .wasm as its own file, compiled while it downloads) where it works as it is.
+test("edge-auth/streaming, webpack 5, default config, in Chromium", T(120_000), async () => {
+  const dir = await makeProject("streaming-webpack", tarball, { from: path.join(PROJECTS, "browser-page"), probe: "src/probe.js", probeImports: "edge-auth/streaming" });
+  await mustRun(NODE20, [bin.webpack, "--mode", "production"], { cwd: dir });
+  assert.ok(readdirSync(path.join(dir, "dist")).some((f) => f.endsWith(".wasm")), "webpack emitted the .wasm");
+  writeFileSync(path.join(dir, "dist/index.html"), html("main.js"));
+  const base = baseFor("streaming-webpack");
+  await checkProbe((await servedInChromium(path.join(dir, "dist"), base)).result, base);
+});
+
+test("edge-auth/streaming, Vite 8, default config: build + vite preview, and the dev server, in Chromium", T(180_000), async () => {
+  const dir = await makeProject("streaming-vite8", tarball, { from: path.join(PROJECTS, "browser-page"), probe: "src/probe.js", probeImports: "edge-auth/streaming" });
+  await mustRun(NODE20, [bin.vite8, "build"], { cwd: dir });
+  assert.ok(wasmFilesUnder(path.join(dir, "dist")).length > 0, "vite emitted the .wasm");
+  for (const mode of ["preview", "dev"]) {
+    const base = baseFor(`streaming-vite8-${mode}`);
+    const port = await freePort();
+    const server = await startServer(NODE20, [bin.vite8, ...(mode === "preview" ? ["preview"] : []), "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+      cwd: dir,
+      ready: new RegExp(`http://127\\.0\\.0\\.1:${port}/`),
+    });
+    try {
+      await checkProbe((await inChromium(`http://127.0.0.1:${port}/?baseUrl=${encodeURIComponent(base)}`)).result, base);
+    } finally {
+      await server.stop();
+    }
+  }
+});
+
 for (const entry of ["browser.js", "streaming.js"]) {
   test(`an import map to node_modules/edge-auth/${entry}, no bundler, in Chromium`, T(60_000), async () => {
     const name = `import-map-${entry.split(".")[0]}`;

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, "../..");
-export const PKG = path.join(ROOT, "pkg");
+/** The package under test: pkg/, or EDGE_AUTH_PKG (e.g. another build, to see what the suite catches). */
+export const PKG = process.env.EDGE_AUTH_PKG ? path.resolve(process.env.EDGE_AUTH_PKG) : path.join(ROOT, "pkg");
 /** Consumer projects live under here, so that their tools resolve from tests/consumers/node_modules. */
 export const WORK = path.join(HERE, ".work");
 export const TOOLS = path.join(HERE, "node_modules");
@@ -154,10 +155,10 @@ const DEPENDENCY_FIELDS = ["dependencies", "devDependencies", "optionalDependenc
  * project under tests/consumers/projects/), with its package.json's
  * dependencies dropped (its tools come from tests/consumers/node_modules)
  * and the packed tarball installed by npm, as a user's `npm install` does.
- * `probe`: copy probe/probe.js to <dir>/<probe>; `probeCjs`: its CommonJS
- * form to <dir>/<probeCjs>. `tsconfig` / `files`: more files to write.
+ * `probe`: copy probe/probe.js to <dir>/<probe> (importing `probeImports`,
+ * default "edge-auth"); `probeCjs`: its CommonJS form to <dir>/<probeCjs>. `tsconfig` / `files`: more files to write.
  */
-export async function makeProject(name, tarball, { from, probe, probeCjs, files = {}, packageJson = {} }) {
+export async function makeProject(name, tarball, { from, probe, probeCjs, probeImports = "edge-auth", files = {}, packageJson = {} }) {
   const dir = path.join(WORK, name);
   rmSync(dir, { recursive: true, force: true });
   if (from) cpSync(from, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|\.next|dist|\.parcel-cache)$/.test(src) });
@@ -165,7 +166,7 @@ export async function makeProject(name, tarball, { from, probe, probeCjs, files 
   const own = existsSync(path.join(dir, "package.json")) ? JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) : {};
   for (const field of DEPENDENCY_FIELDS) delete own[field];
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ private: true, ...own, name: `consumer-${name}`, ...packageJson }, null, 2));
-  const probeSource = readFileSync(path.join(HERE, "probe/probe.js"), "utf8");
+  const probeSource = readFileSync(path.join(HERE, "probe/probe.js"), "utf8").replace('from "edge-auth";', `from "${probeImports}";`);
   if (probe) writeFileSync(path.join(dir, probe), probeSource);
   if (probeCjs) writeFileSync(path.join(dir, probeCjs), commonJsProbe(probeSource));
   for (const [file, text] of Object.entries(files)) {
