@@ -293,7 +293,7 @@ for (const [format, args] of [["esm", ["--format=esm"]], ["iife (the default), -
 
 test("Parcel 2, default config (parcel build index.html), in Chromium", T(240_000), async () => {
   const dir = await makeProject("parcel", tarball, { from: path.join(PROJECTS, "browser-page"), probe: "src/probe.js" });
-  await mustRun(NODE20, [bin.parcel, "build", "index.html", "--no-autoinstall"], { cwd: dir, timeout: 200_000 });
+  await mustRun(NODE20, [bin.parcel, "build", "index.html", "--no-autoinstall", "--cache-dir", ".parcel-cache"], { cwd: dir, timeout: 200_000 });
   const base = baseFor("parcel");
   await checkProbe((await servedInChromium(path.join(dir, "dist"), base)).result, base);
 });
