@@ -10,7 +10,7 @@
 //
 // It never rejects. A failure is { code, error } (code "timeout", "network"
 // or "invalid_config"; error: a message without secrets); a response is
-// { status, at, date, retryAfter, body } or, when its declared length is
+// { status, at, date, retryAfter, wwwAuthenticate, body } or, when its declared length is
 // over the cap, { ..., tooLarge: true } without a body.
 
 import { describeError } from "./auth_error.js";
@@ -49,7 +49,7 @@ export async function sendTokenRequest(configured, url, method, headerPairs, bod
       return undefined;
     }
   };
-  const arrived = { status, at, date: header("date"), retryAfter: header("retry-after") };
+  const arrived = { status, at, date: header("date"), retryAfter: header("retry-after"), wwwAuthenticate: header("www-authenticate") };
   if (status === 0 || (status >= 300 && status < 400)) {
     cancel(response);
     return arrived;
