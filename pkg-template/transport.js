@@ -15,6 +15,13 @@
 
 import { describeError } from "./auth_error.js";
 
+// In a page, no cookies for token requests, and no login dialog: a browser
+// answers a same-origin 401 with `WWW-Authenticate: Basic` by prompting for a
+// password unless credentials are omitted (Fetch, HTTP-network-or-cache
+// fetch). Only there: workerd refuses `credentials` under older
+// compatibility dates.
+const PAGE_INIT = typeof document === "object" ? { credentials: "omit" } : {};
+
 export async function sendTokenRequest(configured, url, method, headerPairs, body, timeoutMs, cap) {
   const fetch = configured ?? globalThis.fetch;
   if (typeof fetch !== "function") return { code: "invalid_config", error: "no global fetch in this runtime: pass the `fetch` option" };
@@ -34,7 +41,7 @@ export async function sendTokenRequest(configured, url, method, headerPairs, bod
 
   let response;
   try {
-    response = await fetch.call(globalThis, url, { method, headers, body, redirect: "manual", signal });
+    response = await fetch.call(globalThis, url, { method, headers, body, redirect: "manual", signal, ...PAGE_INIT });
     // A configured fetch may return anything; only a Response-like value is read.
     if (!isResponse(response)) throw new TypeError("fetch resolved to something that is not a Response");
   } catch (error) {
