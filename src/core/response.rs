@@ -132,11 +132,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
 
 /// The failure for a 2xx token response that holds no usable token.
 fn unusable(provider: Provider, endpoint: &str, status: u16, what: &str, messages: Vec<String>, oauth_error: Option<OAuthError>, secrets: &[&str]) -> Failure {
-    let mut message = String::from(provider.as_str());
-    message.push_str(" token response from ");
-    message.push_str(shown_endpoint(endpoint));
-    message.push_str(" (HTTP ");
-    push_u64(&mut message, status.into());
+    let mut message = message_head(provider, " token response from ", endpoint, " (HTTP ", status);
     message.push_str(") ");
     message.push_str(what);
     push_messages(&mut message, &messages);
@@ -172,6 +168,17 @@ pub fn shown_endpoint(url: &str) -> &str {
     text::split_once(url, "?").map_or(url, |(before, _)| before)
 }
 
+/// `{provider}{middle}{endpoint without query}{before_status}{status}`: how
+/// every message about a token response begins.
+fn message_head(provider: Provider, middle: &str, endpoint: &str, before_status: &str, status: u16) -> String {
+    let mut message = String::from(provider.as_str());
+    message.push_str(middle);
+    message.push_str(shown_endpoint(endpoint));
+    message.push_str(before_status);
+    push_u64(&mut message, status.into());
+    message
+}
+
 /// `: a; b; c` after a message, for its vendor messages.
 fn push_messages(message: &mut String, messages: &[String]) {
     for (i, m) in messages.iter().enumerate() {
@@ -205,11 +212,7 @@ fn status_failure(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body
     }
     let messages = clean_messages(found, secrets);
     let code = ErrorCode::for_response(status, oauth_error);
-    let mut message = String::from(provider.as_str());
-    message.push_str(" token request to ");
-    message.push_str(shown_endpoint(endpoint));
-    message.push_str(" failed with HTTP ");
-    push_u64(&mut message, status.into());
+    let mut message = message_head(provider, " token request to ", endpoint, " failed with HTTP ", status);
     message.push_str(" (");
     message.push_str(code.as_str());
     message.push(')');
