@@ -88,7 +88,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
         Some(t) if t.eq_ignore_ascii_case(BEARER) => {}
         None => {}
         Some(t) if t.len() <= 40 && t.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
-            let what = text::concat(&["has token_type \"", t, "\": edge-auth sends only Bearer tokens"]);
+            let what = text::concat(&["has token_type \"", &redact(t, secrets), "\": edge-auth sends only Bearer tokens"]);
             return Err(fail(&what, Vec::new(), None));
         }
         Some(_) => return Err(fail("has a token_type other than Bearer: edge-auth sends only Bearer tokens", Vec::new(), None)),
@@ -132,11 +132,11 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
 
 /// The failure for a 2xx token response that holds no usable token.
 fn unusable(provider: Provider, endpoint: &str, status: u16, what: &str, messages: Vec<String>, oauth_error: Option<OAuthError>, secrets: &[&str]) -> Failure {
-    let mut message = message_head(provider, " token response from ", endpoint, " (HTTP ", status);
+    let mut message = message_head(provider, " token response from ", endpoint, " (HTTP ", status, secrets);
     message.push_str(") ");
     message.push_str(what);
-    push_messages(&mut message, &messages);
-    Failure { code: ErrorCode::InvalidResponse, status: Some(status), messages, message: redact(&message, secrets), retry_after_ms: None, oauth_error }
+    push_messages(&mut message, &messages, secrets);
+    Failure { code: ErrorCode::InvalidResponse, status: Some(status), messages, message, retry_after_ms: None, oauth_error }
 }
 
 fn field<'a>(object: &'a Value, names: &[&str]) -> Option<&'a Value> {
@@ -169,22 +169,29 @@ pub fn shown_endpoint(url: &str) -> &str {
 }
 
 /// `{provider}{middle}{endpoint without query}{before_status}{status}`: how
-/// every message about a token response begins.
-fn message_head(provider: Provider, middle: &str, endpoint: &str, before_status: &str, status: u16) -> String {
+/// every message about a token response begins. The endpoint is redacted
+/// on its own (a path could hold a credential); our words are not.
+fn message_head(provider: Provider, middle: &str, endpoint: &str, before_status: &str, status: u16, secrets: &[&str]) -> String {
     let mut message = String::from(provider.as_str());
     message.push_str(middle);
-    message.push_str(shown_endpoint(endpoint));
+    message.push_str(&redact(shown_endpoint(endpoint), secrets));
     message.push_str(before_status);
     push_u64(&mut message, status.into());
     message
 }
 
-/// `: a; b; c` after a message, for its vendor messages.
-fn push_messages(message: &mut String, messages: &[String]) {
+/// `: a; b; c` after a message, for its vendor messages; then the whole
+/// message is redacted again, as joining could put a secret back together
+/// across a seam.
+fn push_messages(message: &mut String, messages: &[String], secrets: &[&str]) {
+    if messages.is_empty() {
+        return;
+    }
     for (i, m) in messages.iter().enumerate() {
         message.push_str(if i == 0 { ": " } else { "; " });
         message.push_str(m);
     }
+    *message = redact(message, secrets);
 }
 
 /// The registered OAuth2 `error` of a JSON error body.
@@ -212,13 +219,11 @@ fn status_failure(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body
     }
     let messages = clean_messages(found, secrets);
     let code = ErrorCode::for_response(status, oauth_error);
-    let mut message = message_head(provider, " token request to ", endpoint, " failed with HTTP ", status);
+    let mut message = message_head(provider, " token request to ", endpoint, " failed with HTTP ", status, secrets);
     message.push_str(" (");
     message.push_str(code.as_str());
     message.push(')');
-    push_messages(&mut message, &messages);
-    // Joining could put a secret back together across a seam.
-    let message = redact(&message, secrets);
+    push_messages(&mut message, &messages, secrets);
     let retry_after_ms = match status {
         429 | 503 => arrival.retry_after.and_then(|v| parse_retry_after(v, arrival.at)),
         _ => None,
@@ -647,6 +652,18 @@ mod tests {
         assert_eq!(ok(Provider::OAuth2, 200, r#"{"access_token":"a","scope":["read",7,""]}"#).scope.as_deref(), Some("read"));
         assert_eq!(ok(Provider::OAuth2, 200, r#"{"access_token":"a","scope":[]}"#).scope, None);
         assert_eq!(ok(Provider::OAuth2, 200, r#"{"access_token":"a","scope":"read write"}"#).scope.as_deref(), Some("read write"));
+    }
+
+    #[test]
+    fn only_the_vendors_text_and_the_endpoint_are_redacted() {
+        // Found by fuzzing (fuzz/regressions/token_response/secret-overlapping-our-words-redacted-them):
+        // a secret that is also one of our words leaves our words alone…
+        let arrival = Arrival { status: 401, at: NOW, ..Default::default() };
+        let f = parse(Provider::Papaya, "https://h/token", arrival, b"", &[" failed"]).unwrap_err();
+        assert_eq!(f.message, "papaya token request to https://h/token failed with HTTP 401 (invalid_credentials)");
+        // …but not a credential in the endpoint's path, nor one the vendor echoes.
+        let f = parse(Provider::OAuth2, "https://h/t/SECRET/token", arrival, br#"{"error":"invalid_client","error_description":"SECRET"}"#, &["SECRET"]).unwrap_err();
+        assert_eq!(f.message, "oauth2 token request to https://h/t/[redacted]/token failed with HTTP 401 (invalid_credentials): invalid_client; [redacted]");
     }
 
     #[test]
