@@ -224,7 +224,7 @@ pub enum Action {
     /// Read the store's entry (the key is `core::store::key` of the
     /// digest of `core::store::key_material`); answer with `store_read`.
     /// The manager bounds the call by `bound_ms` itself.
-    ReadStore { op: StoreOpId, bound_ms: u32 },
+    ReadStore { op: StoreOpId, flight: FlightId, bound_ms: u32 },
     /// Write `value` with `expirationTtl: ttl_seconds`; answer with `store_written`.
     WriteStore { op: StoreOpId, value: Secret, ttl_seconds: u64, bound_ms: u32 },
     Resolve { caller: CallerId, access_token: Secret },
@@ -287,30 +287,55 @@ enum Step {
     ReadingStore { op: StoreOpId, until: Millis },
     Sending { request: RequestId, http: HttpRequest },
     RetryWait { until: Millis, http: HttpRequest },
-    WritingStore { op: StoreOpId, until: Millis, token: Token },
+    /// The token has arrived and callers have it; the store write goes on.
+    WritingStore { op: StoreOpId, until: Millis },
 }
 
 #[derive(Debug)]
 struct Flight {
     id: FlightId,
     step: Step,
+    /// Abandoned then: no flight legitimately takes longer.
+    deadline: Millis,
     /// The exchange in progress uses union's refresh grant.
     refreshing: bool,
+    /// The refresh token that exchange sent: an echo of it is redacted
+    /// even once the cache no longer holds it.
+    sent_refresh: Option<Secret>,
     /// Retry waits so far in this grant's exchange, and retries.
     waited: u64,
     retries: u32,
+    /// `invalidate()` came after the flight began: what it gets is not
+    /// used, and once its request is answered it starts again for the
+    /// callers waiting.
+    superseded: bool,
+    /// The token it got, held until the store write finishes where the
+    /// callers must wait for it (no timers: the write must happen within
+    /// their request).
+    holding: Option<Token>,
 }
 
 #[derive(Debug)]
 struct Caller {
     id: CallerId,
     wait_until: bool,
-    flight: FlightId,
-    /// A caller that joined a flight stops waiting for it then, and asks again.
-    deadline: Option<Millis>,
-    /// The caller gave up: nothing is sent to it any more.
-    gone: bool,
+    /// Rejected with a timeout then, whatever the flights do.
+    deadline: Millis,
 }
+
+/// A token request given up on (its flight outlived its bound or was
+/// superseded): an answer that still arrives is read with what was
+/// redacted then, and its token is kept only if it is worth keeping.
+#[derive(Debug)]
+struct LateRequest {
+    request: RequestId,
+    sent_refresh: Option<Secret>,
+    /// `invalidate()` calls before it was sent.
+    epoch: u64,
+}
+
+/// How many given-up requests are remembered.
+const LATE_REQUESTS: usize = 4;
 
 /// The token manager. See the module docs.
 #[derive(Debug)]
@@ -319,20 +344,46 @@ pub struct TokenManager {
     settings: Settings,
     rng: Rng,
     cache: TokenCache,
-    flights: Vec<Flight>,
+    /// The one flight: at most one acquisition, and so at most one token
+    /// request, at a time.
+    flight: Option<Flight>,
+    /// A flight whose token is out and whose store write goes on (no
+    /// token request: the next flight may start meanwhile).
+    writing: Option<Flight>,
+    /// Callers waiting for a token, oldest first.
     callers: Vec<Caller>,
+    late: Vec<LateRequest>,
     next_id: u64,
     clock: Clock,
     /// The armed refresh (or backoff) timer, on the internal clock.
     refresh_timer: Option<Millis>,
     /// Failed flights in a row, for the backoff.
     failures: u32,
+    /// `invalidate()` calls so far.
+    epoch: u64,
     freed: bool,
     actions: VecDeque<Action>,
 }
 
+/// What is waited for (see `TokenManager::next_due`).
+#[derive(Clone, Copy, Debug)]
+enum Due {
+    Caller,
+    Step,
+    FlightBound,
+    Write,
+    Refresh,
+}
+
 fn freed_error() -> Failure {
     Failure::new(ErrorCode::InvalidConfig, "this AuthClient has been freed; create a new one")
+}
+
+fn waited_too_long(ms: u64) -> Failure {
+    let mut m = String::from("no token within ");
+    super::text::push_u64(&mut m, ms);
+    m.push_str(" ms: the token endpoint did not answer in time (timeoutMs bounds each attempt)");
+    Failure::new(ErrorCode::Timeout, m)
 }
 
 impl TokenManager {
@@ -348,12 +399,15 @@ impl TokenManager {
             settings,
             rng,
             cache,
-            flights: Vec::new(),
+            flight: None,
+            writing: None,
             callers: Vec::new(),
+            late: Vec::new(),
             next_id: 0,
             clock: Clock { wall: now, mono: now },
             refresh_timer: None,
             failures: 0,
+            epoch: 0,
             freed: false,
             actions: VecDeque::new(),
         }
@@ -365,14 +419,16 @@ impl TokenManager {
 
     /// The longest one flight can take: two grants (union's refresh, then
     /// its password fallback), each up to three attempts of `timeoutMs` plus
-    /// `timeoutMs` of waiting between them, plus the store's bounds.
+    /// `timeoutMs` of waiting between them, plus the store's bounds. A
+    /// flight still going then is abandoned (its answer may never come: in
+    /// workerd, a promise made by a request that has ended never settles).
     pub fn flight_bound_ms(&self) -> u64 {
         let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
         per_grant * 2 + 3_000
     }
 
-    /// The longest a caller waits before it is settled: the flight it found,
-    /// and one more.
+    /// The longest a caller waits before it is settled: the flight it
+    /// found, and one more. Past it the caller is rejected with `timeout`.
     pub fn caller_bound_ms(&self) -> u64 {
         2 * self.flight_bound_ms()
     }
@@ -384,13 +440,11 @@ impl TokenManager {
 
     /// When [`TokenManager::timer`] must be called next.
     pub fn poll_timeout(&self) -> Option<Timeout> {
-        let callers = self.callers.iter().filter_map(|c| c.deadline);
-        let flights = self.flights.iter().filter_map(|f| match &f.step {
-            Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
-            Step::Sending { .. } | Step::Idle => None,
-        });
-        let busy = !self.flights.is_empty() || self.callers.iter().any(|c| !c.gone);
-        let at = callers.chain(flights).chain(self.refresh_timer).min()?;
+        if self.freed {
+            return None;
+        }
+        let (at, _) = self.next_due()?;
+        let busy = self.flight.is_some() || self.writing.is_some() || !self.callers.is_empty();
         Some(Timeout { at: self.to_wall(at), background: !busy })
     }
 
@@ -428,92 +482,163 @@ impl TokenManager {
     /// A caller wants a token. `wait_until`: it can keep a flight it starts
     /// alive after its own request ends (a Workers `ctx.waitUntil`).
     pub fn ask(&mut self, now: Millis, wait_until: bool) -> CallerId {
-        self.advance(now);
         let id = CallerId(self.fresh_id());
         if self.freed {
             self.actions.push_back(Action::Reject { caller: id, failure: freed_error() });
             return id;
         }
-        self.place(id, wait_until);
+        self.advance(now);
+        let wall = self.clock.wall;
+        if let (Next::Use, Some(t)) = (self.cache.next(wall, u64::MAX, self.settings.background), self.cache.valid(wall)) {
+            self.actions.push_back(Action::Resolve { caller: id, access_token: t.access_token.clone() });
+            return id;
+        }
+        self.callers.push(Caller { id, wait_until, deadline: self.clock.mono + self.caller_bound_ms() });
+        if self.flight.is_none() {
+            self.start_flight(Some(id));
+        }
         id
     }
 
     /// The caller's signal aborted; the shell rejects it with the signal's
-    /// reason. Flights go on for the others.
+    /// reason. The flight goes on for the others.
     pub fn give_up(&mut self, now: Millis, caller: CallerId) {
-        self.advance(now);
-        if let Some(c) = self.callers.iter_mut().find(|c| c.id == caller) {
-            c.gone = true;
+        if self.freed {
+            return;
         }
+        self.callers.retain(|c| c.id != caller);
+        self.advance(now);
     }
 
     pub fn token_response(&mut self, now: Millis, request: RequestId, response: TokenResponse) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
-        let Some(fi) = self.flights.iter().position(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) else { return };
-        let secrets_owned = self.redaction_secrets();
-        let secrets: Vec<&str> = secrets_owned.iter().map(|s| s.expose()).collect();
-        let result = read_response(&self.config, &response, self.clock.wall, &secrets);
-        self.after_exchange(fi, result);
+        let wall = self.clock.wall;
+        match self.flight.as_ref() {
+            Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
+                let secrets = self.redaction_secrets(f.sent_refresh.as_ref());
+                let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+                let result = read_response(&self.config, &response, wall, &secrets);
+                self.after_exchange(result);
+            }
+            _ => self.late_response(request, &response),
+        }
+        self.serve_waiters();
     }
 
     pub fn token_request_failed(&mut self, now: Millis, request: RequestId, failure: SendFailure) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
-        let Some(fi) = self.flights.iter().position(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) else { return };
+        if !self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) {
+            // A given-up request's failure changes nothing.
+            self.late.retain(|l| l.request != request);
+            return;
+        }
         let failure = match failure {
             SendFailure::Network(m) => Failure::new(ErrorCode::Network, m),
             SendFailure::Timeout(m) => Failure::new(ErrorCode::Timeout, m),
             SendFailure::Config(m) => Failure::new(ErrorCode::InvalidConfig, m),
         };
-        self.after_exchange(fi, Err(failure));
+        self.after_exchange(Err(failure));
+        self.serve_waiters();
     }
 
     pub fn store_read(&mut self, now: Millis, op: StoreOpId, answer: StoreAnswer) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
-        let Some(fi) = self.flights.iter().position(|f| matches!(&f.step, Step::ReadingStore { op: o, .. } if *o == op)) else { return };
-        self.after_store_read(fi, answer);
+        if self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::ReadingStore { op: o, .. } if *o == op)) {
+            self.after_store_read(answer);
+        }
+        self.serve_waiters();
     }
 
     pub fn store_written(&mut self, now: Millis, op: StoreOpId) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
-        let Some(fi) = self.flights.iter().position(|f| matches!(&f.step, Step::WritingStore { op: o, .. } if *o == op)) else { return };
-        self.after_store_write(fi);
+        self.after_store_write(op);
+        self.serve_waiters();
     }
 
     /// Does what is due at `now`.
     pub fn timer(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
+        self.serve_waiters();
     }
 
     /// A page became visible or resumed: throttled timers may have fired late.
     pub fn page_visible(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
         if self.settings.timers {
             self.on_refresh_timer();
         }
     }
 
+    /// Drops the cached token. A flight in progress is not used: nobody
+    /// receives a token asked for before this. Its request, if one is out,
+    /// is let finish (one token request at a time); then it starts again
+    /// for whoever waits.
     pub fn invalidate(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
         self.cache.invalidate();
+        self.epoch += 1;
         self.refresh_timer = None;
         self.failures = 0;
+        if let Some(f) = self.flight.as_mut() {
+            f.superseded = true;
+            if !matches!(f.step, Step::Sending { .. }) {
+                self.restart_flight();
+            }
+        }
         self.publish();
     }
 
     /// An API answered a call made with `access` with a 401: drop it, unless
     /// it has already been replaced.
     pub fn refuse(&mut self, now: Millis, access: &str) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
         if self.cache.invalidate_token(access) {
             self.publish();
         }
     }
 
+    /// Stops the client: callers waiting are rejected, flights and timers
+    /// are dropped, the token is taken back from the JS face. After this,
+    /// every event is ignored and `ask` is rejected at once.
     pub fn free(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
         self.advance(now);
         self.freed = true;
         self.cache.invalidate();
         self.refresh_timer = None;
+        self.late.clear();
+        for c in core::mem::take(&mut self.callers) {
+            self.actions.push_back(Action::Reject { caller: c.id, failure: freed_error() });
+        }
+        for f in [self.flight.take(), self.writing.take()].into_iter().flatten() {
+            self.actions.push_back(Action::FlightEnded(f.id));
+        }
         self.publish();
     }
 
@@ -536,132 +661,160 @@ impl TokenManager {
     fn advance(&mut self, now: Millis) {
         self.clock.mono += now.saturating_sub(self.clock.wall);
         self.clock.wall = now;
-        // Each round does the earliest due item; what it starts is due later
-        // or is picked up by a later round.
-        for _ in 0..10_000 {
+        // Each round does the earliest due item; what it starts is due later.
+        for _ in 0..1_000 {
             if !self.do_next_due() {
-                return;
+                break;
             }
         }
+        self.serve_waiters();
+    }
+
+    /// The earliest wait that ends, and what it is. At a tie, the first
+    /// listed wins: a caller out of time is rejected before its flight
+    /// could be restarted for it.
+    fn next_due(&self) -> Option<(Millis, Due)> {
+        let mut best: Option<(Millis, Due)> = None;
+        let mut consider = |at: Option<Millis>, due: Due| {
+            if let Some(at) = at {
+                if best.is_none_or(|(b, _)| at < b) {
+                    best = Some((at, due));
+                }
+            }
+        };
+        consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
+        if let Some(f) = &self.flight {
+            let step = match &f.step {
+                Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::Sending { .. } | Step::Idle => None,
+            };
+            consider(step, Due::Step);
+            consider(Some(f.deadline), Due::FlightBound);
+        }
+        if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
+            consider(Some(*until), Due::Write);
+        }
+        consider(self.refresh_timer, Due::Refresh);
+        best
     }
 
     fn do_next_due(&mut self) -> bool {
         let mono = self.clock.mono;
-        enum Due {
-            Caller(usize),
-            Flight(usize),
-            Refresh,
-        }
-        let mut best: Option<(Millis, Due)> = None;
-        let mut consider = |at: Millis, due: Due| {
-            if at <= mono && best.as_ref().is_none_or(|(b, _)| at < *b) {
-                best = Some((at, due));
-            }
-        };
-        for (i, c) in self.callers.iter().enumerate() {
-            if let Some(d) = c.deadline {
-                consider(d, Due::Caller(i));
-            }
-        }
-        for (i, f) in self.flights.iter().enumerate() {
-            match &f.step {
-                Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => consider(*until, Due::Flight(i)),
-                Step::Sending { .. } | Step::Idle => {}
-            }
-        }
-        if let Some(t) = self.refresh_timer {
-            consider(t, Due::Refresh);
-        }
-        match best {
-            None => false,
-            Some((_, Due::Caller(i))) => {
-                // The flight it joined outlived its bound: ask again.
-                let c = self.callers.remove(i);
-                if self.freed {
-                    if !c.gone {
-                        self.actions.push_back(Action::Reject { caller: c.id, failure: freed_error() });
-                    }
-                } else {
-                    self.place_caller(c.id, c.wait_until, c.gone);
+        let Some((_, due)) = self.next_due().filter(|(at, _)| *at <= mono) else { return false };
+        match due {
+            Due::Caller => {
+                let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
+                self.callers = kept;
+                let failure = waited_too_long(self.caller_bound_ms());
+                for c in late {
+                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
                 }
-                true
             }
-            Some((_, Due::Flight(i))) => {
-                match core::mem::replace(&mut self.flights[i].step, Step::Idle) {
-                    Step::ReadingStore { .. } => {
-                        self.actions.push_back(Action::ReportStoreError("get timed out"));
-                        self.send_grant(i, false);
-                    }
-                    Step::RetryWait { http, .. } => self.send(i, http),
-                    Step::WritingStore { token, .. } => {
-                        self.actions.push_back(Action::ReportStoreError("put timed out"));
-                        self.finish(i, Ok(token));
-                    }
-                    Step::Sending { .. } | Step::Idle => {}
+            Due::Step => match self.flight.as_mut().map(|f| core::mem::replace(&mut f.step, Step::Idle)) {
+                Some(Step::ReadingStore { .. }) => {
+                    self.actions.push_back(Action::ReportStoreError("get timed out"));
+                    self.send_grant(false);
                 }
-                true
+                Some(Step::RetryWait { http, .. }) => self.send(http),
+                Some(step @ Step::WritingStore { op, .. }) => {
+                    if let Some(f) = self.flight.as_mut() {
+                        f.step = step;
+                    }
+                    self.actions.push_back(Action::ReportStoreError("put timed out"));
+                    self.after_store_write(op);
+                }
+                _ => {}
+            },
+            Due::FlightBound => {
+                let bound = self.flight_bound_ms();
+                self.abandon_flight(waited_too_long(bound));
             }
-            Some((_, Due::Refresh)) => {
+            Due::Write => {
+                self.actions.push_back(Action::ReportStoreError("put timed out"));
+                if let Some(f) = self.writing.take() {
+                    self.actions.push_back(Action::FlightEnded(f.id));
+                }
+            }
+            Due::Refresh => {
                 self.refresh_timer = None;
                 self.on_refresh_timer();
-                true
             }
         }
+        true
     }
 
-    fn place(&mut self, id: CallerId, wait_until: bool) {
-        self.place_caller(id, wait_until, false);
-    }
-
-    /// Serves a caller from the cache, or attaches it to a flight.
-    fn place_caller(&mut self, id: CallerId, wait_until: bool, gone: bool) {
+    /// Callers waiting while a fresh token is cached (it arrived late, or
+    /// the clock moved) take it.
+    fn serve_waiters(&mut self) {
+        if self.callers.is_empty() {
+            return;
+        }
         let wall = self.clock.wall;
-        let next = self.cache.next(wall, self.flight_bound_ms(), self.settings.background);
-        let join = match next {
-            Next::Use => {
-                if let Some(t) = self.cache.valid(wall) {
-                    if !gone {
-                        self.actions.push_back(Action::Resolve { caller: id, access_token: t.access_token.clone() });
-                    }
-                    return;
-                }
-                None
-            }
-            Next::Join(f) => self.flights.iter().any(|fl| fl.id.0 == f).then_some(FlightId(f)),
-            Next::Start => None,
-        };
-        match join {
-            Some(flight) => {
-                let deadline = Some(self.clock.mono + self.flight_bound_ms());
-                self.callers.push(Caller { id, wait_until, flight, deadline, gone });
-            }
-            None => {
-                let flight = self.start_flight();
-                self.callers.push(Caller { id, wait_until, flight, deadline: None, gone });
-                if wait_until && !gone {
-                    self.actions.push_back(Action::WaitUntil { caller: id, flight });
-                }
-                self.begin_flight(flight);
-            }
+        if self.cache.state(wall) != super::cache::State::Fresh {
+            return;
+        }
+        let Some(access) = self.cache.token().map(|t| t.access_token.clone()) else { return };
+        for c in core::mem::take(&mut self.callers) {
+            self.actions.push_back(Action::Resolve { caller: c.id, access_token: access.clone() });
         }
     }
 
-    fn start_flight(&mut self) -> FlightId {
+    /// Starts a flight; `starter` is the caller it is for, if any.
+    fn start_flight(&mut self, starter: Option<CallerId>) {
         let id = FlightId(self.cache.begin(self.clock.wall));
-        self.flights.push(Flight { id, step: Step::Idle, refreshing: false, waited: 0, retries: 0 });
-        id
-    }
-
-    /// The flight's first step: read the store, or ask the vendor.
-    fn begin_flight(&mut self, flight: FlightId) {
-        let Some(i) = self.flights.iter().position(|f| f.id == flight) else { return };
+        let deadline = self.clock.mono + self.flight_bound_ms();
+        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, retries: 0, superseded: false, holding: None });
+        // Whoever waits with a `waitUntil` keeps the flight alive.
+        let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
+        for caller in keep {
+            self.actions.push_back(Action::WaitUntil { caller, flight: id });
+        }
         if self.settings.store {
             let op = StoreOpId(self.fresh_id());
             let bound = self.store_bound();
-            self.flights[i].step = Step::ReadingStore { op, until: self.clock.mono + u64::from(bound) };
-            self.actions.push_back(Action::ReadStore { op, bound_ms: bound });
+            let until = self.clock.mono + u64::from(bound);
+            if let Some(f) = self.flight.as_mut() {
+                f.step = Step::ReadingStore { op, until };
+            }
+            self.actions.push_back(Action::ReadStore { op, flight: id, bound_ms: bound });
         } else {
-            self.send_grant(i, false);
+            self.send_grant(false);
+        }
+    }
+
+    /// Ends the flight without a token; a request it has out becomes late.
+    fn drop_flight(&mut self) -> Option<Flight> {
+        let f = self.flight.take()?;
+        if let Step::Sending { request, .. } = &f.step {
+            if self.late.len() >= LATE_REQUESTS {
+                self.late.remove(0);
+            }
+            // A superseded flight's answer is never used.
+            let epoch = if f.superseded { u64::MAX } else { self.epoch };
+            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+        }
+        if !f.superseded {
+            self.cache.finish(f.id.0, None);
+        }
+        self.actions.push_back(Action::FlightEnded(f.id));
+        Some(f)
+    }
+
+    /// A superseded flight is done with its request: start again for whoever waits.
+    fn restart_flight(&mut self) {
+        self.drop_flight();
+        if !self.callers.is_empty() {
+            self.start_flight(None);
+        }
+    }
+
+    /// The flight outlived its bound: its answer may never come.
+    fn abandon_flight(&mut self, failure: Failure) {
+        let Some(f) = self.drop_flight() else { return };
+        if !self.callers.is_empty() {
+            self.start_flight(None);
+        } else if !f.superseded {
+            self.schedule_after_flight(Some(&failure));
         }
     }
 
@@ -671,26 +824,33 @@ impl TokenManager {
 
     /// Starts an exchange: union's refresh grant while its refresh token
     /// lasts, the credentials otherwise or as the refresh grant's fallback.
-    fn send_grant(&mut self, i: usize, fallback: bool) {
+    fn send_grant(&mut self, fallback: bool) {
         let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
-        let (http, refreshing) = (build_request(&self.config, grant), matches!(grant, Grant::Refresh(_)));
-        let f = &mut self.flights[i];
-        f.refreshing = refreshing;
-        f.waited = 0;
-        f.retries = 0;
-        self.send(i, http);
+        let http = build_request(&self.config, grant);
+        let sent_refresh = match grant {
+            Grant::Refresh(rt) => Some(rt.clone()),
+            Grant::Credentials => None,
+        };
+        if let Some(f) = self.flight.as_mut() {
+            f.refreshing = sent_refresh.is_some();
+            f.sent_refresh = sent_refresh;
+            f.waited = 0;
+            f.retries = 0;
+        }
+        self.send(http);
     }
 
-    fn send(&mut self, i: usize, http: HttpRequest) {
+    fn send(&mut self, http: HttpRequest) {
         let request = RequestId(self.fresh_id());
-        let flight = self.flights[i].id;
-        self.actions.push_back(Action::SendTokenRequest { request, flight, http: http.clone(), timeout_ms: self.config.timeout_ms });
-        self.flights[i].step = Step::Sending { request, http };
+        let timeout_ms = self.config.timeout_ms;
+        let Some(f) = self.flight.as_mut() else { return };
+        self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
+        f.step = Step::Sending { request, http };
     }
 
-    /// What a vendor message must not show: the credentials and the tokens
-    /// the client holds.
-    fn redaction_secrets(&self) -> Vec<Secret> {
+    /// What a vendor message must not show: the credentials, the tokens the
+    /// client holds, and the refresh token the request sent.
+    fn redaction_secrets(&self, sent_refresh: Option<&Secret>) -> Vec<Secret> {
         let mut out: Vec<Secret> = self.config.credentials.secrets().into_iter().map(Secret::new).collect();
         if let Some(t) = self.cache.token() {
             out.push(t.access_token.clone());
@@ -698,78 +858,138 @@ impl TokenManager {
                 out.push(rt.clone());
             }
         }
+        out.extend(sent_refresh.cloned());
         out
     }
 
-    fn after_exchange(&mut self, i: usize, result: Result<Token, Failure>) {
+    /// A token request the manager gave up on was answered after all. Its
+    /// token is kept if it outlives the cached one (never after an
+    /// `invalidate()` since it was sent); anything else is ignored.
+    fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
+        let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
+        let late = self.late.remove(i);
+        if late.epoch != self.epoch {
+            return;
+        }
+        let secrets = self.redaction_secrets(late.sent_refresh.as_ref());
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+        let Ok(token) = read_response(&self.config, response, self.clock.wall, &secrets) else { return };
+        let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
+        if outlives {
+            let info = TokenInfo::of(&token);
+            // Not the current flight's id: kept only because it outlives.
+            self.cache.finish(0, Some(token));
+            self.publish();
+            self.actions.push_back(Action::OnToken(info));
+        }
+    }
+
+    fn after_exchange(&mut self, result: Result<Token, Failure>) {
+        let Some(f) = self.flight.as_mut() else { return };
+        let http = match core::mem::replace(&mut f.step, Step::Idle) {
+            Step::Sending { http, .. } => http,
+            _ => return,
+        };
+        if f.superseded {
+            // Asked for before an invalidate(): not used.
+            return self.restart_flight();
+        }
         match result {
-            Ok(token) => {
-                if self.settings.store {
-                    self.write_store(i, token);
-                } else {
-                    self.finish(i, Ok(token));
-                }
-            }
+            Ok(token) => self.got_token(token, true),
             Err(failure) => {
-                let http = match core::mem::replace(&mut self.flights[i].step, Step::Idle) {
-                    Step::Sending { http, .. } => http,
-                    _ => return,
-                };
-                let f = &self.flights[i];
                 let budget = u64::from(self.config.timeout_ms).saturating_sub(f.waited);
                 let jitter = self.rng.unit();
                 match token_retry(&failure, f.retries, jitter, budget) {
                     Some(wait) => {
-                        let until = self.clock.mono + wait;
-                        let f = &mut self.flights[i];
                         f.waited += wait;
                         f.retries += 1;
-                        f.step = Step::RetryWait { until, http };
+                        f.step = Step::RetryWait { until: self.clock.mono + wait, http };
                     }
                     None if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
                         // The refresh token was refused: the password grant.
                         self.cache.drop_refresh_token();
-                        self.send_grant(i, true);
+                        self.send_grant(true);
                     }
-                    None => self.finish(i, Err(failure)),
+                    None => self.end_flight(Err(failure)),
                 }
             }
         }
     }
 
-    fn after_store_read(&mut self, i: usize, answer: StoreAnswer) {
+    fn after_store_read(&mut self, answer: StoreAnswer) {
+        if let Some(f) = self.flight.as_mut() {
+            f.step = Step::Idle;
+        }
         if let StoreAnswer::Value(text) = answer {
             match store::decode(&text) {
-                Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.finish(i, Ok(token)),
+                Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.got_token(token, false),
                 Ok(_) => {}
                 Err(why) => self.actions.push_back(Action::ReportStoreError(why)),
             }
         }
-        self.send_grant(i, false);
+        self.send_grant(false);
     }
 
-    fn write_store(&mut self, i: usize, token: Token) {
-        let Some(value) = store::encode(&token) else {
-            self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
-            return self.finish(i, Ok(token));
+    /// The flight has its token. One from the vendor is written to the
+    /// store. Where a request's end may cut the write off (no timers), the
+    /// callers are settled after the write, so that it happens within
+    /// their request; elsewhere at once, and the write goes on behind.
+    fn got_token(&mut self, token: Token, from_vendor: bool) {
+        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token)) {
+            Some(Some(value)) => value,
+            Some(None) => {
+                self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
+                return self.end_flight(Ok(token));
+            }
+            None => return self.end_flight(Ok(token)),
         };
         let op = StoreOpId(self.fresh_id());
         let bound = self.store_bound();
         let ttl_seconds = store::expiration_ttl(&token, self.clock.wall);
         self.actions.push_back(Action::WriteStore { op, value, ttl_seconds, bound_ms: bound });
-        self.flights[i].step = Step::WritingStore { op, until: self.clock.mono + u64::from(bound), token };
+        let until = self.clock.mono + u64::from(bound);
+        if self.settings.timers {
+            if let Some(mut f) = self.finish(Ok(token)) {
+                if let Some(previous) = self.writing.take() {
+                    self.actions.push_back(Action::FlightEnded(previous.id));
+                }
+                f.step = Step::WritingStore { op, until };
+                self.writing = Some(f);
+            }
+        } else if let Some(f) = self.flight.as_mut() {
+            f.step = Step::WritingStore { op, until };
+            f.holding = Some(token);
+        }
     }
 
-    fn after_store_write(&mut self, i: usize) {
-        if let Step::WritingStore { token, .. } = core::mem::replace(&mut self.flights[i].step, Step::Idle) {
-            self.finish(i, Ok(token));
+    /// The store write finished (or its bound ran out).
+    fn after_store_write(&mut self, op: StoreOpId) {
+        if self.writing.as_ref().is_some_and(|f| matches!(&f.step, Step::WritingStore { op: o, .. } if *o == op)) {
+            if let Some(f) = self.writing.take() {
+                self.actions.push_back(Action::FlightEnded(f.id));
+            }
+            return;
+        }
+        let held = match self.flight.as_mut() {
+            Some(f) if matches!(&f.step, Step::WritingStore { op: o, .. } if *o == op) => f.holding.take(),
+            _ => None,
+        };
+        if let Some(token) = held {
+            self.end_flight(Ok(token));
+        }
+    }
+
+    fn end_flight(&mut self, result: Result<Token, Failure>) {
+        if let Some(f) = self.finish(result) {
+            self.actions.push_back(Action::FlightEnded(f.id));
         }
     }
 
     /// The end of a flight: record the outcome, tell the JS face, arm the
-    /// timer, call `onToken`, settle the flight's callers.
-    fn finish(&mut self, i: usize, result: Result<Token, Failure>) {
-        let flight = self.flights.remove(i);
+    /// timer, call `onToken`, settle the callers. Returns the flight, for
+    /// the caller to say when it has ended.
+    fn finish(&mut self, result: Result<Token, Failure>) -> Option<Flight> {
+        let flight = self.flight.take()?;
         let id = flight.id;
         match result {
             Ok(token) => {
@@ -785,29 +1005,19 @@ impl TokenManager {
                 self.publish();
                 self.schedule_after_flight(None);
                 self.actions.push_back(Action::OnToken(info));
-                self.settle(id, |caller| Action::Resolve { caller, access_token: access.clone() });
+                for c in core::mem::take(&mut self.callers) {
+                    self.actions.push_back(Action::Resolve { caller: c.id, access_token: access.clone() });
+                }
             }
             Err(failure) => {
                 self.cache.finish(id.0, None);
                 self.schedule_after_flight(Some(&failure));
-                self.settle(id, |caller| Action::Reject { caller, failure: failure.clone() });
-            }
-        }
-        self.actions.push_back(Action::FlightEnded(id));
-    }
-
-    fn settle(&mut self, flight: FlightId, action: impl Fn(CallerId) -> Action) {
-        let mut kept = Vec::with_capacity(self.callers.len());
-        for c in core::mem::take(&mut self.callers) {
-            if c.flight == flight {
-                if !c.gone {
-                    self.actions.push_back(action(c.id));
+                for c in core::mem::take(&mut self.callers) {
+                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
                 }
-            } else {
-                kept.push(c);
             }
         }
-        self.callers = kept;
+        Some(flight)
     }
 
     fn publish(&mut self) {
@@ -852,13 +1062,12 @@ impl TokenManager {
             return;
         }
         let wall = self.clock.wall;
-        let (due, idle, wait) = match (self.cache.token(), self.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= wall, !self.cache.is_acquiring(), timer_delay(at, t.obtained_at, t.expires_at, wall)),
+        let (due, wait) = match (self.cache.token(), self.cache.timer_at()) {
+            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, t.expires_at, wall)),
             _ => return,
         };
-        if due && idle {
-            let flight = self.start_flight();
-            self.begin_flight(flight);
+        if due && self.flight.is_none() {
+            self.start_flight(None);
         } else if !due {
             self.refresh_timer = Some(self.clock.mono + wait);
         }

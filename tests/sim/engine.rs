@@ -198,6 +198,9 @@ struct RequestRecord {
     flight: FlightId,
     refresh: bool,
     sent: u64,
+    /// `elapsed` when it was sent.
+    sent_elapsed: u64,
+    flight_started_elapsed: u64,
     /// When the answer reached the manager (None: not yet, or never).
     answered: Option<u64>,
     lost: bool,
@@ -206,6 +209,8 @@ struct RequestRecord {
 #[derive(Default)]
 struct FlightRecord {
     started: u64,
+    /// `elapsed` when it started.
+    started_elapsed: u64,
     requests: Vec<RequestId>,
     background: bool,
 }
@@ -225,6 +230,9 @@ pub struct World {
     /// Real time (never goes back) and the wall clock's offset from it.
     t: u64,
     skew: i64,
+    /// Time as the manager measures it: real time plus the wall clock's
+    /// forward jumps (it cannot tell one from the other).
+    elapsed: u64,
     pending: Vec<Pending>,
     seq: u64,
     callers: BTreeMap<CallerId, CallerState>,
@@ -257,6 +265,7 @@ impl World {
             rng,
             t: T0,
             skew: 0,
+            elapsed: 0,
             pending: Vec::new(),
             seq: 0,
             callers: BTreeMap::new(),
@@ -391,6 +400,7 @@ impl World {
             Step::Advance(ms) => self.advance(*ms),
             Step::ClockJump(d) => {
                 self.skew += d;
+                self.elapsed += (*d).max(0) as u64;
                 let wall = self.wall();
                 self.m.timer(wall);
                 self.drain("timer after clock jump");
@@ -451,13 +461,13 @@ impl World {
             let timer = timer.filter(|at| *at <= target);
             match (next_delivery, timer) {
                 (Some((at, seq)), tm) if tm.is_none_or(|tm| at <= tm) => {
-                    self.t = self.t.max(at);
+                    self.move_to(at);
                     let i = self.pending.iter().position(|p| p.seq == seq).unwrap();
                     let p = self.pending.swap_remove(i);
                     self.deliver(p.what);
                 }
                 (_, Some(tm)) => {
-                    self.t = self.t.max(tm);
+                    self.move_to(tm);
                     let wall = self.wall();
                     self.note(|| "  timer fires".to_string());
                     self.m.timer(wall);
@@ -476,10 +486,17 @@ impl World {
                 break;
             }
         }
-        self.t = target;
+        self.move_to(target);
         let wall = self.wall();
         self.m.timer(wall);
         self.drain("timer");
+    }
+
+    fn move_to(&mut self, at: u64) {
+        if at > self.t {
+            self.elapsed += at - self.t;
+            self.t = at;
+        }
     }
 
     fn deliver(&mut self, what: Delivery) {
@@ -542,7 +559,10 @@ impl World {
     fn perform(&mut self, action: Action) {
         match action {
             Action::SendTokenRequest { request, flight, http, timeout_ms } => self.send(request, flight, http, timeout_ms),
-            Action::ReadStore { op, bound_ms } => {
+            Action::ReadStore { op, flight, bound_ms } => {
+                let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
+                let (t, e) = (self.t, self.elapsed);
+                self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting });
                 let r = &mut self.rng;
                 let delay = if r.below(10) == 0 { u64::from(bound_ms) + r.below(2_000) } else { r.below(50) };
                 let roll = if self.sc.steady { r.below(50) } else { r.below(100) };
@@ -625,17 +645,19 @@ impl World {
         let t = self.t;
         let bound = self.m.flight_bound_ms();
         // At most one token request out (one older than the flight bound is dead).
-        let out: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && t < r.sent + bound).map(|(id, _)| *id).collect();
+        let out: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && self.elapsed < r.flight_started_elapsed + bound).map(|(id, _)| *id).collect();
         if !out.is_empty() {
             self.violate(format!("{request:?} sent while {out:?} still out: two token requests in flight"));
         }
         let refresh = http.url.contains("refresh-token");
         let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
-        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, requests: Vec::new(), background: !waiting });
+        let e = self.elapsed;
+        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting });
         let new_flight = fr.requests.is_empty();
+        let flight_started_elapsed = fr.started_elapsed;
         fr.requests.push(request);
         let (background, started) = (fr.background, fr.started);
-        if new_flight && background && started == t {
+        if new_flight && background && started + 1_000 >= t {
             self.background_starts.push(t);
             let recent = self.background_starts.iter().filter(|s| t - **s < 1_000).count();
             if recent > 3 {
@@ -657,7 +679,7 @@ impl World {
         if waited > u64::from(self.sc.timeout_ms) {
             self.violate(format!("flight {flight:?} waited {waited} ms between retries, over timeoutMs"));
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, answered: None, lost: false });
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, lost: false });
 
         // The vendor.
         let outcome = self.outcome(refresh);
