@@ -33,6 +33,23 @@
 //! face (or unpublish it), call `onToken`, report a store error, hold a
 //! flight open with a caller's `waitUntil`, and say that a flight ended.
 //!
+//! # Rules worth knowing when wiring it
+//!
+//! - `invalidate()` during a flight: the flight's token is not used
+//!   (nobody receives a token asked for before it); a request already out
+//!   is let finish, then the flight starts again for the callers waiting.
+//! - An answer to a request given up on (its flight abandoned) is read
+//!   with the secrets of when it was sent; its token is kept only if it
+//!   outlives the cached one, never after an `invalidate()`.
+//! - With a store, the vendor's token is written after it arrives. Where
+//!   timers run, callers get it at once and `FlightEnded` waits for the
+//!   write; without timers (Workers) callers are settled after the write
+//!   (bounded by [`STORE_BOUND_MS`]), so that it happens within their request.
+//! - `WaitUntil` names the caller that started a flight, or, for a flight
+//!   started again, every waiting caller that gave a `waitUntil`.
+//! - `give_up` only forgets the caller; the shell rejects it.
+//! - After `free()` every event is ignored and `ask` is rejected at once.
+//!
 //! # Time
 //!
 //! Token times (`obtained_at`, `expires_at`) are wall-clock times. Every
@@ -48,14 +65,16 @@
 //! # Invariants
 //!
 //! Checked after every step by the deterministic simulation
-//! (`tests/sim.rs`, `make sim`):
+//! (`tests/sim/`, `make sim`; docs/TESTING.md lists every check):
 //! - at most one token request is out at a time (union's refresh grant and
 //!   its password fallback go in series);
 //! - no caller waits while a token outside the leeway is cached, and with
 //!   auto-refresh a steady caller never waits;
 //! - a failed refresh never drops a token that is still valid;
-//! - every caller is settled within [`TokenManager::caller_bound_ms`] of
-//!   asking;
+//! - every flight ends within [`TokenManager::flight_bound_ms`] (then it is
+//!   abandoned: its answer may never come) and every caller is settled
+//!   within [`TokenManager::caller_bound_ms`] of asking (then it is
+//!   rejected with `timeout`);
 //! - after `free()` nothing happens: no action, no timeout;
 //! - token request retries and backoff stay within the bounds of
 //!   `core::schedule`;
@@ -352,7 +371,7 @@ pub struct TokenManager {
     writing: Option<Flight>,
     /// Callers waiting for a token, oldest first.
     callers: Vec<Caller>,
-    late: Vec<LateRequest>,
+    late: VecDeque<LateRequest>,
     next_id: u64,
     clock: Clock,
     /// The armed refresh (or backoff) timer, on the internal clock.
@@ -402,7 +421,7 @@ impl TokenManager {
             flight: None,
             writing: None,
             callers: Vec::new(),
-            late: Vec::new(),
+            late: VecDeque::new(),
             next_id: 0,
             clock: Clock { wall: now, mono: now },
             refresh_timer: None,
@@ -787,11 +806,11 @@ impl TokenManager {
         let f = self.flight.take()?;
         if let Step::Sending { request, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
-                self.late.remove(0);
+                self.late.pop_front();
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
-            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+            self.late.push_back(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
         }
         if !f.superseded {
             self.cache.finish(f.id.0, None);
@@ -867,7 +886,7 @@ impl TokenManager {
     /// `invalidate()` since it was sent); anything else is ignored.
     fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
         let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
-        let late = self.late.remove(i);
+        let Some(late) = self.late.remove(i) else { return };
         if late.epoch != self.epoch {
             return;
         }

@@ -59,6 +59,22 @@ pub struct Scenario {
     pub lost_rate: f64,
     pub steady: bool,
     pub steps: usize,
+    /// How the vendor answers the first token requests, and after how
+    /// long (regressions); then the fault profile decides.
+    pub script: Vec<(Outcome, u64)>,
+    /// How the store answers its first calls: after how long, and what.
+    pub store_script: Vec<(u64, StoreKind)>,
+}
+
+/// A store call's answer, for scripts.
+#[derive(Clone, Copy, Debug)]
+pub enum StoreKind {
+    /// What the store holds (a miss when empty); a write is kept.
+    Normal,
+    Miss,
+    Garbage,
+    Failed,
+    Hang,
 }
 
 impl Scenario {
@@ -79,7 +95,26 @@ impl Scenario {
         let fault_rate = if steady { 0.0 } else { [0.0, 0.1, 0.3, 0.7][r.below(4) as usize] };
         let lost_rate = if steady { 0.0 } else { [0.0, 0.05, 0.3][r.below(3) as usize] };
         let steps = 20 + r.below(100) as usize;
-        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps }
+        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new() }
+    }
+
+    /// A scenario for a hand-written schedule: no faults unless scripted.
+    pub fn fixed(dialect: &'static str, mode: Mode, store: bool) -> Scenario {
+        Scenario {
+            seed: 1,
+            dialect,
+            mode,
+            store,
+            timeout_ms: 1_000,
+            leeway_s: 60,
+            lifetimes: vec![3_600],
+            fault_rate: 0.0,
+            lost_rate: 0.0,
+            steady: false,
+            steps: 0,
+            script: Vec::new(),
+            store_script: Vec::new(),
+        }
     }
 
     fn settings(&self) -> Settings {
@@ -146,7 +181,7 @@ pub enum Step {
 
 /// How the vendor answers one token request.
 #[derive(Clone, Debug)]
-enum Outcome {
+pub enum Outcome {
     Success { lifetime_s: u64, refresh_s: Option<u64> },
     Status { status: u16, retry_after: Option<String>, body: ErrorBody },
     Html200,
@@ -163,7 +198,7 @@ enum Outcome {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum ErrorBody {
+pub enum ErrorBody {
     Vendor,
     OAuth2,
     Html,
@@ -203,6 +238,8 @@ struct RequestRecord {
     flight_started_elapsed: u64,
     /// When the answer reached the manager (None: not yet, or never).
     answered: Option<u64>,
+    /// The HTTP status it got, if a response came.
+    status: Option<u16>,
     lost: bool,
 }
 
@@ -213,6 +250,8 @@ struct FlightRecord {
     started_elapsed: u64,
     requests: Vec<RequestId>,
     background: bool,
+    /// `FlightEnded` came (or its overlong life was reported).
+    ended: bool,
 }
 
 /// The result of one schedule.
@@ -220,6 +259,35 @@ pub struct Run {
     pub violations: Vec<String>,
     pub log: Vec<String>,
     pub token_requests: usize,
+    pub stats: Stats,
+}
+
+/// What the schedules exercised, so that a run that checks nothing shows.
+#[derive(Default, Clone, Debug)]
+pub struct Stats {
+    pub resolved: u64,
+    pub rejected: u64,
+    pub rejected_timeout_bound: u64,
+    pub retries: u64,
+    pub fallbacks: u64,
+    pub store_tokens: u64,
+    pub late_answers: u64,
+    pub steady: u64,
+    pub freed: u64,
+}
+
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.resolved += o.resolved;
+        self.rejected += o.rejected;
+        self.rejected_timeout_bound += o.rejected_timeout_bound;
+        self.retries += o.retries;
+        self.fallbacks += o.fallbacks;
+        self.store_tokens += o.store_tokens;
+        self.late_answers += o.late_answers;
+        self.steady += o.steady;
+        self.freed += o.freed;
+    }
 }
 
 pub struct World {
@@ -246,8 +314,11 @@ pub struct World {
     tokens: Vec<String>,
     freed_at: Option<usize>,
     step_no: usize,
+    scripted: usize,
+    store_scripted: usize,
     steady_first_token: bool,
     pub violations: Vec<String>,
+    pub stats: Stats,
     logging: bool,
     pub log: Vec<String>,
 }
@@ -278,8 +349,11 @@ impl World {
             tokens: Vec::new(),
             freed_at: None,
             step_no: 0,
+            scripted: 0,
+            store_scripted: 0,
             steady_first_token: false,
             violations: Vec::new(),
+            stats: Stats::default(),
             logging,
             log: Vec::new(),
         };
@@ -506,6 +580,10 @@ impl World {
                 self.note(|| format!("  deliver {id:?}: HTTP {} {:?}", resp.status, resp.body));
                 if let Some(r) = self.requests.get_mut(&id) {
                     r.answered = Some(self.t);
+                    r.status = Some(resp.status);
+                    if self.elapsed >= r.flight_started_elapsed + self.m.flight_bound_ms() {
+                        self.stats.late_answers += 1;
+                    }
                 }
                 self.m.token_response(wall, id, resp);
             }
@@ -562,7 +640,19 @@ impl World {
             Action::ReadStore { op, flight, bound_ms } => {
                 let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
                 let (t, e) = (self.t, self.elapsed);
-                self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting });
+                self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false });
+                if let Some((delay, kind)) = self.sc.store_script.get(self.store_scripted).copied() {
+                    self.store_scripted += 1;
+                    let answer = match (kind, &self.store_value) {
+                        (StoreKind::Normal, Some(v)) => StoreAnswer::Value(v.clone()),
+                        (StoreKind::Normal | StoreKind::Miss, _) => StoreAnswer::Miss,
+                        (StoreKind::Garbage, _) => StoreAnswer::Value("not json {".into()),
+                        (StoreKind::Failed, _) => StoreAnswer::Failed,
+                        (StoreKind::Hang, _) => return,
+                    };
+                    let at = self.t + delay;
+                    return self.schedule(at, Delivery::StoreRead(op, answer));
+                }
                 let r = &mut self.rng;
                 let delay = if r.below(10) == 0 { u64::from(bound_ms) + r.below(2_000) } else { r.below(50) };
                 let roll = if self.sc.steady { r.below(50) } else { r.below(100) };
@@ -584,6 +674,17 @@ impl World {
                 if ttl_seconds < 60 {
                     self.violate(format!("store write with expirationTtl {ttl_seconds} < 60"));
                 }
+                if let Some((delay, kind)) = self.sc.store_script.get(self.store_scripted).copied() {
+                    self.store_scripted += 1;
+                    if matches!(kind, StoreKind::Normal) {
+                        self.store_value = Some(value.expose().to_owned());
+                    }
+                    if !matches!(kind, StoreKind::Hang) {
+                        let at = self.t + delay;
+                        self.schedule(at, Delivery::StoreWritten(op));
+                    }
+                    return;
+                }
                 let r = &mut self.rng;
                 let roll = r.below(20);
                 if roll < 17 {
@@ -597,6 +698,7 @@ impl World {
             }
             Action::Resolve { caller, access_token } => {
                 let token = access_token.expose().to_owned();
+                self.stats.resolved += 1;
                 self.settle(caller, "resolved");
                 if !self.tokens.contains(&token) {
                     self.violate(format!("{caller:?} resolved with a token nobody issued"));
@@ -610,17 +712,29 @@ impl World {
                 for m in &failure.messages {
                     self.check_leak(m, "a failure's vendor messages", true);
                 }
+                self.stats.rejected += 1;
+                if failure.message.starts_with("no token within") {
+                    self.stats.rejected_timeout_bound += 1;
+                }
                 self.settle(caller, "rejected");
             }
             Action::Publish(p) => {
                 self.published = p.map(|p| (p.access_token.expose().to_owned(), p.until));
             }
             Action::OnToken(info) => {
+                if info.access_token.expose().starts_with("ext-") {
+                    self.stats.store_tokens += 1;
+                }
                 let shown = format!("{info:?}");
                 self.check_leak(&shown, "onToken's TokenInfo", false);
             }
             Action::ReportStoreError(message) => self.check_leak(message, "a store error", true),
-            Action::WaitUntil { .. } | Action::FlightEnded(_) => {}
+            Action::FlightEnded(f) => match self.flights.get_mut(&f) {
+                Some(r) if r.ended => self.violate(format!("{f:?} ended twice")),
+                Some(r) => r.ended = true,
+                None => {}
+            },
+            Action::WaitUntil { .. } => {}
         }
     }
 
@@ -652,7 +766,7 @@ impl World {
         let refresh = http.url.contains("refresh-token");
         let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
         let e = self.elapsed;
-        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting });
+        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false });
         let new_flight = fr.requests.is_empty();
         let flight_started_elapsed = fr.started_elapsed;
         fr.requests.push(request);
@@ -679,12 +793,30 @@ impl World {
         if waited > u64::from(self.sc.timeout_ms) {
             self.violate(format!("flight {flight:?} waited {waited} ms between retries, over timeoutMs"));
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, lost: false });
+        let same_flight: Vec<bool> = self.flights[&flight].requests.iter().filter_map(|id| self.requests.get(id)).map(|r| r.refresh).collect();
+        if same_flight.contains(&refresh) {
+            self.stats.retries += 1;
+        } else if same_flight.contains(&true) && !refresh {
+            self.stats.fallbacks += 1;
+            // union's password grant follows its refresh grant only after a 400 or 401.
+            let last = self.flights[&flight].requests.iter().rev().filter_map(|id| self.requests.get(id)).next();
+            if let Some(last) = last.filter(|l| !matches!(l.status, Some(400 | 401))) {
+                let status = last.status;
+                self.violate(format!("flight {flight:?} fell back to the password grant after {status:?}, not a 400/401"));
+            }
+        }
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false });
 
         // The vendor.
-        let outcome = self.outcome(refresh);
+        let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {
+            Some((o, d)) => {
+                self.scripted += 1;
+                (o, Some(d))
+            }
+            None => (self.outcome(refresh), None),
+        };
         self.note(|| format!("  vendor will answer {request:?} ({}) with {outcome:?}", if refresh { "refresh grant" } else { "credentials" }));
-        self.answer(request, &http, outcome, timeout_ms);
+        self.answer(request, &http, outcome, timeout_ms, delay);
     }
 
     fn outcome(&mut self, refresh: bool) -> Outcome {
@@ -723,9 +855,9 @@ impl World {
         }
     }
 
-    fn answer(&mut self, request: RequestId, http: &edge_auth::core::dialect::HttpRequest, outcome: Outcome, timeout_ms: u32) {
+    fn answer(&mut self, request: RequestId, http: &edge_auth::core::dialect::HttpRequest, outcome: Outcome, timeout_ms: u32, delay: Option<u64>) {
         let t = self.t;
-        let delay = self.rng.below(u64::from(timeout_ms));
+        let delay = delay.unwrap_or_else(|| self.rng.below(u64::from(timeout_ms)));
         let at = t + delay;
         let response = |status: u16, body: Vec<u8>| TokenResponse { status, date: None, retry_after: None, www_authenticate: None, body: ResponseBody::Bytes(body) };
         match outcome {
@@ -777,7 +909,7 @@ impl World {
             }
             Outcome::Late(inner) => {
                 let late = self.m.flight_bound_ms() + 1 + self.rng.below(5_000);
-                self.answer(request, http, *inner, timeout_ms);
+                self.answer(request, http, *inner, timeout_ms, Some(delay));
                 // Move what was just scheduled past the flight bound.
                 if let Some(p) = self.pending.last_mut() {
                     p.at = t + late;
@@ -884,6 +1016,15 @@ impl World {
             self.violate(format!("{id:?} still waits {} ms after asking, over the caller bound of {bound} ms", t - self.callers[&id].asked));
             self.callers.get_mut(&id).unwrap().overdue = true;
         }
+        // Every flight ends within its bound (plus a trailing store write's),
+        // so that a lost answer never blocks the client for longer.
+        let limit = self.m.flight_bound_ms() + 1_000;
+        let elapsed = self.elapsed;
+        let stuck: Vec<FlightId> = self.flights.iter().filter(|(_, f)| !f.ended && elapsed > f.started_elapsed + limit).map(|(id, _)| *id).collect();
+        for id in stuck {
+            self.violate(format!("{id:?} has not ended {} ms after it started, over its bound", elapsed - self.flights[&id].started_elapsed));
+            self.flights.get_mut(&id).unwrap().ended = true;
+        }
         // The refresh timer stays within its bounds, and only in timer mode.
         if let Some(at) = self.m.refresh_timer() {
             if self.sc.mode != Mode::Timers {
@@ -938,7 +1079,9 @@ pub fn run(seed: u64, logging: bool) -> Run {
         }
     }
     w.finish();
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len() }
+    w.stats.steady += u64::from(w.sc.steady);
+    w.stats.freed += u64::from(w.freed_at.is_some());
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
 }
 
 /// Runs a schedule given as steps (a regression), on a scenario.
@@ -948,7 +1091,7 @@ pub fn replay(sc: Scenario, steps: &[Step], logging: bool) -> Run {
         w.run_step(step);
     }
     w.finish();
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len() }
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
 }
 
 /// Runs `count` schedules from `first`; returns the failing seeds with
@@ -957,8 +1100,11 @@ pub fn run_many(first: u64, count: u64) -> (u64, Vec<(u64, Run)>) {
     let mut failing = Vec::new();
     let mut violations = 0;
     let mut kinds: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let (mut stats, mut requests) = (Stats::default(), 0);
     for seed in first..first + count {
         let r = run(seed, false);
+        stats.add(&r.stats);
+        requests += r.token_requests;
         if !r.violations.is_empty() {
             violations += r.violations.len() as u64;
             let mut seen = Vec::new();
@@ -975,6 +1121,10 @@ pub fn run_many(first: u64, count: u64) -> (u64, Vec<(u64, Run)>) {
             }
         }
     }
+    println!(
+        "sim: exercised {requests} token requests ({} retries, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
+        stats.retries, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
+    );
     for (k, (n, seed)) in &kinds {
         println!("sim: {n} schedules (first: seed {seed}) with: {k}");
     }
