@@ -50,6 +50,23 @@
 //! - `give_up` only forgets the caller; the shell rejects it.
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
+//! # Where the rules to come fit
+//!
+//! - OAuth2 format detection: `after_exchange` decides what follows a
+//!   failed exchange (today: a retry, or union's fallback); a refused JSON
+//!   body resent as a form, or a 401 `invalid_client` resent with Basic, is
+//!   another branch there, counted per flight, with what worked kept
+//!   beside the cache. `TokenResponse::www_authenticate` is carried for it.
+//! - A total deadline per acquisition: the caller's deadline (`Caller`).
+//! - "A second API 401 on a fresh token within a short window forces no
+//!   new request": `refuse` has `now` and the cached token's `obtained_at`.
+//! - An idle stop for auto-refresh: `schedule_after_flight` and
+//!   `on_refresh_timer`, which see every `ask`'s time.
+//! - Bypassing the store after an API 401 on a stored token: `refuse`
+//!   marks it, `start_flight` skips `ReadStore`.
+//! - A store lease or a broker: more `StoreAnswer`s (lease granted, held
+//!   by another) and a wait step in `Step`, bounded like the others.
+//!
 //! # Time
 //!
 //! Token times (`obtained_at`, `expires_at`) are wall-clock times. Every
