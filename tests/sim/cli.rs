@@ -4,7 +4,6 @@
 //! when V > 0. `cargo run --example sim -- N [FIRST_SEED]`; one seed with
 //! its full log: `cargo run --example sim -- 1 SEED --log`.
 
-#[path = "../tests/sim/engine.rs"]
 mod engine;
 
 fn main() {
