@@ -102,7 +102,7 @@
 
 use super::cache::{Next, TokenCache};
 use super::config::Config;
-use super::dialect::{build_request, Grant, HttpRequest};
+use super::dialect::{build_request, Detection, Grant, HttpRequest};
 use super::error::{ErrorCode, Failure};
 use super::headers::{api_headers, ApiHeader};
 use super::response::{self, Arrival, Token};
@@ -291,21 +291,32 @@ pub struct Timeout {
 /// The one place a token response is read: what arrived in, a token or a
 /// classified failure out. Redirects and oversized bodies are decided here
 /// too. The shell's JSON reading will move behind this seam.
-pub fn read_response(config: &Config, response: &TokenResponse, at: Millis, secrets: &[&str]) -> Result<Token, Failure> {
+/// `endpoint` is the URL the request went to (messages name it).
+pub fn read_response(config: &Config, endpoint: &str, response: &TokenResponse, at: Millis, secrets: &[&str]) -> Result<Token, Failure> {
     let status = response.status;
     if status == 0 || (300..400).contains(&status) {
         let mut f = Failure::new(
             ErrorCode::InvalidResponse,
-            "token endpoint answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            super::text::concat(&[
+                "token endpoint ",
+                response::shown_endpoint(endpoint),
+                " answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            ]),
         );
         f.status = (status != 0).then_some(status);
         return Err(f);
     }
-    let arrival = Arrival { status, at, date: response.date.as_deref(), retry_after: response.retry_after.as_deref() };
+    let arrival = Arrival {
+        status,
+        at,
+        date: response.date.as_deref(),
+        retry_after: response.retry_after.as_deref(),
+        www_authenticate: response.www_authenticate.as_deref(),
+    };
     match &response.body {
-        ResponseBody::Bytes(body) => response::parse(config.provider, arrival, body, secrets),
+        ResponseBody::Bytes(body) => response::parse(config.provider, endpoint, arrival, body, secrets),
         // Declared over the limit: the parser refuses a body this long.
-        ResponseBody::TooLarge => response::parse(config.provider, arrival, &[0; super::MAX_RESPONSE_BYTES + 1], secrets),
+        ResponseBody::TooLarge => response::parse(config.provider, endpoint, arrival, &[0; super::MAX_RESPONSE_BYTES + 1], secrets),
     }
 }
 
@@ -556,7 +567,11 @@ impl TokenManager {
             Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
                 let secrets = self.redaction_secrets(f.sent_refresh.as_ref());
                 let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
-                let result = read_response(&self.config, &response, wall, &secrets);
+                let endpoint = match &f.step {
+                    Step::Sending { http, .. } => http.url.as_str(),
+                    _ => self.config.token_url.as_str(),
+                };
+                let result = read_response(&self.config, endpoint, &response, wall, &secrets);
                 self.after_exchange(result);
             }
             _ => self.late_response(request, &response),
@@ -862,7 +877,10 @@ impl TokenManager {
     /// lasts, the credentials otherwise or as the refresh grant's fallback.
     fn send_grant(&mut self, fallback: bool) {
         let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
-        let http = build_request(&self.config, grant);
+        // The oauth2 format detection (dialect::Detection, learning through
+        // attempts::after_failure, as the shell's client does) is not ported
+        // here yet: the manager sends the configured or seed-vendor format.
+        let http = build_request(&self.config, grant, &Detection::for_config(&self.config));
         let sent_refresh = match grant {
             Grant::Refresh(rt) => Some(rt.clone()),
             Grant::Credentials => None,
@@ -909,7 +927,8 @@ impl TokenManager {
         }
         let secrets = self.redaction_secrets(late.sent_refresh.as_ref());
         let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
-        let Ok(token) = read_response(&self.config, response, self.clock.wall, &secrets) else { return };
+        // Only a token is used: the endpoint named in a failure does not matter.
+        let Ok(token) = read_response(&self.config, &self.config.token_url, response, self.clock.wall, &secrets) else { return };
         let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
         if outlives {
             let info = TokenInfo::of(&token);
