@@ -23,12 +23,13 @@ use super::options::JsOptions;
 use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
 use super::transport::{self, now};
+use crate::core::attempts::{self, MAX_TOKEN_REQUESTS};
 use crate::core::cache::{Next, TokenCache};
 use crate::core::config::Config;
-use crate::core::dialect::{build_request, Grant};
+use crate::core::dialect::{build_request, Detection, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
-use crate::core::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
+use crate::core::schedule::{backoff_delay, timer_delay};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -57,6 +58,9 @@ struct Inner {
 
 struct State {
     cache: TokenCache,
+    /// How token requests are sent, and what the oauth2 dialect has learnt
+    /// of the server: kept for the client's life (`core::dialect::Detection`).
+    detection: Detection,
     /// The promise of the token request in flight, by flight id.
     pending: Option<(u64, Promise)>,
     freed: bool,
@@ -102,7 +106,7 @@ impl Inner {
     /// then its password fallback), each up to three attempts of `timeoutMs`
     /// plus `timeoutMs` of waiting between them, plus the store's bounds.
     fn stale_after_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
+        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_REQUESTS) + 1);
         per_grant * 2 + 3_000
     }
 
@@ -178,47 +182,68 @@ impl Inner {
     }
 
     async fn request_from_vendor(&self) -> Result<Token, Failure> {
-        let (request, refreshing) = {
-            let state = self.state.borrow();
-            let grant = state.cache.grant(now());
-            (build_request(&self.config, grant), matches!(grant, Grant::Refresh(_)))
-        };
-        let result = self.exchange_with_retries(&request).await;
+        let refreshing = matches!(self.state.borrow().cache.grant(now()), Grant::Refresh(_));
+        let result = self.exchange_with_retries(refreshing).await;
         match result {
             Err(f) if refreshing && matches!(f.status, Some(400 | 401)) => {
                 self.state.borrow_mut().cache.drop_refresh_token();
-                self.exchange_with_retries(&build_request(&self.config, Grant::Credentials)).await
+                self.exchange_with_retries(false).await
             }
             other => other,
         }
     }
 
-    /// One token request, retried as `token_retry` decides: the waits add
-    /// up to at most `timeoutMs`, and each attempt has its own `timeoutMs`.
-    async fn exchange_with_retries(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
+    /// The request for the next attempt: the grant the cache calls for,
+    /// sent the way the detection now says.
+    fn next_request(&self, refreshing: bool) -> crate::core::dialect::HttpRequest {
+        let state = self.state.borrow();
+        let grant = if refreshing { state.cache.grant(now()) } else { Grant::Credentials };
+        build_request(&self.config, grant, &state.detection)
+    }
+
+    /// One grant's token requests, as `core::attempts` decides: resent at
+    /// once in another format, retried after a wait (the waits add up to at
+    /// most `timeoutMs`, and each attempt has its own `timeoutMs`), or given
+    /// up; at most `MAX_TOKEN_REQUESTS` in all.
+    async fn exchange_with_retries(&self, refreshing: bool) -> Result<Token, Failure> {
         let mut waited = 0u64;
-        let mut retries = 0u32;
+        let mut sent = 1u32;
+        let mut request = self.next_request(refreshing);
         loop {
-            match self.exchange(request).await {
-                Err(failure) => {
+            match self.exchange(&request).await {
+                Err(mut failure) => {
                     let budget = u64::from(self.config.timeout_ms).saturating_sub(waited);
-                    match token_retry(&failure, retries, js_sys::Math::random(), budget) {
-                        Some(wait) => {
+                    let next = {
+                        let mut state = self.state.borrow_mut();
+                        attempts::after_failure(&self.config, &mut state.detection, &mut failure, sent, js_sys::Math::random(), budget)
+                    };
+                    match next {
+                        attempts::Next::Resend => request = self.next_request(refreshing),
+                        attempts::Next::RetryAfter(wait) => {
                             gloo_timers::future::TimeoutFuture::new(wait as u32).await;
                             waited += wait;
-                            retries += 1;
                         }
-                        None => return Err(failure),
+                        attempts::Next::GiveUp => return Err(failure),
                     }
+                    sent += 1;
                 }
-                ok => return ok,
+                Ok(token) => {
+                    self.state.borrow_mut().detection.settle();
+                    return Ok(token);
+                }
             }
         }
     }
 
     async fn exchange(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
         let arrived = transport::send(self.fetch.as_ref(), request, self.config.timeout_ms).await?;
-        let arrival = Arrival { status: arrived.status, at: arrived.at, date: arrived.date.as_deref(), retry_after: arrived.retry_after.as_deref() };
+        let arrival = Arrival {
+            status: arrived.status,
+            at: arrived.at,
+            date: arrived.date.as_deref(),
+            retry_after: arrived.retry_after.as_deref(),
+            www_authenticate: arrived.www_authenticate.as_deref(),
+        };
         let state = self.state.borrow();
         let mut secrets = self.config.credentials.secrets();
         if let Some(t) = state.cache.token() {
@@ -227,7 +252,7 @@ impl Inner {
                 secrets.push(rt.expose());
             }
         }
-        response::parse(self.config.provider, arrival, &arrived.body, &secrets)
+        response::parse(self.config.provider, &request.url, arrival, &arrived.body, &secrets)
     }
 
     /// Calls `onToken`; whatever it throws or rejects with stays contained.
@@ -438,7 +463,8 @@ impl WasmAuthClient {
         if store.is_some() {
             cache = cache.shared(js_sys::Math::random());
         }
-        let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
+        let detection = Detection::for_config(&config);
+        let state = State { cache, detection, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
         let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish });
         if timers {
             let weak = Rc::downgrade(&inner);

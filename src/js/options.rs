@@ -1,5 +1,5 @@
 //! Reads the JS options object for the core's validator. Each known option
-//! is read as a string, number or boolean; anything else is reported by its
+//! is read as a string, number, boolean or an array of those; anything else is reported by its
 //! `typeof`, so the core can say exactly which option has the wrong type.
 //! (These scalars were once converted with serde-wasm-bindgen; its error
 //! paths format floats, which cost 15 KB of wasm for nothing.)
@@ -48,14 +48,24 @@ impl Options for JsOptions<'_> {
         if v.is_undefined() || v.is_null() {
             return OptionValue::Absent;
         }
-        if let Some(s) = v.as_string() {
-            OptionValue::Str(s)
-        } else if let Some(n) = v.as_f64() {
-            OptionValue::Num(n)
-        } else if let Some(b) = v.as_bool() {
-            OptionValue::Bool(b)
-        } else {
-            OptionValue::Other(type_of(&v))
+        // An array's items are read like options (`resource: ["a", "b"]`).
+        if let Some(array) = v.dyn_ref::<js_sys::Array>() {
+            return OptionValue::List(array.iter().map(|item| scalar(&item)).collect());
         }
+        scalar(&v)
+    }
+}
+
+fn scalar(v: &JsValue) -> OptionValue {
+    if v.is_undefined() || v.is_null() {
+        OptionValue::Absent
+    } else if let Some(s) = v.as_string() {
+        OptionValue::Str(s)
+    } else if let Some(n) = v.as_f64() {
+        OptionValue::Num(n)
+    } else if let Some(b) = v.as_bool() {
+        OptionValue::Bool(b)
+    } else {
+        OptionValue::Other(type_of(v))
     }
 }
