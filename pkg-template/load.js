@@ -2,6 +2,7 @@
 // from what the entry has (a compiled module, or its bytes), and, when that
 // cannot work here, an error that names the entry, the runtime and the fix
 // instead of a 404, `invalid method` or `magic word` from deep inside.
+// (The streaming entry's fetch and compile are in streaming.js: only it pays for them.)
 
 import { initSync } from "./edge_auth.js";
 import { AuthError, describeError } from "./auth_error.js";
@@ -64,44 +65,14 @@ export function start(entry, getWasm, fix) {
   }
 }
 
-/**
- * Compiles the .wasm at `url` while it downloads, then instantiates it
- * (the streaming entry).
- */
-export async function startStreaming(entry, url, fix) {
-  requireWebAssembly(entry);
-  let response;
-  let bytes;
-  try {
-    response = await fetch(url);
-    if (!response.ok) throw loadError(entry, `fetching ${url} answered ${response.status}`, fix);
-    if (!/^application\/wasm\b/i.test(response.headers.get("content-type") ?? "") || typeof WebAssembly.compileStreaming !== "function") {
-      // Not served as wasm: read it, so that a page or script in its place is named as such.
-      bytes = new Uint8Array(await response.arrayBuffer());
-    }
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    throw loadError(entry, `fetching ${url} failed (${describeError(error)})`, fix, error);
-  }
-  const why = bytes && notOurWasm(bytes);
-  if (why) throw loadError(entry, `${why}: ${url}`, fix);
-  let module;
-  try {
-    module = bytes ? await WebAssembly.compile(bytes) : await WebAssembly.compileStreaming(response);
-  } catch (error) {
-    throw loadError(entry, `what ${url} answered is not the package's .wasm (${describeError(error)})`, fix, error);
-  }
-  start(entry, () => module, fix);
-}
-
-function requireWebAssembly(entry) {
+export function requireWebAssembly(entry) {
   if (typeof WebAssembly !== "object" || WebAssembly === null || typeof WebAssembly.Module !== "function") {
     throw loadError(entry, "this runtime has no WebAssembly (disabled by flags such as node --jitless, or by a policy)", "run where WebAssembly is enabled");
   }
 }
 
 /** Why bytes are not a wasm module, when they visibly are not (an HTML page, a JS file). */
-function notOurWasm(wasm) {
+export function notOurWasm(wasm) {
   if (isA(wasm, "WebAssembly.Module")) return undefined;
   const bytes = isBytes(wasm) ? wasm : new Uint8Array(wasm);
   if (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) return undefined;

@@ -5,8 +5,8 @@
 //    platform objects, which fail across realms (pkg-template/realm.js);
 // 2. the inline entry's wasm text, edge_auth_wasm.js and .cjs
 //    (pkg-template/wasm_text.js), checked to decode to the .wasm;
-// 3. the shared ES modules minified for whitespace and syntax only
-//    (identifiers kept, so stack traces still name functions);
+// 3. the ES modules minified for whitespace and syntax only (identifiers
+//    kept, so stack traces still name functions);
 // 4. edge_auth.cjs: those modules bundled as CommonJS, for node.cjs and
 //    browser.cjs (the "require" entries);
 // 5. index.d.cts: the declarations for CommonJS importers, generated from
@@ -22,10 +22,12 @@ const PKG = path.resolve(process.argv[2] ?? path.join(ROOT, "pkg"));
 const at = (name) => path.join(PKG, name);
 const esbuild = await import(pathToFileURL(path.join(ROOT, "node_modules/esbuild/lib/main.js")).href);
 
-// The modules every entry shares (entries themselves are left as written:
-// deno.js uses `import source` and bun.js an import attribute esbuild would
-// have to understand).
+// The modules every entry shares.
 const SHARED = ["edge_auth.js", "api.js", "api_fetch.js", "transport.js", "store.js", "auth_error.js", "load.js", "realm.js", "wasm_text.js"];
+// What is minified: those and the entries, but deno.js (`import source`,
+// which esbuild does not parse) and bun.js (kept as written, its import
+// attribute untouched).
+const MINIFIED = [...SHARED, "workerd.js", "edge-light.js", "node.js", "browser.js", "streaming.js"];
 
 // --- 1. realm-safe glue ------------------------------------------------------
 
@@ -86,7 +88,7 @@ async function inlineWasm() {
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, logLevel: "warning" };
 
 async function minifyShared() {
-  await esbuild.build({ entryPoints: SHARED.map(at), outdir: PKG, allowOverwrite: true, format: "esm", ...MINIFY });
+  await esbuild.build({ entryPoints: MINIFIED.map(at), outdir: PKG, allowOverwrite: true, format: "esm", ...MINIFY });
 }
 
 async function commonJsBundle() {
