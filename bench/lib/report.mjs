@@ -28,7 +28,7 @@ export function render(raw, rawPath) {
       ["ours: `edge_auth_bg.wasm`", kb(pkg.wasm.raw), kb(pkg.wasm.gzip)],
       [`ours: JS glue as shipped (${glueNames})`, kb(pkg.glue.raw), kb(pkg.glue.gzip)],
       ["**ours: package, wasm + glue**", `**${kb(pkg.total.raw)}**`, `**${kb(pkg.total.gzip)}**`],
-      ["ours: JS glue minified by esbuild (browser entry, .wasm left as a file)", kb(oursMinGlue.raw), kb(oursMinGlue.gzip)],
+      ["ours: JS glue minified by esbuild (streaming entry, .wasm left as a file)", kb(oursMinGlue.raw), kb(oursMinGlue.gzip)],
       ["ours: wasm + minified glue", kb(pkg.wasm.raw + oursMinGlue.raw), kb(pkg.wasm.gzip + oursMinGlue.gzip)],
       [`**anchor: \`{ OAuth2Client, OAuth2Fetch }\`, esbuild minified (browser, ESM)**`, `**${kb(anchor.raw)}**`, `**${kb(anchor.gzip)}**`],
     ];
