@@ -17,7 +17,7 @@ use super::json::{self, Value};
 pub const DEFAULT_LIFETIME_MS: Millis = 300_000;
 
 /// No token is trusted for longer than ten years, whatever it says.
-const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
+pub const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
 
 /// Reads a lifetime in seconds from a JSON number or numeric string.
 pub fn seconds_value(v: &Value) -> Option<f64> {
