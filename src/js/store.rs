@@ -31,8 +31,9 @@ extern "C" {
     fn store_put(store: &Object, key: &str, value: &str, expiration_ttl: f64, bound_ms: u32, on_error: &JsValue) -> Promise;
 }
 
-/// The longest a store call may take before it counts as a miss.
-const STORE_TIMEOUT_MS: u32 = 1_000;
+/// The longest a store call may take before it counts as a miss (less when
+/// less is left of the flight's `deadlineMs`).
+pub const STORE_TIMEOUT_MS: u32 = 1_000;
 
 pub struct SharedStore {
     store: Object,
@@ -42,16 +43,12 @@ pub struct SharedStore {
     key: RefCell<Option<String>>,
 }
 
-fn bound(config: &Config) -> u32 {
-    STORE_TIMEOUT_MS.min(config.timeout_ms)
-}
-
 impl SharedStore {
     pub fn new(store: Object, on_error: Option<js_sys::Function>) -> Self {
         SharedStore { store, on_error: on_error.map_or(JsValue::UNDEFINED, JsValue::from), key: RefCell::new(None) }
     }
 
-    /// `edge-auth:v1:` + hex SHA-256 of the key material.
+    /// `edge-auth:v2:` + hex SHA-256 of the key material.
     async fn key(&self, config: &Config) -> Option<String> {
         if let Some(k) = self.key.borrow().as_ref() {
             return Some(k.clone());
@@ -63,19 +60,21 @@ impl SharedStore {
         Some(key)
     }
 
-    /// A stored token, if the store has a well-formed one.
-    pub async fn read(&self, config: &Config) -> Option<Token> {
+    /// A stored token, if the store has a well-formed one bound to our key
+    /// (`None` also when `bound_ms` is: no time left to ask).
+    pub async fn read(&self, config: &Config, bound_ms: Option<u32>) -> Option<Token> {
+        let bound_ms = bound_ms?;
         let key = self.key(config).await?;
-        let text = JsFuture::from(store_get(&self.store, &key, bound(config), &self.on_error)).await.ok()?.as_string()?;
-        store::decode(&text).map_err(|why| report_store_error(&self.on_error, why)).ok()
+        let text = JsFuture::from(store_get(&self.store, &key, bound_ms, &self.on_error)).await.ok()?.as_string()?;
+        store::decode(&text, &key, now()).map_err(|why| report_store_error(&self.on_error, why)).ok()
     }
 
-    pub async fn write(&self, config: &Config, token: &Token) {
+    pub async fn write(&self, config: &Config, token: &Token, bound_ms: u32) {
         let Some(key) = self.key(config).await else { return };
-        let Some(value) = store::encode(token) else {
+        let Some(value) = store::encode(token, &key) else {
             return report_store_error(&self.on_error, "token too large to share (over 64 KiB); not written");
         };
         let ttl = store::expiration_ttl(token, now());
-        let _ = JsFuture::from(store_put(&self.store, &key, value.expose(), ttl as f64, bound(config), &self.on_error)).await;
+        let _ = JsFuture::from(store_put(&self.store, &key, value.expose(), ttl as f64, bound_ms, &self.on_error)).await;
     }
 }
