@@ -773,7 +773,7 @@ scenario("errors: a closed port → network", ["errors", "network"], async (ctx,
 });
 
 scenario("errors: client.fetch to an unreachable API → network, then recovery", ["errors", "network", "fetch"], async (ctx, assert) => {
-  const c = ctx.dialectClient("younium");
+  const c = ctx.dialectClient("younium", { allowedOrigins: ["http://127.0.0.1:2"] });
   ctx.track(await c.getToken());
   await ctx.expectAuthError(() => c.fetch("http://127.0.0.1:2/api/x"), { code: "network", status: null, label: "unreachable API" });
   await ctx.control.fault({ target: "api", kind: "drop", count: 1 });

@@ -17,7 +17,8 @@
 import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 import { assert } from "./assert.mjs";
 import { scenarios as allScenarios } from "./cases.mjs";
-import "./timers.mjs"; // registers the issue-3 scenarios into the same list
+import "./timers.mjs"; // registers the timer scenarios into the same list
+import "./containment.mjs"; // and the containment ones (origins, headers, redaction, store, deadline)
 
 export { assert };
 export const scenarios = allScenarios;
