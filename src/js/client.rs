@@ -191,7 +191,7 @@ impl Inner {
         // its token overwrites the entry.
         let reads_store = self.state.borrow().cache.reads_store();
         if let (Some(store), true) = (&self.store, reads_store) {
-            if let Some(token) = store.read(&self.config, store_bound(deadline_at)).await {
+            if let Some(token) = store.read(&self.config, store_bound(deadline_at), &|text| self.safe_message(text, &[])).await {
                 if self.state.borrow().cache.usable_from_store(&token, now()) {
                     return Ok((token, Source::Store));
                 }
@@ -200,7 +200,9 @@ impl Inner {
         let result = self.request_from_vendor(deadline_at).await;
         if let (Some(store), Ok(token)) = (&self.store, &result) {
             if let Some(bound) = store_bound(deadline_at) {
-                store.write(&self.config, token, bound).await;
+                // A store's error may quote the value: the new tokens.
+                let new = [token.access_token.expose(), token.refresh_token.as_ref().map_or("", Secret::expose)];
+                store.write(&self.config, token, bound, &|text| self.safe_message(text, &new)).await;
             }
         }
         result.map(|token| (token, Source::Vendor))
@@ -255,20 +257,20 @@ impl Inner {
     async fn exchange(&self, request: &crate::core::dialect::HttpRequest, timeout_ms: u32) -> Result<Token, Failure> {
         // A custom `fetch` may reject with an error that quotes the request.
         let arrived = transport::send(self.fetch.as_ref(), request, timeout_ms).await.map_err(|mut f| {
-            f.message = self.safe_message(&f.message, None);
+            f.message = self.safe_message(&f.message, &[]);
             f
         })?;
         let arrival = Arrival { status: arrived.status, at: arrived.at, date: arrived.date.as_deref(), retry_after: arrived.retry_after.as_deref() };
         let mut body = arrived.body;
-        let parsed = self.with_secrets(None, |secrets| response::parse(self.config.provider, arrival, &body, secrets));
+        let parsed = self.with_secrets(&[], |secrets| response::parse(self.config.provider, arrival, &body, secrets));
         crate::core::secret::wipe_bytes(&mut body);
         parsed
     }
 
     /// Calls `f` with every value an error must not show: the credentials
     /// and their `id:secret` pairs, the cached access and refresh tokens,
-    /// and `extra` (the token an API call used).
-    fn with_secrets<R>(&self, extra: Option<&str>, f: impl FnOnce(&[&str]) -> R) -> R {
+    /// and `extra` (the token an API call used, tokens being stored).
+    fn with_secrets<R>(&self, extra: &[&str], f: impl FnOnce(&[&str]) -> R) -> R {
         let pairs: Vec<Secret> = self.config.credentials.basic_pairs();
         let state = self.state.borrow();
         let mut secrets = self.config.credentials.secrets();
@@ -279,13 +281,13 @@ impl Inner {
                 secrets.push(rt.expose());
             }
         }
-        secrets.extend(extra);
+        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
         f(&secrets)
     }
 
     /// Text from outside (a runtime's or a custom fetch's error message)
     /// made fit for an `AuthError`: no secret in any spelling, nothing hidden.
-    fn safe_message(&self, text: &str, extra: Option<&str>) -> String {
+    fn safe_message(&self, text: &str, extra: &[&str]) -> String {
         self.with_secrets(extra, |secrets| safe_message(text, secrets))
     }
 
@@ -555,7 +557,7 @@ impl WasmAuthClient {
     /// without any secret, the call's `token` included, or hidden character.
     #[wasm_bindgen(js_name = safeMessage)]
     pub fn safe_message(&self, text: &str, token: &str) -> String {
-        self.inner.safe_message(text, Some(token).filter(|t| !t.is_empty()))
+        self.inner.safe_message(text, &[token])
     }
 
     /// The `allowedOrigins` option, as given, for the JS face's origin check.

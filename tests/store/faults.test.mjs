@@ -61,6 +61,8 @@ const FAULTS = [
   { name: "put throws synchronously", put: () => { throw new Error("put exploded"); }, expect: /put threw/ },
   { name: "put rejects", put: async () => { throw new Error("KV PUT failed: 429 Too Many Requests"); }, expect: /put failed/ },
   { name: "put never resolves", put: never, expect: /put timed out/, slow: true },
+  { name: "put rejects quoting the value it was given", put: async (key, value) => { throw new Error(`cannot store ${value} under ${key}`); }, expect: /put failed: Error: cannot store .*\[redacted\]/ },
+  { name: "get throws quoting the key", get: (key) => { throw new TypeError(`no such key ${key}`); }, expect: /get threw: TypeError: no such key edge-auth:v2:/ },
   { name: "get returns non-JSON", get: async () => "<html>not json</html>", expect: /not JSON/ },
   { name: "get returns JSON null", get: async () => "null", expect: /version/ },
   { name: "get returns an unknown version", get: async (key) => JSON.stringify({ v: 3, key, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /version/ },
@@ -111,8 +113,10 @@ for (const fault of FAULTS) {
       }
       assert.equal(errors.length, 1, `onStoreError calls: ${errors.map((e) => e.message).join(" | ")}`);
       assert.match(errors[0].message, fault.expect);
-      assert.ok(!errors[0].message.includes(token), "the error does not contain the token");
-      assert.ok(!errors[0].message.includes(SAMPLE_CREDENTIALS.younium.secret), "nor the secret");
+      for (const [what, text] of [["message", errors[0].message], ["cause", String(errors[0].cause?.message ?? errors[0].cause ?? "")], ["stack", String(errors[0].stack)]]) {
+        assert.ok(!text.includes(token), `the error's ${what} does not contain the token`);
+        assert.ok(!text.includes(SAMPLE_CREDENTIALS.younium.secret), `nor the secret`);
+      }
     } finally {
       client.free();
     }
