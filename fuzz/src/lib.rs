@@ -3,8 +3,8 @@
 //! written by hand), the secrets every target redacts, and the invariant
 //! checks more than one target asserts.
 
-use edge_auth::core::encoding::{base64_encode, form_urlencode, json_string, query_encode};
-use edge_auth::core::secret::{MIN_EMBEDDED_BASE64_BYTES, REDACTED};
+use edge_auth::core::encoding::base64_encode;
+use edge_auth::core::secret::{echo_encodings, MIN_EMBEDDED_BASE64_BYTES, REDACTED};
 
 /// Secrets passed to every parser that takes secrets. None of their
 /// spellings (see [`spellings`]) overlaps the `[redacted]` marker, so a
@@ -83,14 +83,11 @@ pub fn derived_secret(body: &[u8], offset: u16, len: u8) -> Option<String> {
 }
 
 /// The spellings of a secret that `redact` promises to remove (docs/API.md
-/// §5), each written out here independently of the core's matcher: raw;
-/// form- and percent-encoded (upper- and lower-case hex); JSON-escaped as
-/// JSON.stringify does, with `\\uXXXX` for every character, as Python's
-/// json.dumps does (non-ASCII as `\\u`), and as PHP's json_encode does (`\\/`
-/// too); HTML-escaped with named, decimal and hex references; base64 and
-/// base64url without padding, and for secrets of
-/// `MIN_EMBEDDED_BASE64_BYTES` or more the characters that encode only the
-/// secret inside a longer base64 string, at each alignment.
+/// §5): every encoding of `core::secret::echo_encodings` (raw, JSON-escaped
+/// in every style, percent- and form-encoded, HTML-escaped, base64 and
+/// base64url), and for secrets of `MIN_EMBEDDED_BASE64_BYTES` or more the
+/// characters that encode only the secret inside a longer base64 string,
+/// at each alignment, in both alphabets.
 pub fn spellings(secret: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |s: String| {
@@ -98,49 +95,14 @@ pub fn spellings(secret: &str) -> Vec<String> {
             out.push(s);
         }
     };
-    add(secret.to_owned());
-    add(form_urlencode(secret));
-    let percent = query_encode(secret);
-    add(lower_hex_after(&percent, '%', 2));
-    add(percent);
-    let json = json_string(secret);
-    add(json[1..json.len() - 1].to_owned());
-    let unit = |u: u16| format!("\\u{u:04x}");
-    add(secret.encode_utf16().map(unit).collect());
-    let ascii_json = |slash: &str| -> String {
-        secret
-            .chars()
-            .map(|c| match c {
-                '"' => "\\\"".to_owned(),
-                '\\' => "\\\\".to_owned(),
-                '/' => slash.to_owned(),
-                c if (c as u32) < 0x20 || !c.is_ascii() => c.encode_utf16(&mut [0; 2]).iter().map(|u| unit(*u)).collect(),
-                c => c.to_string(),
-            })
-            .collect()
-    };
-    add(ascii_json("/"));
-    add(ascii_json("\\/"));
-    add(secret.chars().map(|c| match c { '&' => "&amp;".into(), '<' => "&lt;".into(), '>' => "&gt;".into(), '"' => "&quot;".into(), '\'' => "&#39;".into(), c => c.to_string() }).collect());
-    add(secret.chars().map(|c| format!("&#{};", c as u32)).collect());
-    add(secret.chars().map(|c| format!("&#x{:x};", c as u32)).collect());
+    for (_, e) in echo_encodings(secret) {
+        add(e);
+    }
     for form in base64_spellings(secret.as_bytes()) {
         add(form.replace('+', "-").replace('/', "_"));
         add(form);
     }
     out
-}
-
-/// `s` with the `n` characters after each `marker` lower-cased.
-fn lower_hex_after(s: &str, marker: char, n: usize) -> String {
-    let mut left = 0;
-    s.chars()
-        .map(|c| {
-            let out = if left > 0 { c.to_ascii_lowercase() } else { c };
-            left = if c == marker { n } else { left.max(1) - 1 };
-            out
-        })
-        .collect()
 }
 
 /// The base64 (std alphabet, no padding) forms of a secret: its own, and its

@@ -346,10 +346,70 @@ fn html_entity(rest: &[u8]) -> Option<(u32, usize)> {
     })
 }
 
+/// The spellings of `secret` a server or runtime may echo, by name: what
+/// [`redact`] promises to remove, written out one encoder each (the leak
+/// invariant of the tests and of the fuzz targets). Not in the library's
+/// build: compiled for tests and with the `testing` feature.
+#[cfg(any(test, feature = "testing"))]
+pub fn echo_encodings(secret: &str) -> Vec<(&'static str, String)> {
+    use crate::core::encoding::{base64_encode, form_urlencode, json_string, query_encode};
+    let json = json_string(secret);
+    let unit = |u: u16| format!("\\u{u:04x}");
+    // Python's json.dumps (ensure_ascii: control and non-ASCII characters as
+    // \uXXXX); PHP's json_encode also escapes `/`.
+    let ascii_json = |slash: &str| -> String {
+        secret
+            .chars()
+            .map(|c| match c {
+                '"' => "\\\"".to_owned(),
+                '\\' => "\\\\".to_owned(),
+                '/' => slash.to_owned(),
+                c if (c as u32) < 0x20 || !c.is_ascii() => c.encode_utf16(&mut [0; 2]).iter().map(|u| unit(*u)).collect(),
+                c => c.to_string(),
+            })
+            .collect()
+    };
+    let html_named = secret
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    let percent = query_encode(secret);
+    let mut percent_lower = String::new();
+    let mut hex_left = 0;
+    for c in percent.chars() {
+        percent_lower.push(if hex_left > 0 { c.to_ascii_lowercase() } else { c });
+        hex_left = if c == '%' { 2 } else { hex_left.max(1) - 1 };
+    }
+    let b64 = base64_encode(secret.as_bytes());
+    vec![
+        ("raw", secret.to_owned()),
+        ("JSON-escaped", json.get(1..json.len() - 1).unwrap_or_default().to_owned()),
+        ("JSON, \\u for every character", secret.encode_utf16().map(unit).collect()),
+        ("Python json.dumps", ascii_json("/")),
+        ("PHP json_encode", ascii_json("\\/")),
+        ("HTML entities", html_named),
+        ("HTML decimal references", secret.chars().map(|c| format!("&#{};", c as u32)).collect()),
+        ("HTML hex references", secret.chars().map(|c| format!("&#x{:x};", c as u32)).collect()),
+        ("form-encoded", form_urlencode(secret)),
+        ("percent-encoded", percent),
+        ("percent-encoded, lower-case", percent_lower),
+        ("base64", b64.clone()),
+        ("base64, unpadded", b64.trim_end_matches('=').to_owned()),
+        ("base64url", b64.trim_end_matches('=').replace('+', "-").replace('/', "_")),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::encoding::{base64_encode, form_urlencode, json_string, query_encode};
+    use crate::core::encoding::{base64_encode, form_urlencode};
     use proptest::prelude::*;
 
     #[test]
@@ -450,55 +510,13 @@ mod tests {
         assert_eq!(redact(&text, &[&format!("{}x", "\\".repeat(8))]), text);
     }
 
-    /// How a server may echo a secret: the encodings the property test draws from.
+    /// How a server may echo a secret: the encodings the property test draws
+    /// from, with the HTTP Basic forms of `client-id:secret`.
     fn encodings(secret: &str) -> Vec<(&'static str, String)> {
-        let json = json_string(secret);
-        let json_inner = json.get(1..json.len() - 1).unwrap().to_owned();
-        let unicode_all: String = secret.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
-        // Python's json.dumps (ensure_ascii): non-ASCII as \uXXXX; PHP's json_encode also escapes `/`.
-        let ascii_json = |slash: &str| -> String {
-            secret
-                .chars()
-                .map(|c| match c {
-                    '"' => "\\\"".to_owned(),
-                    '\\' => "\\\\".to_owned(),
-                    '/' => slash.to_owned(),
-                    c if c.is_ascii() => c.to_string(),
-                    c => c.encode_utf16(&mut [0; 2]).iter().map(|u| format!("\\u{u:04x}")).collect(),
-                })
-                .collect()
-        };
-        let python = ascii_json("/");
-        let php = ascii_json("\\/");
-        let html_named: String = secret.chars().map(|c| match c { '&' => "&amp;".into(), '<' => "&lt;".into(), '>' => "&gt;".into(), '"' => "&quot;".into(), '\'' => "&#39;".into(), c => c.to_string() }).collect();
-        let html_numeric: String = secret.chars().map(|c| format!("&#{};", c as u32)).collect();
-        let html_hex: String = secret.chars().map(|c| format!("&#x{:X};", c as u32)).collect();
-        let upper = query_encode(secret);
-        let mut percent_lower = String::new();
-        let mut hex_left = 0;
-        for c in upper.chars() {
-            percent_lower.push(if hex_left > 0 { c.to_ascii_lowercase() } else { c });
-            hex_left = if c == '%' { 2 } else { hex_left.max(1) - 1 };
-        }
-        let b64 = base64_encode(secret.as_bytes());
-        vec![
-            ("raw", secret.to_owned()),
-            ("json", json_inner),
-            ("json \\u every character", unicode_all),
-            ("python json.dumps", python),
-            ("php json_encode", php),
-            ("html named", html_named),
-            ("html decimal", html_numeric),
-            ("html hex", html_hex),
-            ("form", form_urlencode(secret)),
-            ("percent", query_encode(secret)),
-            ("percent, lower-case", percent_lower),
-            ("base64", b64.clone()),
-            ("base64 unpadded", b64.trim_end_matches('=').to_owned()),
-            ("base64url", b64.trim_end_matches('=').replace('+', "-").replace('/', "_")),
-            ("basic", base64_encode(format!("client-id:{secret}").as_bytes())),
-            ("basic, form-encoded", base64_encode(format!("client-id:{}", form_urlencode(secret)).as_bytes())),
-        ]
+        let mut out = echo_encodings(secret);
+        out.push(("basic", base64_encode(format!("client-id:{secret}").as_bytes())));
+        out.push(("basic, form-encoded", base64_encode(format!("client-id:{}", form_urlencode(secret)).as_bytes())));
+        out
     }
 
     /// Whether any encoding of the secret survives outside the markers.

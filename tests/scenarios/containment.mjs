@@ -5,42 +5,12 @@
 // Runtime-agnostic like the rest (docs/TESTING.md); where docs/API.md ties
 // behaviour to timers (never in Workers), the scenario says so.
 
-import { scenario } from "./cases.mjs";
+import { memoryKv, scenario, waitFor } from "./cases.mjs";
 import { echoEncodings, echoNeedles } from "../lib/echoes.mjs";
 
 /** The echoed request headers of an emulator API answer. */
 async function echoed(ctx, res, label) {
   return (await ctx.echo(res, label)).headers;
-}
-
-/** A Workers-KV-shaped in-memory store. `serve(key)` may override what get returns. */
-function memoryKv(serve) {
-  const map = new Map();
-  const puts = [];
-  const gets = [];
-  return {
-    map,
-    puts,
-    gets,
-    async get(key) {
-      gets.push(key);
-      const served = serve?.(key, map);
-      if (served !== undefined) return served;
-      return map.has(key) ? map.get(key) : null;
-    },
-    async put(key, value, options) {
-      puts.push({ key, value, options });
-      map.set(key, value);
-    },
-  };
-}
-
-async function waitFor(ctx, predicate, ms, what) {
-  const end = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > end) ctx.assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await ctx.sleep(20);
-  }
 }
 
 // ---------------------------------------------------------------------------
