@@ -19,7 +19,7 @@ ESBUILD := node_modules/.bin/esbuild
 GLUE_JS := edge_auth.js api.js api_fetch.js transport.js store.js auth_error.js
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
+.PHONY: help pkg wasm test test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -50,11 +50,21 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-demo
+test: test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo
 	@echo "make test: every suite passed"
 
+# Includes the token manager's simulation: 10,000 seeded schedules
+# (tests/sim/; SIM_SEEDS=N for another count).
 test-rust:
 	cargo test --lib --tests
+
+# The token manager's deterministic simulation alone: N schedules, a
+# reproduction of the first failing seeds, then the line
+# `sim: N schedules, V invariant violations` (exit 1 when V > 0).
+# One seed with its full log: cargo run --example sim -- 1 SEED --log
+SEEDS ?= 10000
+sim:
+	@cargo run -q --example sim -- $(SEEDS)
 
 # Fuzzing (cargo-fuzz, libFuzzer) of every parser of the core: fuzz/README.md.
 # Replays fuzz/regressions/ first; cargo-fuzz is installed if missing.
@@ -85,6 +95,14 @@ test-browser: pkg
 # The shared store over real Workers KV (miniflare) and Deno KV (several processes).
 test-store: pkg
 	$(NODE22) --test tests/store/*.test.mjs
+
+# The oauth2 dialect against real authorization servers from npm
+# (oidc-provider, @node-oauth/oauth2-server) on loopback: every variant in
+# Node, the zero-configuration path from a Worker (miniflare) and from Deno.
+# Node 22: oidc-provider supports no older Node.
+test-servers: pkg
+	$(NODE22) --test tests/servers/node.test.mjs tests/servers/workerd.test.mjs
+	$(DENO) test -A --no-check tests/servers/deno.test.mjs
 
 # The shared store's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
 measure-store: pkg

@@ -10,10 +10,17 @@
 //
 // It never rejects. A failure is { code, error } (code "timeout", "network"
 // or "invalid_config"; error: a message without secrets); a response is
-// { status, at, date, retryAfter, body } or, when its declared length is
+// { status, at, date, retryAfter, wwwAuthenticate, body } or, when its declared length is
 // over the cap, { ..., tooLarge: true } without a body.
 
 import { describeError } from "./auth_error.js";
+
+// In a page, no cookies for token requests, and no login dialog: a browser
+// answers a same-origin 401 with `WWW-Authenticate: Basic` by prompting for a
+// password unless credentials are omitted (Fetch, HTTP-network-or-cache
+// fetch). Only there: workerd refuses `credentials` under older
+// compatibility dates.
+const PAGE_INIT = typeof document === "object" ? { credentials: "omit" } : {};
 
 export async function sendTokenRequest(configured, url, method, headerPairs, body, timeoutMs, cap) {
   const fetch = configured ?? globalThis.fetch;
@@ -34,7 +41,7 @@ export async function sendTokenRequest(configured, url, method, headerPairs, bod
 
   let response;
   try {
-    response = await fetch.call(globalThis, url, { method, headers, body, redirect: "manual", signal });
+    response = await fetch.call(globalThis, url, { method, headers, body, redirect: "manual", signal, ...PAGE_INIT });
     // A configured fetch may return anything; only a Response-like value is read.
     if (!isResponse(response)) throw new TypeError("fetch resolved to something that is not a Response");
   } catch (error) {
@@ -49,7 +56,7 @@ export async function sendTokenRequest(configured, url, method, headerPairs, bod
       return undefined;
     }
   };
-  const arrived = { status, at, date: header("date"), retryAfter: header("retry-after") };
+  const arrived = { status, at, date: header("date"), retryAfter: header("retry-after"), wwwAuthenticate: header("www-authenticate") };
   if (status === 0 || (status >= 300 && status < 400)) {
     cancel(response);
     return arrived;

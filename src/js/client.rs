@@ -23,12 +23,13 @@ use super::options::JsOptions;
 use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
 use super::transport::{self, now};
+use crate::core::attempts;
 use crate::core::cache::{Next, Refusal, Source, TokenCache};
 use crate::core::config::Config;
-use crate::core::dialect::{build_request, Grant};
+use crate::core::dialect::{build_request, Detection, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
-use crate::core::schedule::{attempt_timeout, retry_budget, retry_timer_delay, timer_delay, token_retry, DEADLINE_GRACE_MS};
+use crate::core::schedule::{attempt_timeout, retry_budget, retry_timer_delay, timer_delay, DEADLINE_GRACE_MS};
 use crate::core::secret::{safe_message, Secret};
 use crate::core::text::push_u64;
 use js_sys::{Array, Function, Object, Promise};
@@ -63,6 +64,9 @@ struct Inner {
 
 struct State {
     cache: TokenCache,
+    /// How token requests are sent, and what the oauth2 dialect has learnt
+    /// of the server: kept for the client's life (`core::dialect::Detection`).
+    detection: Detection,
     /// The promise of the token request in flight, by flight id.
     pending: Option<(u64, Promise)>,
     freed: bool,
@@ -209,47 +213,62 @@ impl Inner {
     }
 
     async fn request_from_vendor(&self, deadline_at: u64) -> Result<Token, Failure> {
-        let (request, refreshing) = {
-            let state = self.state.borrow();
-            let grant = state.cache.grant(now());
-            (build_request(&self.config, grant), matches!(grant, Grant::Refresh(_)))
-        };
-        let result = self.exchange_with_retries(&request, deadline_at).await;
+        let refreshing = matches!(self.state.borrow().cache.grant(now()), Grant::Refresh(_));
+        let result = self.exchange_with_retries(refreshing, deadline_at).await;
         match result {
             Err(f) if refreshing && matches!(f.status, Some(400 | 401)) => {
                 self.state.borrow_mut().cache.drop_refresh_token();
-                self.exchange_with_retries(&build_request(&self.config, Grant::Credentials), deadline_at).await
+                self.exchange_with_retries(false, deadline_at).await
             }
             other => other,
         }
     }
 
-    /// One token request, retried as `token_retry` decides: the waits add
-    /// up to at most `timeoutMs`, each attempt has its own `timeoutMs`, and
-    /// all of it ends by `deadline_at`.
-    async fn exchange_with_retries(&self, request: &crate::core::dialect::HttpRequest, deadline_at: u64) -> Result<Token, Failure> {
+    /// The request for the next attempt: the grant the cache calls for,
+    /// sent the way the detection now says.
+    fn next_request(&self, refreshing: bool) -> crate::core::dialect::HttpRequest {
+        let state = self.state.borrow();
+        let grant = if refreshing { state.cache.grant(now()) } else { Grant::Credentials };
+        build_request(&self.config, grant, &state.detection)
+    }
+
+    /// One grant's token requests, as `core::attempts` decides: resent at
+    /// once in another format, retried after a wait (the waits add up to at
+    /// most `timeoutMs`, and each attempt has its own `timeoutMs`), or given
+    /// up; at most `MAX_TOKEN_REQUESTS` in all, and all of it by `deadline_at`.
+    async fn exchange_with_retries(&self, refreshing: bool, deadline_at: u64) -> Result<Token, Failure> {
         let mut waited = 0u64;
-        let mut retries = 0u32;
+        let mut sent = 1u32;
+        let mut request = self.next_request(refreshing);
         loop {
             let Some(timeout) = attempt_timeout(self.config.timeout_ms, deadline_at, now()) else {
                 return Err(self.deadline_failure("the token request"));
             };
-            match self.exchange(request, timeout).await {
-                Err(failure) => {
+            match self.exchange(&request, timeout).await {
+                Err(mut failure) => {
                     let budget = retry_budget(self.config.timeout_ms, waited, deadline_at, now());
-                    match token_retry(&failure, retries, js_sys::Math::random(), budget) {
-                        Some(wait) => {
+                    let next = {
+                        let mut state = self.state.borrow_mut();
+                        attempts::after_failure(&self.config, &mut state.detection, &mut failure, sent, js_sys::Math::random(), budget)
+                    };
+                    match next {
+                        attempts::Next::Resend => request = self.next_request(refreshing),
+                        attempts::Next::RetryAfter(wait) => {
                             gloo_timers::future::TimeoutFuture::new(wait as u32).await;
                             waited += wait;
-                            retries += 1;
                         }
-                        None if failure.code == ErrorCode::Timeout && timeout < self.config.timeout_ms => {
+                        // An attempt cut short by the deadline: say so.
+                        attempts::Next::GiveUp if failure.code == ErrorCode::Timeout && timeout < self.config.timeout_ms => {
                             return Err(self.deadline_failure("the token request"));
                         }
-                        None => return Err(failure),
+                        attempts::Next::GiveUp => return Err(failure),
                     }
+                    sent += 1;
                 }
-                ok => return ok,
+                Ok(token) => {
+                    self.state.borrow_mut().detection.settle();
+                    return Ok(token);
+                }
             }
         }
     }
@@ -260,9 +279,15 @@ impl Inner {
             f.message = self.safe_message(&f.message, &[]);
             f
         })?;
-        let arrival = Arrival { status: arrived.status, at: arrived.at, date: arrived.date.as_deref(), retry_after: arrived.retry_after.as_deref() };
+        let arrival = Arrival {
+            status: arrived.status,
+            at: arrived.at,
+            date: arrived.date.as_deref(),
+            retry_after: arrived.retry_after.as_deref(),
+            www_authenticate: arrived.www_authenticate.as_deref(),
+        };
         let mut body = arrived.body;
-        let parsed = self.with_secrets(&[], |secrets| response::parse(self.config.provider, arrival, &body, secrets));
+        let parsed = self.with_secrets(&[], |secrets| response::parse(self.config.provider, &request.url, arrival, &body, secrets));
         crate::core::secret::wipe_bytes(&mut body);
         parsed
     }
@@ -510,7 +535,8 @@ impl WasmAuthClient {
         if store.is_some() {
             cache = cache.shared(js_sys::Math::random());
         }
-        let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
+        let detection = Detection::for_config(&config);
+        let state = State { cache, detection, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
         let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish, published_used });
         if timers {
             let weak = Rc::downgrade(&inner);

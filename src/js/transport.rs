@@ -8,6 +8,8 @@
 
 use crate::core::dialect::HttpRequest;
 use crate::core::error::{ErrorCode, Failure};
+use crate::core::response::shown_endpoint;
+use crate::core::text::concat;
 use crate::core::{Millis, MAX_RESPONSE_BYTES};
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -63,6 +65,7 @@ pub struct Arrived {
     pub body: Vec<u8>,
     pub date: Option<String>,
     pub retry_after: Option<String>,
+    pub www_authenticate: Option<String>,
 }
 
 /// Sends `request` with the `fetch` option (or `globalThis.fetch`) and
@@ -79,13 +82,18 @@ pub async fn send(fetch: Option<&Function>, request: &HttpRequest, timeout_ms: u
             Some("invalid_config") => ErrorCode::InvalidConfig,
             _ => ErrorCode::Network,
         };
-        return Err(Failure::new(code, message));
+        // Name the endpoint, as response failures do (docs/API.md §5).
+        return Err(Failure::new(code, concat(&[&message, " (token endpoint ", shown_endpoint(&request.url), ")"])));
     }
     let status = get("status").as_f64().unwrap_or(0.0) as u16;
     if status == 0 || (300..400).contains(&status) {
         let mut f = Failure::new(
             ErrorCode::InvalidResponse,
-            "token endpoint answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            concat(&[
+                "token endpoint ",
+                shown_endpoint(&request.url),
+                " answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            ]),
         );
         f.status = (status != 0).then_some(status);
         return Err(f);
@@ -96,5 +104,12 @@ pub async fn send(fetch: Option<&Function>, request: &HttpRequest, timeout_ms: u
     } else {
         get("body").dyn_into::<Uint8Array>().map(|b| b.to_vec()).unwrap_or_default()
     };
-    Ok(Arrived { status, at: get("at").as_f64().unwrap_or(0.0) as Millis, body, date: get("date").as_string(), retry_after: get("retryAfter").as_string() })
+    Ok(Arrived {
+        status,
+        at: get("at").as_f64().unwrap_or(0.0) as Millis,
+        body,
+        date: get("date").as_string(),
+        retry_after: get("retryAfter").as_string(),
+        www_authenticate: get("wwwAuthenticate").as_string(),
+    })
 }

@@ -85,6 +85,10 @@ const oauth2: Options = {
   clientAuth: "basic",
 };
 const oauth2Defaults: Options = { provider: "oauth2", tokenUrl: "https://oauth.example.com/t", clientId: "id", clientSecret: "s", bodyEncoding: "json", clientAuth: "body" };
+// Zero configuration: the body encoding and client authentication are detected.
+const oauth2Detected: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/oauth/token", clientId: "id", clientSecret: "s", scope: "read" };
+const oauth2Resource: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: "https://api.example.com/" };
+const oauth2Resources: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: ["https://a.example.com/", "urn:b"] };
 
 // Wrong options do not compile.
 // @ts-expect-error: unknown provider
@@ -101,10 +105,12 @@ const badEnvironment: Options = { provider: "younium", environment: "mars", clie
 const badOrigins: Options = { provider: "younium", clientId: "id", secret: "s", allowedOrigins: "https://x.example.com" };
 // @ts-expect-error: deadlineMs is a number
 const badDeadline: Options = { provider: "younium", clientId: "id", secret: "s", deadlineMs: "30s" };
-void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment, badOrigins, badDeadline];
+// @ts-expect-error: resource is a string or an array of strings
+const badResource: Options = { provider: "oauth2", tokenUrl: "https://o.example.com/t", clientId: "id", clientSecret: "s", resource: 42 };
+void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment, badOrigins, badDeadline, badResource];
 
 async function main(): Promise<void> {
-  const clients: AuthClient[] = [younium, youniumV1, ...youniumEnvs, union, papaya, oauth2, oauth2Defaults].map((o) => new AuthClient(o));
+  const clients: AuthClient[] = [younium, youniumV1, ...youniumEnvs, union, papaya, oauth2, oauth2Defaults, oauth2Detected, oauth2Resource, oauth2Resources].map((o) => new AuthClient(o));
   const client = new AuthClient({ provider: "younium", clientId: "id", secret: "s" });
 
   const token: string = await client.getToken();
@@ -145,7 +151,7 @@ async function main(): Promise<void> {
       const status: number | undefined = e.status;
       const messages: readonly string[] = e.messages;
       const message: string = e.message;
-      if (e.code === "invalid_config" || e.code === "invalid_credentials" || e.code === "forbidden" || e.code === "rate_limited") void 0;
+      if (e.code === "invalid_config" || e.code === "invalid_credentials" || e.code === "invalid_request" || e.code === "forbidden" || e.code === "rate_limited") void 0;
       if (e.code === "server_error" || e.code === "invalid_response" || e.code === "network" || e.code === "timeout") void 0;
       // @ts-expect-error: not one of docs/API.md's codes
       if (e.code === "no_such_code") void 0;

@@ -1,0 +1,1153 @@
+//! The token manager as one deterministic state machine (sans-IO, in the
+//! shape of quinn-proto's `Connection`): events in, actions and the next
+//! timeout out. It owns every decision about tokens — single flight,
+//! joining and abandoning flights, union's refresh grant and its password
+//! fallback, the retry budget, backoff, the refresh timer, the shared
+//! store's read-before and write-after — and does no I/O, keeps no clock and
+//! draws no randomness of its own: every event carries `now` (ms since the
+//! epoch, as `Date.now()` gives), and jitter comes from a seeded [`Rng`].
+//!
+//! # Driving it
+//!
+//! The shell calls one method per event, then drains [`TokenManager::poll`]
+//! and performs each [`Action`], feeding the outcome back as another event;
+//! after every call it re-reads [`TokenManager::poll_timeout`] and arranges
+//! to call [`TokenManager::timer`] then.
+//!
+//! | event | method |
+//! |---|---|
+//! | a caller asks for a token (with or without a `waitUntil`) | [`ask`](TokenManager::ask) → its [`CallerId`] |
+//! | a caller gives up (its signal aborted; the shell rejects it) | [`give_up`](TokenManager::give_up) |
+//! | a token response arrived | [`token_response`](TokenManager::token_response) |
+//! | a token request failed before a response (network, timeout, unsendable) | [`token_request_failed`](TokenManager::token_request_failed) |
+//! | the timer fired | [`timer`](TokenManager::timer) |
+//! | the store answered a read (hit, miss, failure) | [`store_read`](TokenManager::store_read) |
+//! | a store write finished (either way) | [`store_written`](TokenManager::store_written) |
+//! | the page became visible or resumed | [`page_visible`](TokenManager::page_visible) |
+//! | `invalidate()` | [`invalidate`](TokenManager::invalidate) |
+//! | an API refused a token (401) | [`refuse`](TokenManager::refuse) |
+//! | `free()` | [`free`](TokenManager::free) |
+//!
+//! The actions are [`Action`]'s variants: send a token request, read or
+//! write the store, resolve or reject callers, publish the token to the JS
+//! face (or unpublish it), call `onToken`, report a store error, hold a
+//! flight open with a caller's `waitUntil`, and say that a flight ended.
+//!
+//! # Rules worth knowing when wiring it
+//!
+//! - `invalidate()` during a flight: the flight's token is not used
+//!   (nobody receives a token asked for before it); a request already out
+//!   is let finish, then the flight starts again for the callers waiting.
+//! - An answer to a request given up on (its flight abandoned) is read
+//!   with the secrets of when it was sent; its token is kept only if it
+//!   outlives the cached one, never after an `invalidate()`.
+//! - With a store, the vendor's token is written after it arrives. Where
+//!   timers run, callers get it at once and `FlightEnded` waits for the
+//!   write; without timers (Workers) callers are settled after the write
+//!   (bounded by [`STORE_BOUND_MS`]), so that it happens within their request.
+//! - `WaitUntil` names the caller that started a flight, or, for a flight
+//!   started again, every waiting caller that gave a `waitUntil`.
+//! - `give_up` only forgets the caller; the shell rejects it.
+//! - After `free()` every event is ignored and `ask` is rejected at once.
+//!
+//! # Where the rules to come fit
+//!
+//! - OAuth2 format detection: `after_exchange` decides what follows a
+//!   failed exchange (today: a retry, or union's fallback); a refused JSON
+//!   body resent as a form, or a 401 `invalid_client` resent with Basic, is
+//!   another branch there, counted per flight, with what worked kept
+//!   beside the cache. `TokenResponse::www_authenticate` is carried for it.
+//! - A total deadline per acquisition: the caller's deadline (`Caller`).
+//! - "A second API 401 on a fresh token within a short window forces no
+//!   new request": `refuse` has `now` and the cached token's `obtained_at`.
+//! - An idle stop for auto-refresh: `schedule_after_flight` and
+//!   `on_refresh_timer`, which see every `ask`'s time.
+//! - Bypassing the store after an API 401 on a stored token: `refuse`
+//!   marks it, `start_flight` skips `ReadStore`.
+//! - A store lease or a broker: more `StoreAnswer`s (lease granted, held
+//!   by another) and a wait step in `Step`, bounded like the others.
+//!
+//! # Time
+//!
+//! Token times (`obtained_at`, `expires_at`) are wall-clock times. Every
+//! wait the manager keeps (a retry's pause, a flight's and a caller's
+//! bound, the store's bound, the refresh timer) is kept on an internal
+//! clock that advances with `now` but never goes back: a wall clock set
+//! back an hour does not make a caller wait an hour longer. A clock that
+//! jumps forward ends those waits early (a bound ends, it is never
+//! exceeded). [`TokenManager::timer`] is level-triggered: it does what is
+//! due at `now` and nothing else, so a call that is early, late or repeated
+//! is harmless, and every other event first does what has become due.
+//!
+//! # Invariants
+//!
+//! Checked after every step by the deterministic simulation
+//! (`tests/sim/`, `make sim`; docs/TESTING.md lists every check):
+//! - at most one token request is out at a time (union's refresh grant and
+//!   its password fallback go in series);
+//! - no caller waits while a token outside the leeway is cached, and with
+//!   auto-refresh a steady caller never waits;
+//! - a failed refresh never drops a token that is still valid;
+//! - every flight ends within [`TokenManager::flight_bound_ms`] (then it is
+//!   abandoned: its answer may never come) and every caller is settled
+//!   within [`TokenManager::caller_bound_ms`] of asking (then it is
+//!   rejected with `timeout`);
+//! - after `free()` nothing happens: no action, no timeout;
+//! - token request retries and backoff stay within the bounds of
+//!   `core::schedule`;
+//! - the published token is the cached one while it is fresh, after every
+//!   change;
+//! - no credential reaches a failure, a store value, a store error or the
+//!   `Debug` of any action.
+
+use super::cache::{Next, TokenCache};
+use super::config::Config;
+use super::dialect::{build_request, Detection, Grant, HttpRequest};
+use super::error::{ErrorCode, Failure};
+use super::headers::{api_headers, ApiHeader};
+use super::response::{self, Arrival, Token};
+use super::rng::Rng;
+use super::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
+use super::secret::Secret;
+use super::store;
+use super::Millis;
+use core::fmt;
+use std::collections::VecDeque;
+
+/// The longest a store call may take before it counts as a miss.
+pub const STORE_BOUND_MS: u32 = 1_000;
+
+/// How the client runs, decided by the shell from the options and the runtime.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Hand out a still-valid token within the leeway while its replacement
+    /// is fetched (auto-refresh).
+    pub background: bool,
+    /// Refresh by timer before the token is due (auto-refresh where timers
+    /// outlive a request; never in Workers).
+    pub timers: bool,
+    /// A shared store is configured.
+    pub store: bool,
+    /// Seeds the jitter of retries, backoff and the store renewal point.
+    pub seed: u64,
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u64);
+    };
+}
+
+id_type!(
+    /// One call of `getToken` (or of anything that needs a token).
+    CallerId
+);
+id_type!(
+    /// One token acquisition: the store read, token requests, the store write.
+    FlightId
+);
+id_type!(
+    /// One token request.
+    RequestId
+);
+id_type!(
+    /// One store call.
+    StoreOpId
+);
+
+/// A token response as the shell received it.
+#[derive(Clone, Debug)]
+pub struct TokenResponse {
+    pub status: u16,
+    /// The `Date` header, if the runtime let the shell read it.
+    pub date: Option<String>,
+    pub retry_after: Option<String>,
+    /// Read only by rules to come (an empty 401's reason); may be `None`.
+    pub www_authenticate: Option<String>,
+    pub body: ResponseBody,
+}
+
+/// A token response's body. The one seam between what arrives and the
+/// core's reading of it is [`read_response`].
+#[derive(Clone)]
+pub enum ResponseBody {
+    /// At most `MAX_RESPONSE_BYTES + 1` bytes, as read.
+    Bytes(Vec<u8>),
+    /// Declared longer than the core will read; not read.
+    TooLarge,
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A body may echo a credential: never shown.
+        match self {
+            ResponseBody::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            ResponseBody::TooLarge => f.write_str("TooLarge"),
+        }
+    }
+}
+
+/// Why a token request produced no response. The message is the shell's,
+/// free of secrets.
+#[derive(Clone, Debug)]
+pub enum SendFailure {
+    Network(String),
+    /// The request's own `timeoutMs` ran out.
+    Timeout(String),
+    /// It could not be sent as configured (no `fetch`, a header fetch refuses).
+    Config(String),
+}
+
+/// What a store read gave.
+#[derive(Clone, Debug)]
+pub enum StoreAnswer {
+    /// The stored text, not yet checked.
+    Value(String),
+    Miss,
+    /// The store threw, rejected, or gave something that is not a string;
+    /// the shell has reported it (it holds the cause).
+    Failed,
+}
+
+/// What `tokenInfo()` and `onToken` receive. Never a credential or refresh token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub access_token: Secret,
+    pub token_type: String,
+    pub expires_at: Millis,
+    /// `None` also for a refresh token that never expires.
+    pub refresh_expires_at: Option<Millis>,
+    pub scope: Option<String>,
+}
+
+impl TokenInfo {
+    pub fn of(token: &Token) -> Self {
+        TokenInfo {
+            access_token: token.access_token.clone(),
+            token_type: token.token_type.clone(),
+            expires_at: token.expires_at,
+            refresh_expires_at: token.refresh_expires_at.filter(|t| *t != u64::MAX),
+            scope: token.scope.clone(),
+        }
+    }
+}
+
+/// What `client.fetch` may use without asking the wasm.
+pub struct Published {
+    pub access_token: Secret,
+    /// Fresh until then (the renewal point).
+    pub until: Millis,
+    /// The headers an API call gets with this token.
+    pub headers: Vec<ApiHeader<'static>>,
+}
+
+impl fmt::Debug for Published {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The Authorization header's value is the token.
+        let names: Vec<&str> = self.headers.iter().map(|h| h.name).collect();
+        f.debug_struct("Published").field("access_token", &self.access_token).field("until", &self.until).field("headers", &names).finish()
+    }
+}
+
+/// What the shell must do.
+#[derive(Debug)]
+pub enum Action {
+    /// Send this token request, bounded by `timeout_ms` (body included);
+    /// answer with `token_response` or `token_request_failed`.
+    SendTokenRequest { request: RequestId, flight: FlightId, http: HttpRequest, timeout_ms: u32 },
+    /// Read the store's entry (the key is `core::store::key` of the
+    /// digest of `core::store::key_material`); answer with `store_read`.
+    /// The manager bounds the call by `bound_ms` itself.
+    ReadStore { op: StoreOpId, flight: FlightId, bound_ms: u32 },
+    /// Write `value` with `expirationTtl: ttl_seconds`; answer with `store_written`.
+    WriteStore { op: StoreOpId, value: Secret, ttl_seconds: u64, bound_ms: u32 },
+    Resolve { caller: CallerId, access_token: Secret },
+    Reject { caller: CallerId, failure: Failure },
+    /// The JS face's published token: `Some` while one is cached, `None` to
+    /// take it back. Emitted after every change.
+    Publish(Option<Published>),
+    /// Call `onToken` with this.
+    OnToken(TokenInfo),
+    /// Call `onStoreError` with this message.
+    ReportStoreError(&'static str),
+    /// `caller` started `flight` and gave a `waitUntil`: hand it a promise
+    /// that settles at `FlightEnded(flight)`.
+    WaitUntil { caller: CallerId, flight: FlightId },
+    FlightEnded(FlightId),
+}
+
+/// When to call [`TokenManager::timer`] next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeout {
+    /// Wall-clock time, as `Date.now()` gives.
+    pub at: Millis,
+    /// Only the refresh timer is waiting (no caller, no flight): the shell
+    /// arms it so that it never keeps a process alive (unref'd).
+    pub background: bool,
+}
+
+/// The one place a token response is read: what arrived in, a token or a
+/// classified failure out. Redirects and oversized bodies are decided here
+/// too. The shell's JSON reading will move behind this seam.
+/// `endpoint` is the URL the request went to (messages name it).
+pub fn read_response(config: &Config, endpoint: &str, response: &TokenResponse, at: Millis, secrets: &[&str]) -> Result<Token, Failure> {
+    let status = response.status;
+    if status == 0 || (300..400).contains(&status) {
+        let mut f = Failure::new(
+            ErrorCode::InvalidResponse,
+            super::text::concat(&[
+                "token endpoint ",
+                response::shown_endpoint(endpoint),
+                " answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            ]),
+        );
+        f.status = (status != 0).then_some(status);
+        return Err(f);
+    }
+    let arrival = Arrival {
+        status,
+        at,
+        date: response.date.as_deref(),
+        retry_after: response.retry_after.as_deref(),
+        www_authenticate: response.www_authenticate.as_deref(),
+    };
+    match &response.body {
+        ResponseBody::Bytes(body) => response::parse(config.provider, endpoint, arrival, body, secrets),
+        // Declared over the limit: the parser refuses a body this long.
+        ResponseBody::TooLarge => response::parse(config.provider, endpoint, arrival, &[0; super::MAX_RESPONSE_BYTES + 1], secrets),
+    }
+}
+
+/// The internal clock: `mono` advances with `now` and never goes back.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    wall: Millis,
+    mono: Millis,
+}
+
+#[derive(Debug)]
+enum Step {
+    /// Between two steps (never seen outside a method).
+    Idle,
+    ReadingStore { op: StoreOpId, until: Millis },
+    Sending { request: RequestId, http: HttpRequest },
+    RetryWait { until: Millis, http: HttpRequest },
+    /// The token has arrived and callers have it; the store write goes on.
+    WritingStore { op: StoreOpId, until: Millis },
+}
+
+#[derive(Debug)]
+struct Flight {
+    id: FlightId,
+    step: Step,
+    /// Abandoned then: no flight legitimately takes longer.
+    deadline: Millis,
+    /// The exchange in progress uses union's refresh grant.
+    refreshing: bool,
+    /// The refresh token that exchange sent: an echo of it is redacted
+    /// even once the cache no longer holds it.
+    sent_refresh: Option<Secret>,
+    /// Retry waits so far in this grant's exchange, and retries.
+    waited: u64,
+    retries: u32,
+    /// `invalidate()` came after the flight began: what it gets is not
+    /// used, and once its request is answered it starts again for the
+    /// callers waiting.
+    superseded: bool,
+    /// The token it got, held until the store write finishes where the
+    /// callers must wait for it (no timers: the write must happen within
+    /// their request).
+    holding: Option<Token>,
+}
+
+#[derive(Debug)]
+struct Caller {
+    id: CallerId,
+    wait_until: bool,
+    /// Rejected with a timeout then, whatever the flights do.
+    deadline: Millis,
+}
+
+/// A token request given up on (its flight outlived its bound or was
+/// superseded): an answer that still arrives is read with what was
+/// redacted then, and its token is kept only if it is worth keeping.
+#[derive(Debug)]
+struct LateRequest {
+    request: RequestId,
+    sent_refresh: Option<Secret>,
+    /// `invalidate()` calls before it was sent.
+    epoch: u64,
+}
+
+/// How many given-up requests are remembered.
+const LATE_REQUESTS: usize = 4;
+
+/// The token manager. See the module docs.
+#[derive(Debug)]
+pub struct TokenManager {
+    config: Config,
+    settings: Settings,
+    rng: Rng,
+    cache: TokenCache,
+    /// The one flight: at most one acquisition, and so at most one token
+    /// request, at a time.
+    flight: Option<Flight>,
+    /// A flight whose token is out and whose store write goes on (no
+    /// token request: the next flight may start meanwhile).
+    writing: Option<Flight>,
+    /// Callers waiting for a token, oldest first.
+    callers: Vec<Caller>,
+    late: VecDeque<LateRequest>,
+    next_id: u64,
+    clock: Clock,
+    /// The armed refresh (or backoff) timer, on the internal clock.
+    refresh_timer: Option<Millis>,
+    /// Failed flights in a row, for the backoff.
+    failures: u32,
+    /// `invalidate()` calls so far.
+    epoch: u64,
+    freed: bool,
+    actions: VecDeque<Action>,
+    /// The shared store's key (the shell hashes `store::key_material`):
+    /// values are bound to it (docs/API.md §7). Empty until the shell sets it.
+    store_key: String,
+}
+
+/// What is waited for (see `TokenManager::next_due`).
+#[derive(Clone, Copy, Debug)]
+enum Due {
+    Caller,
+    Step,
+    FlightBound,
+    Write,
+    Refresh,
+}
+
+fn freed_error() -> Failure {
+    Failure::new(ErrorCode::InvalidConfig, "this AuthClient has been freed; create a new one")
+}
+
+fn waited_too_long(ms: u64) -> Failure {
+    let mut m = String::from("no token within ");
+    super::text::push_u64(&mut m, ms);
+    m.push_str(" ms: the token endpoint did not answer in time (timeoutMs bounds each attempt)");
+    Failure::new(ErrorCode::Timeout, m)
+}
+
+impl TokenManager {
+    pub fn new(config: Config, settings: Settings, now: Millis) -> Self {
+        let mut rng = Rng::new(settings.seed);
+        let mut cache = TokenCache::new(config.leeway_ms);
+        if settings.store {
+            // Clients sharing a store renew at a random point in the leeway window.
+            cache = cache.shared(rng.unit());
+        }
+        TokenManager {
+            config,
+            settings,
+            rng,
+            cache,
+            flight: None,
+            writing: None,
+            callers: Vec::new(),
+            late: VecDeque::new(),
+            next_id: 0,
+            clock: Clock { wall: now, mono: now },
+            refresh_timer: None,
+            failures: 0,
+            epoch: 0,
+            freed: false,
+            actions: VecDeque::new(),
+            store_key: String::new(),
+        }
+    }
+
+    /// The shell has hashed the store key: stored values are written and
+    /// read bound to it.
+    pub fn set_store_key(&mut self, key: String) {
+        self.store_key = key;
+    }
+
+    pub fn store_key(&self) -> &str {
+        &self.store_key
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The longest one flight can take: two grants (union's refresh, then
+    /// its password fallback), each up to three attempts of `timeoutMs` plus
+    /// `timeoutMs` of waiting between them, plus the store's bounds. A
+    /// flight still going then is abandoned (its answer may never come: in
+    /// workerd, a promise made by a request that has ended never settles).
+    pub fn flight_bound_ms(&self) -> u64 {
+        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
+        per_grant * 2 + 3_000
+    }
+
+    /// The longest a caller waits before it is settled: the flight it
+    /// found, and one more. Past it the caller is rejected with `timeout`.
+    pub fn caller_bound_ms(&self) -> u64 {
+        2 * self.flight_bound_ms()
+    }
+
+    /// The next action, if any.
+    pub fn poll(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When [`TokenManager::timer`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Timeout> {
+        if self.freed {
+            return None;
+        }
+        let (at, _) = self.next_due()?;
+        let busy = self.flight.is_some() || self.writing.is_some() || !self.callers.is_empty();
+        Some(Timeout { at: self.to_wall(at), background: !busy })
+    }
+
+    /// The cached token, expired or not.
+    pub fn token(&self) -> Option<&Token> {
+        self.cache.token()
+    }
+
+    /// Until when the cached token is handed out without a token request.
+    pub fn fresh_until(&self) -> Option<Millis> {
+        self.cache.renew_at()
+    }
+
+    /// When the refresh timer is armed for (wall clock), if it is.
+    pub fn refresh_timer(&self) -> Option<Millis> {
+        self.refresh_timer.map(|t| self.to_wall(t))
+    }
+
+    pub fn is_freed(&self) -> bool {
+        self.freed
+    }
+
+    /// `tokenInfo()` for `access` if it is still the cached token.
+    pub fn info_for(&self, access: &str) -> Option<TokenInfo> {
+        self.cache.token().filter(|t| t.access_token.expose() == access).map(TokenInfo::of)
+    }
+
+    /// The headers an API call gets with `access`.
+    pub fn api_headers(&self, access: &str) -> Vec<ApiHeader<'static>> {
+        owned_headers(&self.config, access)
+    }
+
+    // ----- events -----
+
+    /// A caller wants a token. `wait_until`: it can keep a flight it starts
+    /// alive after its own request ends (a Workers `ctx.waitUntil`).
+    pub fn ask(&mut self, now: Millis, wait_until: bool) -> CallerId {
+        let id = CallerId(self.fresh_id());
+        if self.freed {
+            self.actions.push_back(Action::Reject { caller: id, failure: freed_error() });
+            return id;
+        }
+        self.advance(now);
+        let wall = self.clock.wall;
+        if let (Next::Use, Some(t)) = (self.cache.next(wall, u64::MAX, self.settings.background), self.cache.valid(wall)) {
+            self.actions.push_back(Action::Resolve { caller: id, access_token: t.access_token.clone() });
+            return id;
+        }
+        self.callers.push(Caller { id, wait_until, deadline: self.clock.mono + self.caller_bound_ms() });
+        if self.flight.is_none() {
+            self.start_flight(Some(id));
+        }
+        id
+    }
+
+    /// The caller's signal aborted; the shell rejects it with the signal's
+    /// reason. The flight goes on for the others.
+    pub fn give_up(&mut self, now: Millis, caller: CallerId) {
+        if self.freed {
+            return;
+        }
+        self.callers.retain(|c| c.id != caller);
+        self.advance(now);
+    }
+
+    pub fn token_response(&mut self, now: Millis, request: RequestId, response: TokenResponse) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        let wall = self.clock.wall;
+        match self.flight.as_ref() {
+            Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
+                let secrets = self.redaction_secrets(f.sent_refresh.as_ref());
+                let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+                let endpoint = match &f.step {
+                    Step::Sending { http, .. } => http.url.as_str(),
+                    _ => self.config.token_url.as_str(),
+                };
+                let result = read_response(&self.config, endpoint, &response, wall, &secrets);
+                self.after_exchange(result);
+            }
+            _ => self.late_response(request, &response),
+        }
+        self.serve_waiters();
+    }
+
+    pub fn token_request_failed(&mut self, now: Millis, request: RequestId, failure: SendFailure) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        if !self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) {
+            // A given-up request's failure changes nothing.
+            self.late.retain(|l| l.request != request);
+            return;
+        }
+        let failure = match failure {
+            SendFailure::Network(m) => Failure::new(ErrorCode::Network, m),
+            SendFailure::Timeout(m) => Failure::new(ErrorCode::Timeout, m),
+            SendFailure::Config(m) => Failure::new(ErrorCode::InvalidConfig, m),
+        };
+        self.after_exchange(Err(failure));
+        self.serve_waiters();
+    }
+
+    pub fn store_read(&mut self, now: Millis, op: StoreOpId, answer: StoreAnswer) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        if self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::ReadingStore { op: o, .. } if *o == op)) {
+            self.after_store_read(answer);
+        }
+        self.serve_waiters();
+    }
+
+    pub fn store_written(&mut self, now: Millis, op: StoreOpId) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        self.after_store_write(op);
+        self.serve_waiters();
+    }
+
+    /// Does what is due at `now`.
+    pub fn timer(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        self.serve_waiters();
+    }
+
+    /// A page became visible or resumed: throttled timers may have fired late.
+    pub fn page_visible(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        if self.settings.timers {
+            self.on_refresh_timer();
+        }
+    }
+
+    /// Drops the cached token. A flight in progress is not used: nobody
+    /// receives a token asked for before this. Its request, if one is out,
+    /// is let finish (one token request at a time); then it starts again
+    /// for whoever waits.
+    pub fn invalidate(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        self.cache.invalidate();
+        self.epoch += 1;
+        self.refresh_timer = None;
+        self.failures = 0;
+        if let Some(f) = self.flight.as_mut() {
+            f.superseded = true;
+            if !matches!(f.step, Step::Sending { .. }) {
+                self.restart_flight();
+            }
+        }
+        self.publish();
+    }
+
+    /// An API answered a call made with `access` with a 401: drop it, unless
+    /// it has already been replaced.
+    pub fn refuse(&mut self, now: Millis, access: &str) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        // (The 401 refusal window of `cache::REFUSAL_WINDOW_MS` is the shell's
+        // for now: `accepted` true keeps the drop-unless-replaced rule.)
+        if self.cache.refuse(access, true, self.clock.wall) == super::cache::Refusal::Dropped {
+            self.publish();
+        }
+    }
+
+    /// Stops the client: callers waiting are rejected, flights and timers
+    /// are dropped, the token is taken back from the JS face. After this,
+    /// every event is ignored and `ask` is rejected at once.
+    pub fn free(&mut self, now: Millis) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        self.freed = true;
+        self.cache.invalidate();
+        self.refresh_timer = None;
+        self.late.clear();
+        for c in core::mem::take(&mut self.callers) {
+            self.actions.push_back(Action::Reject { caller: c.id, failure: freed_error() });
+        }
+        for f in [self.flight.take(), self.writing.take()].into_iter().flatten() {
+            self.actions.push_back(Action::FlightEnded(f.id));
+        }
+        self.publish();
+    }
+
+    // ----- internals -----
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn to_wall(&self, mono: Millis) -> Millis {
+        if mono >= self.clock.mono {
+            self.clock.wall.saturating_add(mono - self.clock.mono)
+        } else {
+            self.clock.wall.saturating_sub(self.clock.mono - mono)
+        }
+    }
+
+    /// Moves the clocks to `now` and does everything that has become due.
+    fn advance(&mut self, now: Millis) {
+        self.clock.mono += now.saturating_sub(self.clock.wall);
+        self.clock.wall = now;
+        // Each round does the earliest due item; what it starts is due later.
+        for _ in 0..1_000 {
+            if !self.do_next_due() {
+                break;
+            }
+        }
+        self.serve_waiters();
+    }
+
+    /// The earliest wait that ends, and what it is. At a tie, the first
+    /// listed wins: a caller out of time is rejected before its flight
+    /// could be restarted for it.
+    fn next_due(&self) -> Option<(Millis, Due)> {
+        let mut best: Option<(Millis, Due)> = None;
+        let mut consider = |at: Option<Millis>, due: Due| {
+            if let Some(at) = at {
+                if best.is_none_or(|(b, _)| at < b) {
+                    best = Some((at, due));
+                }
+            }
+        };
+        consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
+        if let Some(f) = &self.flight {
+            let step = match &f.step {
+                Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::Sending { .. } | Step::Idle => None,
+            };
+            consider(step, Due::Step);
+            consider(Some(f.deadline), Due::FlightBound);
+        }
+        if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
+            consider(Some(*until), Due::Write);
+        }
+        consider(self.refresh_timer, Due::Refresh);
+        best
+    }
+
+    fn do_next_due(&mut self) -> bool {
+        let mono = self.clock.mono;
+        let Some((_, due)) = self.next_due().filter(|(at, _)| *at <= mono) else { return false };
+        match due {
+            Due::Caller => {
+                let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
+                self.callers = kept;
+                let failure = waited_too_long(self.caller_bound_ms());
+                for c in late {
+                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                }
+            }
+            Due::Step => match self.flight.as_mut().map(|f| core::mem::replace(&mut f.step, Step::Idle)) {
+                Some(Step::ReadingStore { .. }) => {
+                    self.actions.push_back(Action::ReportStoreError("get timed out"));
+                    self.send_grant(false);
+                }
+                Some(Step::RetryWait { http, .. }) => self.send(http),
+                Some(step @ Step::WritingStore { op, .. }) => {
+                    if let Some(f) = self.flight.as_mut() {
+                        f.step = step;
+                    }
+                    self.actions.push_back(Action::ReportStoreError("put timed out"));
+                    self.after_store_write(op);
+                }
+                _ => {}
+            },
+            Due::FlightBound => {
+                let bound = self.flight_bound_ms();
+                self.abandon_flight(waited_too_long(bound));
+            }
+            Due::Write => {
+                self.actions.push_back(Action::ReportStoreError("put timed out"));
+                if let Some(f) = self.writing.take() {
+                    self.actions.push_back(Action::FlightEnded(f.id));
+                }
+            }
+            Due::Refresh => {
+                self.refresh_timer = None;
+                self.on_refresh_timer();
+            }
+        }
+        true
+    }
+
+    /// Callers waiting while a fresh token is cached (it arrived late, or
+    /// the clock moved) take it.
+    fn serve_waiters(&mut self) {
+        if self.callers.is_empty() {
+            return;
+        }
+        let wall = self.clock.wall;
+        if self.cache.state(wall) != super::cache::State::Fresh {
+            return;
+        }
+        let Some(access) = self.cache.token().map(|t| t.access_token.clone()) else { return };
+        for c in core::mem::take(&mut self.callers) {
+            self.actions.push_back(Action::Resolve { caller: c.id, access_token: access.clone() });
+        }
+    }
+
+    /// Starts a flight; `starter` is the caller it is for, if any.
+    fn start_flight(&mut self, starter: Option<CallerId>) {
+        let id = FlightId(self.cache.begin(self.clock.wall));
+        let deadline = self.clock.mono + self.flight_bound_ms();
+        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, retries: 0, superseded: false, holding: None });
+        // Whoever waits with a `waitUntil` keeps the flight alive.
+        let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
+        for caller in keep {
+            self.actions.push_back(Action::WaitUntil { caller, flight: id });
+        }
+        if self.settings.store {
+            let op = StoreOpId(self.fresh_id());
+            let bound = self.store_bound();
+            let until = self.clock.mono + u64::from(bound);
+            if let Some(f) = self.flight.as_mut() {
+                f.step = Step::ReadingStore { op, until };
+            }
+            self.actions.push_back(Action::ReadStore { op, flight: id, bound_ms: bound });
+        } else {
+            self.send_grant(false);
+        }
+    }
+
+    /// Ends the flight without a token; a request it has out becomes late.
+    fn drop_flight(&mut self) -> Option<Flight> {
+        let f = self.flight.take()?;
+        if let Step::Sending { request, .. } = &f.step {
+            if self.late.len() >= LATE_REQUESTS {
+                self.late.pop_front();
+            }
+            // A superseded flight's answer is never used.
+            let epoch = if f.superseded { u64::MAX } else { self.epoch };
+            self.late.push_back(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+        }
+        if !f.superseded {
+            self.cache.finish(f.id.0, None);
+        }
+        self.actions.push_back(Action::FlightEnded(f.id));
+        Some(f)
+    }
+
+    /// A superseded flight is done with its request: start again for whoever waits.
+    fn restart_flight(&mut self) {
+        self.drop_flight();
+        if !self.callers.is_empty() {
+            self.start_flight(None);
+        }
+    }
+
+    /// The flight outlived its bound: its answer may never come.
+    fn abandon_flight(&mut self, failure: Failure) {
+        let Some(f) = self.drop_flight() else { return };
+        if !self.callers.is_empty() {
+            self.start_flight(None);
+        } else if !f.superseded {
+            self.schedule_after_flight(Some(&failure));
+        }
+    }
+
+    fn store_bound(&self) -> u32 {
+        STORE_BOUND_MS.min(self.config.timeout_ms)
+    }
+
+    /// Starts an exchange: union's refresh grant while its refresh token
+    /// lasts, the credentials otherwise or as the refresh grant's fallback.
+    fn send_grant(&mut self, fallback: bool) {
+        let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
+        // The oauth2 format detection (dialect::Detection, learning through
+        // attempts::after_failure, as the shell's client does) is not ported
+        // here yet: the manager sends the configured or seed-vendor format.
+        let http = build_request(&self.config, grant, &Detection::for_config(&self.config));
+        let sent_refresh = match grant {
+            Grant::Refresh(rt) => Some(rt.clone()),
+            Grant::Credentials => None,
+        };
+        if let Some(f) = self.flight.as_mut() {
+            f.refreshing = sent_refresh.is_some();
+            f.sent_refresh = sent_refresh;
+            f.waited = 0;
+            f.retries = 0;
+        }
+        self.send(http);
+    }
+
+    fn send(&mut self, http: HttpRequest) {
+        let request = RequestId(self.fresh_id());
+        let timeout_ms = self.config.timeout_ms;
+        let Some(f) = self.flight.as_mut() else { return };
+        self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
+        f.step = Step::Sending { request, http };
+    }
+
+    /// What a vendor message must not show: the credentials, the tokens the
+    /// client holds, and the refresh token the request sent.
+    fn redaction_secrets(&self, sent_refresh: Option<&Secret>) -> Vec<Secret> {
+        let mut out: Vec<Secret> = self.config.credentials.secrets().into_iter().map(Secret::new).collect();
+        if let Some(t) = self.cache.token() {
+            out.push(t.access_token.clone());
+            if let Some(rt) = &t.refresh_token {
+                out.push(rt.clone());
+            }
+        }
+        out.extend(sent_refresh.cloned());
+        out
+    }
+
+    /// A token request the manager gave up on was answered after all. Its
+    /// token is kept if it outlives the cached one (never after an
+    /// `invalidate()` since it was sent); anything else is ignored.
+    fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
+        let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
+        let Some(late) = self.late.remove(i) else { return };
+        if late.epoch != self.epoch {
+            return;
+        }
+        let secrets = self.redaction_secrets(late.sent_refresh.as_ref());
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+        // Only a token is used: the endpoint named in a failure does not matter.
+        let Ok(token) = read_response(&self.config, &self.config.token_url, response, self.clock.wall, &secrets) else { return };
+        let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
+        if outlives {
+            let info = TokenInfo::of(&token);
+            // Not the current flight's id: kept only because it outlives.
+            self.cache.finish(0, Some(token));
+            self.publish();
+            self.actions.push_back(Action::OnToken(info));
+        }
+    }
+
+    fn after_exchange(&mut self, result: Result<Token, Failure>) {
+        let Some(f) = self.flight.as_mut() else { return };
+        let http = match core::mem::replace(&mut f.step, Step::Idle) {
+            Step::Sending { http, .. } => http,
+            _ => return,
+        };
+        if f.superseded {
+            // Asked for before an invalidate(): not used.
+            return self.restart_flight();
+        }
+        match result {
+            Ok(token) => self.got_token(token, true),
+            Err(failure) => {
+                let budget = u64::from(self.config.timeout_ms).saturating_sub(f.waited);
+                let jitter = self.rng.unit();
+                match token_retry(&failure, f.retries, jitter, budget) {
+                    Some(wait) => {
+                        f.waited += wait;
+                        f.retries += 1;
+                        f.step = Step::RetryWait { until: self.clock.mono + wait, http };
+                    }
+                    None if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
+                        // The refresh token was refused: the password grant.
+                        self.cache.drop_refresh_token();
+                        self.send_grant(true);
+                    }
+                    None => self.end_flight(Err(failure)),
+                }
+            }
+        }
+    }
+
+    fn after_store_read(&mut self, answer: StoreAnswer) {
+        if let Some(f) = self.flight.as_mut() {
+            f.step = Step::Idle;
+        }
+        if let StoreAnswer::Value(text) = answer {
+            match store::decode(&text, &self.store_key, self.clock.wall) {
+                Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.got_token(token, false),
+                Ok(_) => {}
+                Err(why) => self.actions.push_back(Action::ReportStoreError(why)),
+            }
+        }
+        self.send_grant(false);
+    }
+
+    /// The flight has its token. One from the vendor is written to the
+    /// store. Where a request's end may cut the write off (no timers), the
+    /// callers are settled after the write, so that it happens within
+    /// their request; elsewhere at once, and the write goes on behind.
+    fn got_token(&mut self, token: Token, from_vendor: bool) {
+        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token, &self.store_key)) {
+            Some(Some(value)) => value,
+            Some(None) => {
+                self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
+                return self.end_flight(Ok(token));
+            }
+            None => return self.end_flight(Ok(token)),
+        };
+        let op = StoreOpId(self.fresh_id());
+        let bound = self.store_bound();
+        let ttl_seconds = store::expiration_ttl(&token, self.clock.wall);
+        self.actions.push_back(Action::WriteStore { op, value, ttl_seconds, bound_ms: bound });
+        let until = self.clock.mono + u64::from(bound);
+        if self.settings.timers {
+            if let Some(mut f) = self.finish(Ok(token)) {
+                if let Some(previous) = self.writing.take() {
+                    self.actions.push_back(Action::FlightEnded(previous.id));
+                }
+                f.step = Step::WritingStore { op, until };
+                self.writing = Some(f);
+            }
+        } else if let Some(f) = self.flight.as_mut() {
+            f.step = Step::WritingStore { op, until };
+            f.holding = Some(token);
+        }
+    }
+
+    /// The store write finished (or its bound ran out).
+    fn after_store_write(&mut self, op: StoreOpId) {
+        if self.writing.as_ref().is_some_and(|f| matches!(&f.step, Step::WritingStore { op: o, .. } if *o == op)) {
+            if let Some(f) = self.writing.take() {
+                self.actions.push_back(Action::FlightEnded(f.id));
+            }
+            return;
+        }
+        let held = match self.flight.as_mut() {
+            Some(f) if matches!(&f.step, Step::WritingStore { op: o, .. } if *o == op) => f.holding.take(),
+            _ => None,
+        };
+        if let Some(token) = held {
+            self.end_flight(Ok(token));
+        }
+    }
+
+    fn end_flight(&mut self, result: Result<Token, Failure>) {
+        if let Some(f) = self.finish(result) {
+            self.actions.push_back(Action::FlightEnded(f.id));
+        }
+    }
+
+    /// The end of a flight: record the outcome, tell the JS face, arm the
+    /// timer, call `onToken`, settle the callers. Returns the flight, for
+    /// the caller to say when it has ended.
+    fn finish(&mut self, result: Result<Token, Failure>) -> Option<Flight> {
+        let flight = self.flight.take()?;
+        let id = flight.id;
+        match result {
+            Ok(token) => {
+                let access = token.access_token.clone();
+                let info = TokenInfo::of(&token);
+                self.cache.finish(id.0, Some(token));
+                if self.settings.store {
+                    // A new renewal point for every token: two clients that
+                    // drew close ones once do not collide at every renewal after.
+                    let jitter = self.rng.unit();
+                    self.cache.set_jitter(jitter);
+                }
+                self.publish();
+                self.schedule_after_flight(None);
+                self.actions.push_back(Action::OnToken(info));
+                for c in core::mem::take(&mut self.callers) {
+                    self.actions.push_back(Action::Resolve { caller: c.id, access_token: access.clone() });
+                }
+            }
+            Err(failure) => {
+                self.cache.finish(id.0, None);
+                self.schedule_after_flight(Some(&failure));
+                for c in core::mem::take(&mut self.callers) {
+                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                }
+            }
+        }
+        Some(flight)
+    }
+
+    fn publish(&mut self) {
+        let published = match (self.cache.token(), self.cache.renew_at()) {
+            (Some(t), Some(until)) if !self.freed => {
+                Some(Published { access_token: t.access_token.clone(), until, headers: owned_headers(&self.config, t.access_token.expose()) })
+            }
+            _ => None,
+        };
+        self.actions.push_back(Action::Publish(published));
+    }
+
+    /// After a flight: arm the timer for the next refresh, or for a retry
+    /// with backoff while the current token is still valid. With no valid
+    /// token the callers drive again (a background loop must not hammer a
+    /// vendor that refuses the credentials).
+    fn schedule_after_flight(&mut self, failed: Option<&Failure>) {
+        if !self.settings.timers || self.freed {
+            return;
+        }
+        let wall = self.clock.wall;
+        let delay = match failed {
+            None => {
+                self.failures = 0;
+                self.cache.token().map(|t| timer_delay(self.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, wall))
+            }
+            Some(f) => {
+                let attempt = self.failures;
+                self.failures = self.failures.saturating_add(1);
+                let jitter = self.rng.unit();
+                let valid_for = self.cache.valid(wall).map(|t| t.expires_at - wall);
+                valid_for.map(|left| backoff_delay(attempt, jitter, f.retry_after_ms).min(left))
+            }
+        };
+        self.refresh_timer = delay.map(|ms| self.clock.mono + ms);
+    }
+
+    /// The refresh timer fired (or a page became visible): refresh if due,
+    /// else re-arm for the rest of the wait.
+    fn on_refresh_timer(&mut self) {
+        if self.freed {
+            return;
+        }
+        let wall = self.clock.wall;
+        let (due, wait) = match (self.cache.token(), self.cache.timer_at()) {
+            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, wall)),
+            _ => return,
+        };
+        if due && self.flight.is_none() {
+            self.start_flight(None);
+        } else if !due {
+            self.refresh_timer = Some(self.clock.mono + wait);
+        }
+    }
+}
+
+fn owned_headers(config: &Config, access: &str) -> Vec<ApiHeader<'static>> {
+    api_headers(config, access)
+        .into_iter()
+        .map(|h| ApiHeader { name: h.name, value: std::borrow::Cow::Owned(h.value.into_owned()), replace: h.replace })
+        .collect()
+}
