@@ -7,25 +7,40 @@
 
 import { WasmAuthClient } from "./edge_auth.js";
 import { AuthError } from "./auth_error.js";
-import { apiFetch, freedError, headerObject, signalOf, slotHeaders, withSignal } from "./api_fetch.js";
+import { apiFetch, apiOrigins, freedError, headerObject, ownSignal, slotHeaders, withSignal } from "./api_fetch.js";
 
 const freed = () => Promise.reject(freedError());
 
 export class AuthClient {
-  // { wasm, slot: { token, until, list, headers, json }, fetch, base, allowed }
+  // { wasm, slot: { token, until, list, headers, json, used }, fetch, base, origins, checked, accepted }
   #core;
 
   constructor(options) {
-    // The hook holds the slot only (never `this`), so the wasm keeps no
+    // The hooks hold the slot only (never `this`), so the wasm keeps no
     // reference to this object and a dropped client can be collected.
-    const slot = { token: undefined, until: 0, list: undefined, headers: undefined, json: undefined };
-    const wasm = new WasmAuthClient(options, (token, until, list) => {
+    const slot = { token: undefined, until: 0, list: undefined, headers: undefined, json: undefined, used: false };
+    const publish = (token, until, list) => {
       slot.token = token;
       slot.until = until;
       slot.list = list;
       Object.assign(slot, list ? slotHeaders(list) : { headers: undefined, json: undefined });
-    });
-    this.#core = { wasm, slot, fetch: wasm.configuredFetch, base: wasm.apiBase, allowed: undefined };
+    };
+    // Whether client.fetch used the published token since the refresh timer last asked.
+    const used = () => {
+      const was = slot.used;
+      slot.used = false;
+      return was;
+    };
+    const wasm = new WasmAuthClient(options, publish, used);
+    let origins;
+    try {
+      origins = apiOrigins(wasm.apiBase, wasm.allowedOrigins);
+    } catch (error) {
+      wasm.dispose();
+      wasm.free();
+      throw error;
+    }
+    this.#core = { wasm, slot, fetch: wasm.configuredFetch, base: wasm.apiBase, origins, checked: undefined, accepted: undefined };
     // So that `client.fetch` can be handed to code that expects a fetch function.
     this.fetch = this.fetch.bind(this);
   }
@@ -33,7 +48,7 @@ export class AuthClient {
   // `call` is optional: `{ waitUntil, signal }` (see the README).
   getToken(call) {
     const wasm = this.#core.wasm;
-    return wasm ? withSignal(() => wasm.getToken(call), signalOf(call)) : freed();
+    return wasm ? withSignal(() => wasm.getToken(call), ownSignal(call)) : freed();
   }
 
   async tokenInfo(call) {
@@ -75,10 +90,12 @@ if (typeof Symbol.dispose === "symbol") {
  * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`).
  * Entries live under `[...prefix, key]` and expire with the token.
  */
-export function denoKvStore(kv, { prefix = ["edge-auth"] } = {}) {
+export function denoKvStore(kv, options) {
   if (!kv || typeof kv.get !== "function" || typeof kv.set !== "function") {
     throw new AuthError("invalid_config", "denoKvStore(kv) needs a Deno.Kv (from Deno.openKv())");
   }
+  // An own property only, as every option is.
+  const prefix = options !== null && typeof options === "object" && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : ["edge-auth"];
   return {
     async get(key) {
       const entry = await kv.get([...prefix, key]);

@@ -4,13 +4,17 @@
 // whether a stored token is usable are the wasm's decisions.
 //
 // A store that throws, hangs past the bound, or answers with something that
-// is not a string is a miss: reported to `onStoreError` (never to the
-// caller), and these functions resolve to undefined.
+// is not a string is a miss. These functions never reject: they resolve to
+// what they got, or to { failure } describing what went wrong, which the
+// wasm cleans of secrets (a store's error may quote the value it was
+// given: the token) before `onStoreError` sees it (reportStoreError).
+
+import { describeError } from "./auth_error.js";
 
 /** Calls `onStoreError` with an Error; whatever it throws or rejects with stays contained. */
-export function reportStoreError(onError, message, cause) {
+export function reportStoreError(onError, message) {
   if (typeof onError !== "function") return;
-  const error = new Error(`edge-auth token store: ${message}`, cause === undefined ? undefined : { cause });
+  const error = new Error(`edge-auth token store: ${message}`);
   try {
     Promise.resolve(onError(error)).catch(() => {});
   } catch {
@@ -18,52 +22,55 @@ export function reportStoreError(onError, message, cause) {
   }
 }
 
-/** SHA-256 of the key material, or undefined (reported) without crypto.subtle. */
-export async function storeDigest(material, onError) {
+/** SHA-256 of the key material (a Uint8Array), or { failure } without crypto.subtle. */
+export async function storeDigest(material) {
   try {
     return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(material)));
   } catch (error) {
-    reportStoreError(onError, "cannot hash the key (crypto.subtle unavailable?)", error);
+    return { failure: `cannot hash the key (crypto.subtle unavailable?): ${describeError(error)}` };
   }
 }
 
-/** The stored value for `key`: a string, or undefined (a miss). */
-export async function storeGet(store, key, boundMs, onError) {
-  const value = await bounded(() => store.get(key), boundMs, "get", onError);
-  if (value === miss || value === undefined || value === null) return undefined;
-  if (typeof value === "string") return value;
-  reportStoreError(onError, "get returned something that is not a string");
+/** The stored value for `key`: a string, undefined (a miss), or { failure }. */
+export async function storeGet(store, key, boundMs) {
+  const value = await bounded(() => store.get(key), boundMs, "get");
+  if (value === undefined || value === null || typeof value === "string" || isFailure(value)) return value ?? undefined;
+  return { failure: "get returned something that is not a string" };
 }
 
-export async function storePut(store, key, value, expirationTtl, boundMs, onError) {
-  await bounded(() => store.put(key, value, { expirationTtl }), boundMs, "put", onError);
+/** undefined, or { failure }. */
+export async function storePut(store, key, value, expirationTtl, boundMs) {
+  const result = await bounded(() => store.put(key, value, { expirationTtl }), boundMs, "put");
+  return isFailure(result) ? result : undefined;
 }
 
-const miss = Symbol("miss");
+const failures = new WeakSet();
+const failure = (text) => {
+  const f = { failure: text };
+  failures.add(f);
+  return f;
+};
+const isFailure = (value) => failures.has(value);
 
 /**
- * `call()`'s result, or `miss` (reported) when it throws, rejects or takes
- * longer than `ms`.
+ * `call()`'s result, or a failure when it throws, rejects or takes longer
+ * than `ms`.
  */
-async function bounded(call, ms, name, onError) {
+async function bounded(call, ms, name) {
   let pending;
   try {
     pending = Promise.resolve(call());
   } catch (error) {
-    reportStoreError(onError, `${name} threw`, error);
-    return miss;
+    return failure(`${name} threw: ${describeError(error)}`);
   }
   let timer;
   const timeout = new Promise((resolve) => {
-    timer = setTimeout(() => resolve(miss), ms);
+    timer = setTimeout(() => resolve(failure(`${name} timed out`)), ms);
   });
   try {
-    const result = await Promise.race([pending, timeout]);
-    if (result === miss) reportStoreError(onError, `${name} timed out`);
-    return result;
+    return await Promise.race([pending, timeout]);
   } catch (error) {
-    reportStoreError(onError, `${name} failed`, error);
-    return miss;
+    return failure(`${name} failed: ${describeError(error)}`);
   } finally {
     clearTimeout(timer);
   }

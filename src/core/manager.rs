@@ -410,6 +410,9 @@ pub struct TokenManager {
     epoch: u64,
     freed: bool,
     actions: VecDeque<Action>,
+    /// The shared store's key (the shell hashes `store::key_material`):
+    /// values are bound to it (docs/API.md §7). Empty until the shell sets it.
+    store_key: String,
 }
 
 /// What is waited for (see `TokenManager::next_due`).
@@ -457,7 +460,18 @@ impl TokenManager {
             epoch: 0,
             freed: false,
             actions: VecDeque::new(),
+            store_key: String::new(),
         }
+    }
+
+    /// The shell has hashed the store key: stored values are written and
+    /// read bound to it.
+    pub fn set_store_key(&mut self, key: String) {
+        self.store_key = key;
+    }
+
+    pub fn store_key(&self) -> &str {
+        &self.store_key
     }
 
     pub fn config(&self) -> &Config {
@@ -667,7 +681,9 @@ impl TokenManager {
             return;
         }
         self.advance(now);
-        if self.cache.invalidate_token(access) {
+        // (The 401 refusal window of `cache::REFUSAL_WINDOW_MS` is the shell's
+        // for now: `accepted` true keeps the drop-unless-replaced rule.)
+        if self.cache.refuse(access, true, self.clock.wall) == super::cache::Refusal::Dropped {
             self.publish();
         }
     }
@@ -976,7 +992,7 @@ impl TokenManager {
             f.step = Step::Idle;
         }
         if let StoreAnswer::Value(text) = answer {
-            match store::decode(&text) {
+            match store::decode(&text, &self.store_key, self.clock.wall) {
                 Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.got_token(token, false),
                 Ok(_) => {}
                 Err(why) => self.actions.push_back(Action::ReportStoreError(why)),
@@ -990,7 +1006,7 @@ impl TokenManager {
     /// callers are settled after the write, so that it happens within
     /// their request; elsewhere at once, and the write goes on behind.
     fn got_token(&mut self, token: Token, from_vendor: bool) {
-        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token)) {
+        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token, &self.store_key)) {
             Some(Some(value)) => value,
             Some(None) => {
                 self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
@@ -1097,7 +1113,7 @@ impl TokenManager {
         let delay = match failed {
             None => {
                 self.failures = 0;
-                self.cache.token().map(|t| timer_delay(self.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, t.expires_at, wall))
+                self.cache.token().map(|t| timer_delay(self.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, wall))
             }
             Some(f) => {
                 let attempt = self.failures;
@@ -1118,7 +1134,7 @@ impl TokenManager {
         }
         let wall = self.clock.wall;
         let (due, wait) = match (self.cache.token(), self.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, t.expires_at, wall)),
+            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, wall)),
             _ => return,
         };
         if due && self.flight.is_none() {

@@ -23,18 +23,20 @@ use super::options::JsOptions;
 use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
 use super::transport::{self, now};
-use crate::core::attempts::{self, MAX_TOKEN_REQUESTS};
-use crate::core::cache::{Next, TokenCache};
+use crate::core::attempts;
+use crate::core::cache::{Next, Refusal, Source, TokenCache};
 use crate::core::config::Config;
 use crate::core::dialect::{build_request, Detection, Grant};
 use crate::core::error::{ErrorCode, Failure};
 use crate::core::response::{self, Arrival, Token};
-use crate::core::schedule::{backoff_delay, timer_delay};
+use crate::core::schedule::{attempt_timeout, retry_budget, retry_timer_delay, timer_delay, DEADLINE_GRACE_MS};
+use crate::core::secret::{safe_message, Secret};
+use crate::core::text::push_u64;
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 struct Inner {
     config: Config,
@@ -54,6 +56,10 @@ struct Inner {
     /// the wasm. It holds only a small slot object, never the client: a
     /// reference from here to the client would keep it alive.
     publish: Option<Function>,
+    /// The JS face's other hook: whether `client.fetch` used the published
+    /// token since it was last asked (and forget it), so the refresh timer
+    /// counts those calls as callers.
+    published_used: Option<Function>,
 }
 
 struct State {
@@ -102,26 +108,29 @@ fn freed_error() -> JsValue {
 }
 
 impl Inner {
-    /// How long a flight may be joined: two grants (union's refresh grant,
-    /// then its password fallback), each up to three attempts of `timeoutMs`
-    /// plus `timeoutMs` of waiting between them, plus the store's bounds.
+    /// How long a flight may be joined: everything it does (store read,
+    /// attempts, retries, the union fallback, store write) ends within
+    /// `deadlineMs` of its start; a flight older than that, and a moment,
+    /// will not settle (in workerd, its request may have ended).
     fn stale_after_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_REQUESTS) + 1);
-        per_grant * 2 + 3_000
+        u64::from(self.config.deadline_ms) + DEADLINE_GRACE_MS
     }
 
     /// A valid access token: cached, joined from the flight in progress, or
-    /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
-    /// keeps a background refresh alive after the caller's request ends.
-    /// (A caller's `signal` is raced against this in JS: `api_fetch.js`.)
+    /// from a new token request, within `deadlineMs` (docs/API.md §4).
+    /// `wait_until` (a Workers `ctx.waitUntil`) keeps a background refresh
+    /// alive after the caller's request ends. (A caller's `signal` is raced
+    /// against this in JS: `api_fetch.js`.)
     async fn acquire_or_join(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
+        let give_up_at = now() + self.stale_after_ms();
         loop {
             let now = now();
             let wait = {
-                let state = self.state.borrow();
+                let mut state = self.state.borrow_mut();
                 if state.freed {
                     return Err(freed_error());
                 }
+                state.cache.caller_seen();
                 match state.cache.next(now, self.stale_after_ms(), self.background) {
                     Next::Use => match state.cache.valid(now) {
                         Some(t) => return Ok(t.access_token.expose().to_owned()),
@@ -134,19 +143,23 @@ impl Inner {
                     Next::Start => Wait::Start,
                 }
             };
-            let (promise, deadline) = match wait {
-                Wait::Join(promise) => (promise, Some(self.stale_after_ms())),
+            // A join waits until the flight is stale; any wait ends when the
+            // caller's own deadline does.
+            let left = give_up_at.saturating_sub(now);
+            let (promise, limit) = match wait {
+                Wait::Join(promise) => (promise, left.min(self.stale_after_ms())),
                 Wait::Start => {
                     let flight = self.start_flight(now);
                     if let Some(wait_until) = wait_until {
                         let _ = wait_until.call1(&JsValue::UNDEFINED, &flight);
                     }
-                    (flight, None)
+                    (flight, left)
                 }
             };
-            match deadline_wait(promise, deadline).await {
+            match transport::with_deadline(promise, limit).await {
                 Some(Ok(token)) => return token.as_string().ok_or_else(|| js_error(ErrorCode::InvalidResponse, "token request gave no token")),
                 Some(Err(error)) => return Err(error),
+                None if crate::js::transport::now() >= give_up_at => return Err(to_js(&self.deadline_failure("the wait for a token"))),
                 // The flight we joined outlived its deadline: its promise may
                 // belong to a request that has ended. Go round and start one.
                 None => continue,
@@ -154,40 +167,58 @@ impl Inner {
         }
     }
 
+    /// `timeout`: `deadlineMs` ran out during `what`.
+    fn deadline_failure(&self, what: &str) -> Failure {
+        let mut message = String::from(what);
+        message.push_str(" ran out of deadlineMs (");
+        push_u64(&mut message, self.config.deadline_ms.into());
+        message.push_str(" ms for one getToken(), every attempt, retry and wait included)");
+        Failure::new(ErrorCode::Timeout, message)
+    }
+
     fn start_flight(self: &Rc<Self>, now: u64) -> Promise {
         let id = self.state.borrow_mut().cache.begin(now);
-        let promise = future_to_promise(acquire(self.clone(), id));
+        let deadline_at = now + u64::from(self.config.deadline_ms);
+        let promise = future_to_promise(acquire(self.clone(), id, deadline_at));
         self.state.borrow_mut().pending = Some((id, promise.clone()));
         promise
     }
 
     /// One token acquisition, with union's refresh grant where it applies
-    /// and the password grant as its fallback when the refresh token is refused.
-    async fn request_token(&self) -> Result<Token, Failure> {
+    /// and the password grant as its fallback when the refresh token is
+    /// refused; all of it, store included, by `deadline_at`.
+    async fn request_token(&self, deadline_at: u64) -> Result<(Token, Source), Failure> {
         // Read-through: another isolate or process may have the token already.
         // Read just before our own request, so that clients sharing a store
-        // renew about once per lifetime rather than once each.
-        if let Some(store) = &self.store {
-            if let Some(token) = store.read(&self.config).await {
+        // renew about once per lifetime rather than once each. Not after an
+        // API refused a token from the store: then the vendor is asked, and
+        // its token overwrites the entry.
+        let reads_store = self.state.borrow().cache.reads_store();
+        if let (Some(store), true) = (&self.store, reads_store) {
+            if let Some(token) = store.read(&self.config, store_bound(deadline_at), &|text| self.safe_message(text, &[])).await {
                 if self.state.borrow().cache.usable_from_store(&token, now()) {
-                    return Ok(token);
+                    return Ok((token, Source::Store));
                 }
             }
         }
-        let result = self.request_from_vendor().await;
+        let result = self.request_from_vendor(deadline_at).await;
         if let (Some(store), Ok(token)) = (&self.store, &result) {
-            store.write(&self.config, token).await;
+            if let Some(bound) = store_bound(deadline_at) {
+                // A store's error may quote the value: the new tokens.
+                let new = [token.access_token.expose(), token.refresh_token.as_ref().map_or("", Secret::expose)];
+                store.write(&self.config, token, bound, &|text| self.safe_message(text, &new)).await;
+            }
         }
-        result
+        result.map(|token| (token, Source::Vendor))
     }
 
-    async fn request_from_vendor(&self) -> Result<Token, Failure> {
+    async fn request_from_vendor(&self, deadline_at: u64) -> Result<Token, Failure> {
         let refreshing = matches!(self.state.borrow().cache.grant(now()), Grant::Refresh(_));
-        let result = self.exchange_with_retries(refreshing).await;
+        let result = self.exchange_with_retries(refreshing, deadline_at).await;
         match result {
             Err(f) if refreshing && matches!(f.status, Some(400 | 401)) => {
                 self.state.borrow_mut().cache.drop_refresh_token();
-                self.exchange_with_retries(false).await
+                self.exchange_with_retries(false, deadline_at).await
             }
             other => other,
         }
@@ -204,15 +235,18 @@ impl Inner {
     /// One grant's token requests, as `core::attempts` decides: resent at
     /// once in another format, retried after a wait (the waits add up to at
     /// most `timeoutMs`, and each attempt has its own `timeoutMs`), or given
-    /// up; at most `MAX_TOKEN_REQUESTS` in all.
-    async fn exchange_with_retries(&self, refreshing: bool) -> Result<Token, Failure> {
+    /// up; at most `MAX_TOKEN_REQUESTS` in all, and all of it by `deadline_at`.
+    async fn exchange_with_retries(&self, refreshing: bool, deadline_at: u64) -> Result<Token, Failure> {
         let mut waited = 0u64;
         let mut sent = 1u32;
         let mut request = self.next_request(refreshing);
         loop {
-            match self.exchange(&request).await {
+            let Some(timeout) = attempt_timeout(self.config.timeout_ms, deadline_at, now()) else {
+                return Err(self.deadline_failure("the token request"));
+            };
+            match self.exchange(&request, timeout).await {
                 Err(mut failure) => {
-                    let budget = u64::from(self.config.timeout_ms).saturating_sub(waited);
+                    let budget = retry_budget(self.config.timeout_ms, waited, deadline_at, now());
                     let next = {
                         let mut state = self.state.borrow_mut();
                         attempts::after_failure(&self.config, &mut state.detection, &mut failure, sent, js_sys::Math::random(), budget)
@@ -222,6 +256,10 @@ impl Inner {
                         attempts::Next::RetryAfter(wait) => {
                             gloo_timers::future::TimeoutFuture::new(wait as u32).await;
                             waited += wait;
+                        }
+                        // An attempt cut short by the deadline: say so.
+                        attempts::Next::GiveUp if failure.code == ErrorCode::Timeout && timeout < self.config.timeout_ms => {
+                            return Err(self.deadline_failure("the token request"));
                         }
                         attempts::Next::GiveUp => return Err(failure),
                     }
@@ -235,8 +273,12 @@ impl Inner {
         }
     }
 
-    async fn exchange(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
-        let arrived = transport::send(self.fetch.as_ref(), request, self.config.timeout_ms).await?;
+    async fn exchange(&self, request: &crate::core::dialect::HttpRequest, timeout_ms: u32) -> Result<Token, Failure> {
+        // A custom `fetch` may reject with an error that quotes the request.
+        let arrived = transport::send(self.fetch.as_ref(), request, timeout_ms).await.map_err(|mut f| {
+            f.message = self.safe_message(&f.message, &[]);
+            f
+        })?;
         let arrival = Arrival {
             status: arrived.status,
             at: arrived.at,
@@ -244,15 +286,34 @@ impl Inner {
             retry_after: arrived.retry_after.as_deref(),
             www_authenticate: arrived.www_authenticate.as_deref(),
         };
+        let mut body = arrived.body;
+        let parsed = self.with_secrets(&[], |secrets| response::parse(self.config.provider, &request.url, arrival, &body, secrets));
+        crate::core::secret::wipe_bytes(&mut body);
+        parsed
+    }
+
+    /// Calls `f` with every value an error must not show: the credentials
+    /// and their `id:secret` pairs, the cached access and refresh tokens,
+    /// and `extra` (the token an API call used, tokens being stored).
+    fn with_secrets<R>(&self, extra: &[&str], f: impl FnOnce(&[&str]) -> R) -> R {
+        let pairs: Vec<Secret> = self.config.credentials.basic_pairs();
         let state = self.state.borrow();
         let mut secrets = self.config.credentials.secrets();
+        secrets.extend(pairs.iter().map(Secret::expose));
         if let Some(t) = state.cache.token() {
             secrets.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
                 secrets.push(rt.expose());
             }
         }
-        response::parse(self.config.provider, &request.url, arrival, &arrived.body, &secrets)
+        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
+        f(&secrets)
+    }
+
+    /// Text from outside (a runtime's or a custom fetch's error message)
+    /// made fit for an `AuthError`: no secret in any spelling, nothing hidden.
+    fn safe_message(&self, text: &str, extra: &[&str]) -> String {
+        self.with_secrets(extra, |secrets| safe_message(text, secrets))
     }
 
     /// Calls `onToken`; whatever it throws or rejects with stays contained.
@@ -266,11 +327,13 @@ impl Inner {
         }
     }
 
-    fn invalidate_token(&self, access_token: &str) {
-        let dropped = self.state.borrow_mut().cache.invalidate_token(access_token);
-        if dropped {
+    /// An API answered a call made with `access_token` with a 401.
+    fn refuse(&self, access_token: &str, accepted: bool) -> Refusal {
+        let refusal = self.state.borrow_mut().cache.refuse(access_token, accepted, now());
+        if refusal == Refusal::Dropped {
             self.publish();
         }
+        refusal
     }
 
     /// `[name, value, replace]` for each header an API call gets with
@@ -315,16 +378,21 @@ impl Inner {
         let delay = match failed {
             None => {
                 state.failures = 0;
-                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, t.expires_at, now))
+                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, now))
             }
             Some(f) => {
                 let attempt = state.failures;
                 state.failures = state.failures.saturating_add(1);
                 let valid_for = state.cache.valid(now).map(|t| t.expires_at - now);
-                valid_for.map(|left| backoff_delay(attempt, js_sys::Math::random(), f.retry_after_ms).min(left))
+                valid_for.map(|left| retry_timer_delay(attempt, js_sys::Math::random(), f.retry_after_ms, left))
             }
         };
         state.timer = delay.and_then(|ms| self.arm(ms));
+    }
+
+    /// Whether `client.fetch` used the published token since the last ask.
+    fn published_token_used(&self) -> bool {
+        self.published_used.as_ref().is_some_and(|used| used.call0(&JsValue::UNDEFINED).is_ok_and(|v| v.is_truthy()))
     }
 
     fn arm(self: &Rc<Self>, delay_ms: u64) -> Option<Timer> {
@@ -340,34 +408,40 @@ impl Inner {
 }
 
 /// The refresh timer fired (or a page became visible): refresh if due,
-/// else re-arm for the rest of the wait. The client is held weakly, so a
-/// client dropped without `free()` is not kept alive by its timer.
+/// else re-arm for the rest of the wait. After `MAX_IDLE_RENEWALS` renewals
+/// with no caller in between it stops; the next caller's token request arms
+/// it again. The client is held weakly, so a client dropped without
+/// `free()` is not kept alive by its timer.
 fn on_timer(weak: &Weak<Inner>) {
     let Some(inner) = weak.upgrade() else { return };
     let now = now();
-    let (due, idle, wait) = {
-        let state = inner.state.borrow();
+    let used = inner.published_token_used();
+    let (wait, idle, may_renew) = {
+        let mut state = inner.state.borrow_mut();
         if state.freed {
             return;
         }
+        if used {
+            state.cache.caller_seen();
+        }
         match (state.cache.token(), state.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= now, !state.cache.is_acquiring(), timer_delay(at, t.obtained_at, t.expires_at, now)),
+            (Some(t), Some(at)) => (timer_delay(at, t.obtained_at, now), !state.cache.is_acquiring(), state.cache.timer_may_renew()),
             _ => return,
         }
     };
-    if due && idle {
-        transport::ignore(&inner.start_flight(now));
-    } else if !due {
+    if wait > 0 {
         let timer = inner.arm(wait);
         inner.state.borrow_mut().timer = timer;
+    } else if idle && may_renew {
+        inner.state.borrow_mut().cache.timer_renewed();
+        transport::ignore(&inner.start_flight(now));
     }
 }
 
-async fn deadline_wait(promise: Promise, deadline_ms: Option<u64>) -> Option<Result<JsValue, JsValue>> {
-    match deadline_ms {
-        Some(ms) => transport::with_deadline(promise, ms).await,
-        None => Some(JsFuture::from(promise).await),
-    }
+/// How long a store call may take: its own bound, within what is left of
+/// the flight's deadline; `None` once nothing is left.
+fn store_bound(deadline_at: u64) -> Option<u32> {
+    attempt_timeout(super::store::STORE_TIMEOUT_MS, deadline_at, now())
 }
 
 enum Wait {
@@ -376,17 +450,17 @@ enum Wait {
 }
 
 /// The body of a flight: request, then record the outcome in the cache.
-async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
-    let result = inner.request_token().await;
+async fn acquire(inner: Rc<Inner>, id: u64, deadline_at: u64) -> Result<JsValue, JsValue> {
+    let result = inner.request_token(deadline_at).await;
     let mut state = inner.state.borrow_mut();
     if state.pending.as_ref().is_some_and(|(pid, _)| *pid == id) {
         state.pending = None;
     }
     match result {
-        Ok(token) => {
+        Ok((token, source)) => {
             let access = JsValue::from_str(token.access_token.expose());
             let info = inner.on_token.is_some().then(|| token_info(&token));
-            state.cache.finish(id, Some(token));
+            state.cache.finish_from(id, Some(token), source);
             if inner.store.is_some() {
                 // A new renewal point for every token: two clients that drew
                 // close ones once do not collide at every renewal after.
@@ -409,12 +483,10 @@ async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
     }
 }
 
-/// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers).
+/// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in
+/// Workers), an own property only, as every option is.
 fn wait_until(call: &JsValue) -> Option<Function> {
-    if !call.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(call, &JsValue::from_str("waitUntil")).ok()?.dyn_into().ok()
+    super::options::own(call.dyn_ref::<Object>()?, "waitUntil").dyn_into().ok()
 }
 
 /// The `store` option must have the Workers KV shape: `get` and `put` functions.
@@ -440,7 +512,7 @@ pub struct WasmAuthClient {
 #[wasm_bindgen]
 impl WasmAuthClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, publish: Option<Function>) -> Result<WasmAuthClient, JsValue> {
+    pub fn new(options: JsValue, publish: Option<Function>, published_used: Option<Function>) -> Result<WasmAuthClient, JsValue> {
         let Some(object) = options.dyn_ref::<Object>().filter(|_| !options.is_function()) else {
             return Err(js_error(ErrorCode::InvalidConfig, "options must be an object, e.g. new AuthClient({ provider: \"younium\", … })"));
         };
@@ -465,7 +537,7 @@ impl WasmAuthClient {
         }
         let detection = Detection::for_config(&config);
         let state = State { cache, detection, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
-        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish });
+        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish, published_used });
         if timers {
             let weak = Rc::downgrade(&inner);
             let listener = PageListener::add(move || {
@@ -498,10 +570,26 @@ impl WasmAuthClient {
         self.inner.header_list(access)
     }
 
-    /// An API answered a call made with `access` with a 401: drop it, unless
-    /// another caller has already replaced it.
-    pub fn refuse(&self, access: &str) {
-        self.inner.invalidate_token(access);
+    /// An API answered a call made with `access` with a 401 (`accepted`:
+    /// an API answered one with it otherwise before): drop it, unless
+    /// another caller has already replaced it, or it replaced a refused
+    /// token moments ago and was never accepted. Whether to send the call
+    /// again (with a new token).
+    pub fn refuse(&self, access: &str, accepted: bool) -> bool {
+        self.inner.refuse(access, accepted) != Refusal::Kept
+    }
+
+    /// `text` (an API call's failure, from a runtime or a custom fetch)
+    /// without any secret, the call's `token` included, or hidden character.
+    #[wasm_bindgen(js_name = safeMessage)]
+    pub fn safe_message(&self, text: &str, token: &str) -> String {
+        self.inner.safe_message(text, &[token])
+    }
+
+    /// The `allowedOrigins` option, as given, for the JS face's origin check.
+    #[wasm_bindgen(getter = allowedOrigins)]
+    pub fn allowed_origins(&self) -> Array {
+        self.inner.config.allowed_origins.iter().map(|o| JsValue::from_str(o)).collect()
     }
 
     /// The `fetch` option, for the JS face's own API calls.

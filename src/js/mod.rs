@@ -8,9 +8,11 @@
 //! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
 //! - `options`: reading the JS options object for the core's validator
 //! - `error`: building `AuthError` values
+//! - `memory`: the allocator wrapper that zeroes every block it frees
 
 mod client;
 mod error;
+pub(crate) mod memory;
 mod options;
 mod store;
 mod timer;

@@ -1,18 +1,31 @@
 //! Reads the JS options object for the core's validator. Each known option
-//! is read as a string, number, boolean or an array of those; anything else is reported by its
-//! `typeof`, so the core can say exactly which option has the wrong type.
+//! is read as a string, number, boolean or array of those; anything else is
+//! reported by its `typeof`, so the core can say exactly which option has
+//! the wrong type. Only the object's own properties are options: an
+//! inherited one (a polluted `Object.prototype.tokenUrl`) is ignored.
 //! (These scalars were once converted with serde-wasm-bindgen; its error
 //! paths format floats, which cost 15 KB of wasm for nothing.)
 
 use crate::core::config::{OptionValue, Options};
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Array, Function, JsString, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub struct JsOptions<'a>(pub &'a Object);
 
+/// `object[name]` if `object` has it as an own property (`Object.hasOwn`),
+/// else undefined; a throwing getter or proxy trap also reads as undefined.
+pub fn own(object: &Object, name: &str) -> JsValue {
+    let key = JsString::from(name);
+    if Object::has_own_str(object, &key).unwrap_or(false) {
+        Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
 impl JsOptions<'_> {
     pub fn raw(&self, name: &str) -> JsValue {
-        Reflect::get(self.0, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+        own(self.0, name)
     }
 
     /// A function-valued option (`fetch`, `onToken`): `Ok(None)` when absent.
@@ -45,12 +58,8 @@ fn type_of(v: &JsValue) -> &'static str {
 impl Options for JsOptions<'_> {
     fn get(&self, name: &'static str) -> OptionValue {
         let v = self.raw(name);
-        if v.is_undefined() || v.is_null() {
-            return OptionValue::Absent;
-        }
-        // An array's items are read like options (`resource: ["a", "b"]`).
-        if let Some(array) = v.dyn_ref::<js_sys::Array>() {
-            return OptionValue::List(array.iter().map(|item| scalar(&item)).collect());
+        if Array::is_array(&v) {
+            return OptionValue::List(Array::from(&v).iter().map(|item| scalar(&item)).collect());
         }
         scalar(&v)
     }

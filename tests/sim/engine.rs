@@ -508,7 +508,7 @@ impl World {
                     refresh_expires_at: None,
                     scope: None,
                 };
-                self.store_value = edge_auth::core::store::encode(&token).map(|v| v.expose().to_owned());
+                self.store_value = edge_auth::core::store::encode(&token, self.m.store_key()).map(|v| v.expose().to_owned());
             }
             Step::StoreGarbage => self.store_value = Some("not json {".into()),
             Step::Free => {
