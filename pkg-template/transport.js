@@ -14,6 +14,7 @@
 // over the cap, { ..., tooLarge: true } without a body.
 
 import { describeError } from "./auth_error.js";
+import { isBytes } from "./realm.js";
 
 // In a page, no cookies for token requests, and no login dialog: a browser
 // answers a same-origin 401 with `WWW-Authenticate: Basic` by prompting for a
@@ -83,7 +84,9 @@ async function readCapped(response, cap) {
   while (length < cap) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (!(value instanceof Uint8Array)) {
+    // A chunk may come from another realm (a host's fetch seen from jsdom,
+    // Jest or an edge sandbox): no instanceof.
+    if (!isBytes(value)) {
       reader.cancel().catch(() => {});
       throw new TypeError("response body stream gave a chunk that is not a Uint8Array");
     }

@@ -1,5 +1,5 @@
 // The credential tester. Loads the real edge-auth package (the import map maps
-// "edge-auth" to /pkg/browser.js) and drives one AuthClient from the form.
+// "edge-auth" to /pkg/streaming.js, the entry that fetches the .wasm file) and drives one AuthClient from the form.
 //
 // Secrets live in this module's memory only; storage is touched solely when
 // the person ticks "Remember on this device".

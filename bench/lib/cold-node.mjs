@@ -1,5 +1,7 @@
 // Cold start in a fresh Node process: from `import` to the first token in hand.
 //   node bench/lib/cold-node.mjs <ours|anchor> <namespace base URL> <json|form>
+// EDGE_AUTH_ENTRY picks the package's entry file (default node.js; browser.js
+// for the inline-wasm entry), in EDGE_AUTH_DIR.
 // Nothing is imported statically, so the first line runs before any library
 // code is loaded; performance.now() counts from the process's time origin.
 const tStart = performance.now();
@@ -10,7 +12,9 @@ let tImported, tToken, token;
 if (which === "ours") {
   // The run's snapshot of the package when run.mjs gave one, else the package as installed.
   const dir = process.env.EDGE_AUTH_DIR;
-  const { AuthClient } = await import(dir ? `file://${dir}/node.js` : "edge-auth");
+  const entry = process.env.EDGE_AUTH_ENTRY;
+  if (entry && !dir) throw new Error("EDGE_AUTH_ENTRY needs EDGE_AUTH_DIR");
+  const { AuthClient } = await import(dir ? `file://${dir}/${entry ?? "node.js"}` : "edge-auth");
   tImported = performance.now();
   const client = new AuthClient({ provider: "oauth2", baseUrl: base, ...creds, bodyEncoding: encoding });
   token = await client.getToken();

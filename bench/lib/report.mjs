@@ -28,7 +28,7 @@ export function render(raw, rawPath) {
       ["ours: `edge_auth_bg.wasm`", kb(pkg.wasm.raw), kb(pkg.wasm.gzip)],
       [`ours: JS glue as shipped (${glueNames})`, kb(pkg.glue.raw), kb(pkg.glue.gzip)],
       ["**ours: package, wasm + glue**", `**${kb(pkg.total.raw)}**`, `**${kb(pkg.total.gzip)}**`],
-      ["ours: JS glue minified by esbuild (browser entry, .wasm left as a file)", kb(oursMinGlue.raw), kb(oursMinGlue.gzip)],
+      ["ours: JS glue minified by esbuild (streaming entry, .wasm left as a file)", kb(oursMinGlue.raw), kb(oursMinGlue.gzip)],
       ["ours: wasm + minified glue", kb(pkg.wasm.raw + oursMinGlue.raw), kb(pkg.wasm.gzip + oursMinGlue.gzip)],
       [`**anchor: \`{ OAuth2Client, OAuth2Fetch }\`, esbuild minified (browser, ESM)**`, `**${kb(anchor.raw)}**`, `**${kb(anchor.gzip)}**`],
     ];
@@ -42,8 +42,29 @@ export function render(raw, rawPath) {
     sizeLines.push(table(["artefact", "raw", "gzip -9"], rows));
     sizeLines.push(
       "",
-      `Bytes are KiB (1 KB = 1024 bytes). Each file is gzipped on its own (node:zlib level 9), as a server sends it; the glue counts the largest runtime entry (a runtime loads one). wasm sha256 \`${pkg.wasmHash}…\`.`,
+      `Bytes are KiB (1 KB = 1024 bytes). Each file is gzipped on its own (node:zlib level 9), as a server sends it; the glue is the JS of the largest entry that loads the .wasm file (\`${pkg.largestEntry ?? "?"}\`; a runtime loads one entry). wasm sha256 \`${pkg.wasmHash}…\`.`,
     );
+    if (pkg.entries) {
+      sizeLines.push(
+        "",
+        "What a consumer of each entry loads (its JS module graph, and the `.wasm` file if it loads it), as `bench/size-budget.test.mjs` checks it:",
+        "",
+        table(
+          ["entry", "chosen by (exports)", "wasm", "files", "raw", "gzip -9"],
+          pkg.entries.map((e) => [
+            `\`${e.entry}\``,
+            e.conditions.map((c) => `\`${c}\``).join(", "),
+            e.wasmFile ? "`.wasm` file" : "inline text",
+            String(e.files.length),
+            kb(e.total.raw),
+            `**${kb(e.total.gzip)}**`,
+          ]),
+        ),
+      );
+      const inline = pkg.entries.find((e) => e.entry === "browser.js");
+      const file = pkg.entries.find((e) => e.entry === "streaming.js");
+      if (inline && file) sizeLines.push("", `The inline entry costs ${signedKb(inline.total.gzip - file.total.gzip)} gzipped over the browser entry that fetches the \`.wasm\` file (\`browser.js\` ${kb(inline.total.gzip)}, \`streaming.js\` ${kb(file.total.gzip)}).`);
+    }
     goals.push(["gzipped package (wasm + glue) ≤ 32 KB", `${kb(pkg.total.gzip)} (wasm ${kb(pkg.wasm.gzip)} + glue ${kb(pkg.glue.gzip)}); anchor ${kb(anchor.gzip)}`, pkg.total.gzip <= KB32]);
   }
 
@@ -101,6 +122,30 @@ export function render(raw, rawPath) {
       `Node import → token ${nodeRatio?.toFixed(2) ?? "n/a"}×; workerd ${workerdRatio?.toFixed(2) ?? "n/a"}× (worst of first request and start + first request)`,
       worst <= 2,
     ]);
+  }
+
+  // ---------------------------------------------------------------- inline wasm vs the .wasm file
+  const entryLines = [];
+  if (S.entries && !S.entries.error) {
+    const { node, chromium, entries } = S.entries;
+    const rows = [];
+    for (const [where, samples, names] of [["Node, fresh process", node, entries.node], ["Chromium, fresh context (no cache)", chromium, entries.chromium]]) {
+      for (const which of ["inline", "file"]) {
+        rows.push([
+          `${where}: \`${names[which]}\` (${which === "inline" ? "wasm inline" : "`.wasm` file"})`,
+          fmt(pick(samples[which], (x) => x.importMs), 1),
+          `**${fmt(pick(samples[which], (x) => x.importToTokenMs), 1)}**`,
+        ]);
+      }
+    }
+    const ratio = (samples, key) => summary(samples.inline.map((x) => x[key])).median / summary(samples.file.map((x) => x[key])).median;
+    entryLines.push(
+      table(["cold start (ms)", "import", "import → token in hand"], rows),
+      "",
+      `${node.inline.length} runs per row, interleaved, after one unmeasured run of each. Node: \`bench/lib/cold-node.mjs\` (times from the process's time origin, the library loaded by a dynamic \`import()\`). Chromium: a page with an import map to the entry, served from loopback (no throttling), a new browser context per run so nothing is cached; times from navigation start.`,
+      "",
+      `Ratios inline / file (medians): Node import ${ratio(node, "importMs").toFixed(2)}×, import → token ${ratio(node, "importToTokenMs").toFixed(2)}×; Chromium import ${ratio(chromium, "importMs").toFixed(2)}×, import → token ${ratio(chromium, "importToTokenMs").toFixed(2)}×.`,
+    );
   }
 
   // ---------------------------------------------------------------- per-call overhead
@@ -327,6 +372,10 @@ export function render(raw, rawPath) {
     [errorNote(S.cold), errorNote(S.workerd)].filter(Boolean).join("\n") || "",
     coldLines.join("\n"),
     "",
+    "## Cold start: the inline-wasm entry against the `.wasm` file",
+    "",
+    errorNote(S.entries) ?? (entryLines.join("\n") || "Not run this time (`--only`)."),
+    "",
     "## Per-call overhead",
     "",
     errorNote(S.overhead) ?? ohLines.join("\n"),
@@ -349,7 +398,7 @@ export function render(raw, rawPath) {
     "",
     "## Method",
     "",
-    "- `make bench` runs `node bench/run.mjs` (full mode, about 10 minutes, writes this file); `node bench/run.mjs --quick` is a short check of the harness (fewer rounds, 1,000 instead of 10,000 sequential calls, a 5 s steady stream; `--duration S` sets the stream's length) and writes `bench/out/RESULTS-quick.md` instead. `--only size,cold,workerd,overhead,tokens,memory,store,profile` runs some sections; `--no-store`, `--no-profile` skip those.",
+    "- `make bench` runs `node bench/run.mjs` (full mode, about 10 minutes, writes this file); `node bench/run.mjs --quick` is a short check of the harness (fewer rounds, 1,000 instead of 10,000 sequential calls, a 5 s steady stream; `--duration S` sets the stream's length) and writes `bench/out/RESULTS-quick.md` instead. `--only size,cold,entries,workerd,overhead,tokens,memory,store,profile` runs some sections; `--no-store`, `--no-profile` skip those.",
     "- The emulator runs in a child process (`bench/lib/emulator-process.mjs`: `tests/emulator/server.mjs` started with a listen backlog of 4096 instead of Node's 511, so a burst of 1,000 new connections is not dropped by the kernel and retried a second later). Every measurement uses a namespace of its own, reset afterwards.",
     "- Every client uses the emulator's oauth2 dialect (client_credentials). Rows named `ours-json` send the vendor's JSON body; every side-by-side row sends the form body both libraries speak.",
     "- Node runs use the system `node`; workerd runs bundle `bench/workerd/{ours,anchor}.mjs` with wrangler (`deploy --dry-run`, the package's `workerd` condition, the `.wasm` as a CompiledWasm module) and run them with the miniflare API under Node 22.",

@@ -1,17 +1,63 @@
-// Sizes: the package's .wasm and JS glue as shipped in pkg/, raw and gzipped
-// (gzip -9 via node:zlib, each file on its own, as a server or CDN sends
-// them), and minified esbuild bundles (browser platform, ESM) of the anchor
-// and of our own glue. Used by run.mjs and by size-budget.test.mjs.
-import { readFileSync, existsSync, readdirSync } from "node:fs";
+// Sizes: what each entry of the package loads as shipped in pkg/ (its JS
+// module graph, and the .wasm if it loads the file), raw and gzipped (gzip -9
+// via node:zlib, each file on its own, as a server or CDN sends them), and
+// minified esbuild bundles (browser platform, ESM) of the anchor and of our
+// own glue. Used by run.mjs and by size-budget.test.mjs.
+import { readFileSync, existsSync } from "node:fs";
 import { gzipSync, constants } from "node:zlib";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { PKG, ROOT } from "./common.mjs";
 
-export const ENTRIES = ["node.js", "workerd.js", "browser.js", "deno.js"];
-// The glue: every other .js file of the package (edge_auth.js, api.js,
-// api_fetch.js, auth_error.js, ...), so that a new file cannot be left out.
-export const glueNames = (dir = PKG) => readdirSync(dir).filter((f) => f.endsWith(".js") && !ENTRIES.includes(f)).sort();
+/** Every file an export of package.json points at (types aside), with the conditions that choose it. */
+export function entryFiles(dir = PKG) {
+  const { exports } = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  const found = new Map(); // file -> ["." + conditions]
+  const walk = (value, trail) => {
+    if (typeof value === "string") {
+      if (value.endsWith(".js") || value.endsWith(".cjs")) {
+        const file = value.replace(/^\.\//, "");
+        found.set(file, [...(found.get(file) ?? []), trail.join(" ")]);
+      }
+    } else if (value && typeof value === "object") {
+      for (const [key, inner] of Object.entries(value)) if (key !== "types") walk(inner, [...trail, key]);
+    }
+  };
+  for (const [subpath, value] of Object.entries(exports)) if (subpath !== "./package.json") walk(value, [subpath]);
+  return [...found].map(([file, conditions]) => ({ file, conditions }));
+}
+
+// A relative module or .wasm an entry loads: "./x.js", "./edge_auth_bg.wasm?module", "edge_auth_bg.wasm" (join(__dirname, …)).
+const REFERENCE = /["'`](?:\.\/)?([\w.-]+\.(?:m?js|cjs|wasm))(?:\?module)?["'`]/g;
+
+/**
+ * What a consumer of `entry` loads: its module graph (every JS file it
+ * imports or requires, transitively) and, if any of them loads it, the .wasm.
+ * Each file gzipped on its own, as a server sends it.
+ */
+export function entrySize(entry, dir = PKG) {
+  const seen = new Set();
+  const stack = [entry];
+  let wasm = false;
+  while (stack.length) {
+    const name = stack.pop();
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const code = readFileSync(path.join(dir, name), "utf8").split("\n").filter((l) => !/^\s*\/\//.test(l)).join("\n");
+    for (const [, ref] of code.matchAll(REFERENCE)) {
+      if (!existsSync(path.join(dir, ref))) continue;
+      if (ref.endsWith(".wasm")) wasm = true;
+      else stack.push(ref);
+    }
+  }
+  const js = [...seen].sort().map((f) => fileSize(f, dir));
+  const files = wasm ? [fileSize("edge_auth_bg.wasm", dir), ...js] : js;
+  const sum = (k) => files.reduce((t, f) => t + f[k], 0);
+  return { entry, wasmFile: wasm, files, total: { raw: sum("raw"), gzip: sum("gzip") } };
+}
+
+/** entrySize() of every export, with its conditions. */
+export const entrySizes = (dir = PKG) => entryFiles(dir).map(({ file, conditions }) => ({ conditions, ...entrySize(file, dir) }));
 
 export const gzipSize = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION }).length;
 
@@ -23,26 +69,24 @@ function fileSize(name, dir = PKG) {
 }
 
 /**
- * The package as shipped: wasm + glue (every .js file but the entries)
- * + the largest runtime entry (a runtime loads exactly one entry).
+ * The package as the main entries load it (those that load the .wasm file:
+ * node, workerd, deno, bun, edge-light, streaming, require): the .wasm + the
+ * JS of the largest of them. `entries` has every entry, the inline ones too.
  */
 export function packageSize(dir = PKG) {
-  const wasm = fileSize("edge_auth_bg.wasm", dir);
-  const glueFiles = glueNames(dir).map((f) => fileSize(f, dir));
-  const entries = ENTRIES.map((f) => fileSize(f, dir));
-  const entry = entries.reduce((a, b) => (b.gzip > a.gzip ? b : a));
-  const glue = [...glueFiles, entry];
+  const entries = entrySizes(dir);
+  const main = entries.filter((e) => e.wasmFile).reduce((a, b) => (b.total.gzip > a.total.gzip ? b : a));
+  const [wasm, ...glue] = main.files;
   const sum = (xs, k) => xs.reduce((t, x) => t + x[k], 0);
-  const glueRaw = sum(glue, "raw");
-  const glueGzip = sum(glue, "gzip");
   const wasmHash = createHash("sha256").update(readFileSync(path.join(dir, "edge_auth_bg.wasm"))).digest("hex").slice(0, 12);
   return {
     wasm,
     wasmHash,
+    largestEntry: main.entry,
     glueFiles: glue,
     entries,
-    glue: { raw: glueRaw, gzip: glueGzip },
-    total: { raw: wasm.raw + glueRaw, gzip: wasm.gzip + glueGzip },
+    glue: { raw: sum(glue, "raw"), gzip: sum(glue, "gzip") },
+    total: main.total,
   };
 }
 
@@ -73,10 +117,10 @@ export function anchorBundle() {
   });
 }
 
-/** Our JS glue minified the same way (browser entry; the .wasm stays a separate file). */
+/** Our JS glue minified the same way (streaming entry: the .wasm stays a separate file). */
 export function oursMinifiedGlue(dir = PKG) {
   return esbuildBundle({
-    entryPoints: [path.join(dir, "browser.js")],
+    entryPoints: [path.join(dir, "streaming.js")],
     outdir: path.join(ROOT, "bench/out/esbuild-scratch"),
     loader: { ".wasm": "file" },
   });

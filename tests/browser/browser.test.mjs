@@ -8,12 +8,10 @@
 // CHROMIUM_PATH overrides the browser binary (default /usr/bin/chromium).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createReadStream } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
-import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, launchChromium } from "../lib/chromium.mjs";
+import { startStaticServer } from "../lib/static-server.mjs";
 import { startEmulator } from "../emulator/server.mjs";
 import { scenarios } from "../scenarios/index.mjs";
 
@@ -22,19 +20,6 @@ const ROOT = path.resolve(HERE, "../..");
 
 const SCENARIO_TIMEOUT_MS = 30_000;
 const STARTUP_TIMEOUT_MS = 60_000;
-
-const CONTENT_TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".ts": "text/plain; charset=utf-8",
-  ".md": "text/plain; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-};
 
 let emulator;
 let server;
@@ -55,54 +40,6 @@ function withTimeout(promise, ms, what) {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Static, read-only file server for ROOT: GET/HEAD only, no traversal. */
-async function startStaticServer(root) {
-  const realRoot = await realpath(root);
-  const srv = http.createServer(async (req, res) => {
-    const fail = (status, text) => {
-      res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
-      res.end(req.method === "HEAD" ? undefined : text);
-    };
-    try {
-      if (req.method !== "GET" && req.method !== "HEAD") return fail(405, "method not allowed");
-      let pathname;
-      try {
-        pathname = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
-      } catch {
-        return fail(400, "bad path");
-      }
-      if (pathname.includes("\0") || pathname.includes("\\")) return fail(400, "bad path");
-      const candidate = path.resolve(realRoot, "." + path.posix.normalize(pathname));
-      if (candidate !== realRoot && !candidate.startsWith(realRoot + path.sep)) return fail(403, "forbidden");
-      let file;
-      try {
-        file = await realpath(candidate);
-      } catch {
-        return fail(404, "not found");
-      }
-      if (file !== realRoot && !file.startsWith(realRoot + path.sep)) return fail(403, "forbidden");
-      const info = await stat(file);
-      if (!info.isFile()) return fail(404, "not found");
-      res.writeHead(200, {
-        "content-type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-        "content-length": info.size,
-        "cache-control": "no-store",
-        "x-content-type-options": "nosniff",
-      });
-      if (req.method === "HEAD") return res.end();
-      createReadStream(file).on("error", () => res.destroy()).pipe(res);
-    } catch (e) {
-      if (!res.headersSent) fail(500, "internal error");
-      else res.destroy(e);
-    }
-  });
-  await new Promise((resolve, reject) => {
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", resolve);
-  });
-  return srv;
 }
 
 /**

@@ -78,7 +78,7 @@ test("serves the page, its modules and the package with the right content types"
   const page = await request(`${demo.url}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers["content-type"], /^text\/html/);
-  assert.match(page.text, /"edge-auth": "\/pkg\/browser\.js"/);
+  assert.match(page.text, /"edge-auth": "\/pkg\/streaming\.js"/);
   assert.match(page.headers["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
   assert.match(page.headers["content-security-policy"], /connect-src 'self'/);
 
