@@ -16,7 +16,7 @@ ESBUILD := node_modules/.bin/esbuild
 # kept, so stack traces still name functions (-4 KB gzipped). The readable
 # sources are pkg-template/ and wasm-bindgen's output. The runtime entries are
 # left as written (deno.js uses `import source`, which esbuild does not parse).
-GLUE_JS := edge_auth.js api.js api_fetch.js transport.js store.js auth_error.js
+GLUE_JS := edge_auth.js api.js api_fetch.js auth_error.js
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 .PHONY: help pkg wasm test test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean

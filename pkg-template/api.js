@@ -7,7 +7,7 @@
 
 import { WasmAuthClient } from "./edge_auth.js";
 import { AuthError } from "./auth_error.js";
-import { apiFetch, freedError, headerObject, signalOf, slotHeaders, withSignal } from "./api_fetch.js";
+import { apiFetch, askToken, freedError, headerObject, signalOf, slotHeaders } from "./api_fetch.js";
 
 const freed = () => Promise.reject(freedError());
 
@@ -32,8 +32,7 @@ export class AuthClient {
 
   // `call` is optional: `{ waitUntil, signal }` (see the README).
   getToken(call) {
-    const wasm = this.#core.wasm;
-    return wasm ? withSignal(() => wasm.getToken(call), signalOf(call)) : freed();
+    return this.#core.wasm ? askToken(this.#core, call, signalOf(call)) : freed();
   }
 
   async tokenInfo(call) {

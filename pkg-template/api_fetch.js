@@ -4,15 +4,15 @@
 // token, which the wasm publishes into `core.slot` (the token, until when it
 // is fresh, and its headers) each time it changes, a call makes no wasm call
 // at all. Everything else is the wasm's: getting a token (single flight,
-// refresh, store), which headers an API call gets (`headerList`), which hosts
-// are loopback (`isLoopbackHost`), and dropping a token an API refused.
+// refresh, store: each caller's own promise, settled by the wasm), which
+// headers an API call gets (`headerList`), which hosts are loopback
+// (`isLoopbackHost`), and dropping a token an API refused.
 //
 // `core` is the AuthClient's internal state: { wasm, slot, fetch, base, allowed }.
 // `core.wasm` is undefined once the client is freed.
 
 import { isLoopbackHost } from "./edge_auth.js";
 import { AuthError, abortedError, apiFailure, describeError } from "./auth_error.js";
-import { cancel, isResponse } from "./transport.js";
 
 export const freedError = () => new AuthError("invalid_config", "this AuthClient has been freed; create a new one");
 const configError = (message) => new AuthError("invalid_config", message);
@@ -74,10 +74,10 @@ export async function apiFetch(core, input, init, call) {
 
 /** The token for a call: the published one while it is fresh, else the wasm's. */
 function tokenFor(core, call, signal) {
-  const { slot, wasm } = core;
+  const slot = core.slot;
   if (slot.token !== undefined && Date.now() < slot.until && !signal?.aborted) return slot.token;
-  if (!wasm) throw freedError();
-  return withSignal(() => wasm.getToken(call), signal);
+  if (!core.wasm) throw freedError();
+  return askToken(core, call, signal);
 }
 
 /** The per-call options' signal, if it looks like an AbortSignal. */
@@ -87,16 +87,25 @@ export function signalOf(call) {
 }
 
 /**
- * `start()`'s promise, or a rejection as soon as the caller's `signal`
- * aborts (at once, without starting anything, if it already has). It ends
- * only the caller's wait: the token request other callers share goes on.
+ * A token for one caller, on a promise of its own that the wasm settles
+ * (made here, in the caller's own request: in workerd a promise made by a
+ * request that has ended never settles). The caller's `signal` rejects it
+ * as soon as it aborts (at once, without asking, if it already has) and
+ * ends only this caller's wait: a token request other callers share goes on.
  */
-export function withSignal(start, signal) {
+export function askToken(core, call, signal) {
   if (signal?.aborted) return Promise.reject(abortedError(signal));
-  const promise = start();
+  let caller;
+  const promise = new Promise((resolve, reject) => {
+    const waitUntil = call !== null && typeof call === "object" ? call.waitUntil : undefined;
+    caller = core.wasm.getToken(typeof waitUntil === "function" ? waitUntil : undefined, resolve, reject);
+  });
   if (!signal || typeof signal.addEventListener !== "function") return promise;
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortedError(signal));
+    const onAbort = () => {
+      reject(abortedError(signal));
+      core.wasm?.giveUp(caller);
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (value) => {
@@ -197,5 +206,18 @@ function cloneOf(request) {
     return request.clone();
   } catch {
     return undefined;
+  }
+}
+
+const isResponse = (r) =>
+  r !== null && typeof r === "object" && typeof r.status === "number" && r.headers !== null && typeof r.headers === "object";
+
+/** Lets go of a body that will not be read. */
+function cancel(response) {
+  try {
+    const body = response.body;
+    if (body && !body.locked) body.cancel().catch(() => {});
+  } catch {
+    // A body that cannot be cancelled is left to the garbage collector.
   }
 }

@@ -1,51 +1,91 @@
-//! The client exported to JavaScript, and single-flight token acquisition.
+//! The client exported to JavaScript: an executor of the token manager
+//! (`core::manager`), and nothing else. Every decision is the manager's;
+//! this file feeds it events and performs its actions with the runtime's
+//! APIs, draining `poll()` after every event and re-arming the one timer
+//! `poll_timeout()` asks for.
 //!
-//! Single flight, and why it is built this way: in workerd a request that
-//! awaits a *Rust* future driven from another request's context is killed
-//! ("code had hung"), and a JS promise made by a request that has ended
-//! never settles. So what is shared between callers is only ever
-//! - the cached token string (always safe), or
-//! - the JS promise of the token request in flight, which each waiter awaits
-//!   through its own `JsFuture`; a waiter stops waiting once that flight is
-//!   older than the longest it can legitimately take, and starts its own.
+//! | event | from |
+//! |---|---|
+//! | a caller asks / gives up | `ask` / `giveUp` (the JS face makes each caller its own promise) |
+//! | a token response, or none | the task performing `SendTokenRequest` |
+//! | the store answered / a write finished | the task performing `ReadStore` / `WriteStore` |
+//! | the timer fired | the timer armed from `poll_timeout()` |
+//! | the page became visible | the page listener (where timers run) |
+//! | `invalidate()`, a 401 refusal, `free()` | `invalidate`, `refuse`, `dispose` |
 //!
-//! Auto-refresh: where timers outlive a request (browsers, Deno, Node), an
-//! unref'd timer starts the next token request `refreshLeewaySeconds` before
-//! expiry, and callers keep getting the still-valid token meanwhile. A failed
-//! refresh is retried with capped, jittered backoff while the token lasts.
-//! In Workers no timer is ever made; expiry is checked on each call.
+//! Why it is built this way (workerd): a request that awaits a Rust future
+//! driven from another request is killed, and a JS promise made by a
+//! request that has ended never settles. So nothing awaited is shared
+//! between callers: each caller waits on its own JS promise, made in its
+//! own request by the JS face and settled by the `Resolve`/`Reject`
+//! actions, and each I/O is its own task, awaiting only promises of the
+//! request that performed it. A flight whose answer never comes (its
+//! request ended) is abandoned by the manager at its bound.
 //!
-//! The per-call path is not here: the client publishes its fresh token to
-//! the JS face (`publish`), and `client.fetch` runs in JavaScript.
+//! The per-call path is not here: the manager publishes its fresh token to
+//! the JS face (`Publish`), and `client.fetch` runs in JavaScript.
 
-use super::error::{js_error, to_js};
+use super::error::to_js;
 use super::options::JsOptions;
+use super::outbound::{header_list, token_info};
 use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
-use super::transport::{self, now};
-use crate::core::cache::{Next, TokenCache};
+use super::transport::{self, ignore};
 use crate::core::config::Config;
-use crate::core::dialect::{build_request, Grant};
 use crate::core::error::{ErrorCode, Failure};
-use crate::core::response::{self, Arrival, Token};
-use crate::core::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
-use js_sys::{Array, Function, Object, Promise};
+use crate::core::manager::{Action, CallerId, FlightId, RequestId, Settings, Timeout, TokenManager};
+use crate::core::Millis;
+use js_sys::{Function, Promise};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::AbortController;
 
-struct Inner {
-    config: Config,
+#[wasm_bindgen]
+extern "C" {
+    type Navigator;
+    #[wasm_bindgen(thread_local_v2, js_name = navigator)]
+    static NAVIGATOR: Option<Navigator>;
+    #[wasm_bindgen(method, getter, structural, js_name = userAgent)]
+    fn user_agent(this: &Navigator) -> JsValue;
+}
+
+/// `navigator.userAgent` is "Cloudflare-Workers" in workerd.
+fn in_workerd() -> bool {
+    NAVIGATOR.with(|n| n.as_ref().is_some_and(|n| n.user_agent().as_string().is_some_and(|ua| ua == "Cloudflare-Workers")))
+}
+
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// A caller's promise, as the JS face made it.
+struct Caller {
+    id: CallerId,
+    resolve: Function,
+    reject: Function,
+    /// The call's `waitUntil`, if it gave one.
+    wait_until: Option<Function>,
+}
+
+/// What is in progress on the JS side of the manager's actions.
+#[derive(Default)]
+struct Io {
+    callers: Vec<Caller>,
+    /// Promises handed to a `waitUntil`, settled when their flight ends.
+    held_open: Vec<(FlightId, Function)>,
+    /// Token requests out, aborted by `free()`.
+    requests: Vec<(RequestId, AbortController)>,
+    timer: Option<(Timeout, Timer)>,
+    page_listener: Option<PageListener>,
+}
+
+struct Shell {
+    manager: RefCell<TokenManager>,
     fetch: Option<Function>,
     on_token: Option<Function>,
     store: Option<SharedStore>,
-    /// Auto-refresh in effect: hand out a still-valid token while its
-    /// replacement is fetched, instead of making the caller wait.
-    background: bool,
-    /// Auto-refresh by timer (never in Workers).
-    timers: bool,
-    state: RefCell<State>,
     /// The JS face's hook (`pkg-template/api.js`): told the cached token,
     /// until when it is fresh, and the headers an API call gets with it,
     /// each time they change, so that `client.fetch`
@@ -53,464 +93,257 @@ struct Inner {
     /// the wasm. It holds only a small slot object, never the client: a
     /// reference from here to the client would keep it alive.
     publish: Option<Function>,
+    io: RefCell<Io>,
 }
 
-struct State {
-    cache: TokenCache,
-    /// The promise of the token request in flight, by flight id.
-    pending: Option<(u64, Promise)>,
-    freed: bool,
-    /// The armed refresh (or retry) timer.
-    timer: Option<Timer>,
-    /// Failed refreshes in a row, for the backoff.
-    failures: u32,
-    page_listener: Option<PageListener>,
-}
-
-/// `navigator.userAgent` is "Cloudflare-Workers" in workerd.
-fn in_workerd() -> bool {
-    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    let navigator = get(&js_sys::global(), "navigator");
-    navigator.is_object() && get(&navigator, "userAgent").as_string().is_some_and(|ua| ua == "Cloudflare-Workers")
-}
-
-/// What `tokenInfo()` and `onToken` receive. Never a credential or refresh token.
-fn token_info(token: &Token) -> JsValue {
-    let info = Object::new();
-    let set = |key: &str, value: JsValue| {
-        let _ = js_sys::Reflect::set(&info, &JsValue::from_str(key), &value);
-    };
-    set("accessToken", JsValue::from_str(token.access_token.expose()));
-    set("tokenType", JsValue::from_str(&token.token_type));
-    set("expiresAt", JsValue::from_f64(token.expires_at as f64));
-    // u64::MAX: a refresh token that never expires (Keycloak's 0).
-    if let Some(at) = token.refresh_expires_at.filter(|t| *t != u64::MAX) {
-        set("refreshExpiresAt", JsValue::from_f64(at as f64));
-    }
-    if let Some(scope) = &token.scope {
-        set("scope", JsValue::from_str(scope));
-    }
-    info.into()
-}
-
-fn freed_error() -> JsValue {
-    js_error(ErrorCode::InvalidConfig, "this AuthClient has been freed; create a new one")
-}
-
-impl Inner {
-    /// How long a flight may be joined: two grants (union's refresh grant,
-    /// then its password fallback), each up to three attempts of `timeoutMs`
-    /// plus `timeoutMs` of waiting between them, plus the store's bounds.
-    fn stale_after_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
-        per_grant * 2 + 3_000
+impl Shell {
+    /// Feeds one event to the manager, then performs what it asks.
+    fn handle(self: &Rc<Self>, event: impl FnOnce(&mut TokenManager, Millis)) {
+        event(&mut self.manager.borrow_mut(), now());
+        self.drain();
     }
 
-    /// A valid access token: cached, joined from the flight in progress, or
-    /// from a new token request. `wait_until` (a Workers `ctx.waitUntil`)
-    /// keeps a background refresh alive after the caller's request ends.
-    /// (A caller's `signal` is raced against this in JS: `api_fetch.js`.)
-    async fn acquire_or_join(self: &Rc<Self>, wait_until: Option<&Function>) -> Result<String, JsValue> {
+    /// Performs every action the manager has queued (an action's JS may
+    /// feed another event: that one drains the same queue), then arms the
+    /// timer it asks for.
+    fn drain(self: &Rc<Self>) {
         loop {
-            let now = now();
-            let wait = {
-                let state = self.state.borrow();
-                if state.freed {
-                    return Err(freed_error());
-                }
-                match state.cache.next(now, self.stale_after_ms(), self.background) {
-                    Next::Use => match state.cache.valid(now) {
-                        Some(t) => return Ok(t.access_token.expose().to_owned()),
-                        None => Wait::Start,
-                    },
-                    Next::Join(id) => match &state.pending {
-                        Some((pid, promise)) if *pid == id => Wait::Join(promise.clone()),
-                        _ => Wait::Start,
-                    },
-                    Next::Start => Wait::Start,
-                }
-            };
-            let (promise, deadline) = match wait {
-                Wait::Join(promise) => (promise, Some(self.stale_after_ms())),
-                Wait::Start => {
-                    let flight = self.start_flight(now);
-                    if let Some(wait_until) = wait_until {
-                        let _ = wait_until.call1(&JsValue::UNDEFINED, &flight);
-                    }
-                    (flight, None)
-                }
-            };
-            match deadline_wait(promise, deadline).await {
-                Some(Ok(token)) => return token.as_string().ok_or_else(|| js_error(ErrorCode::InvalidResponse, "token request gave no token")),
-                Some(Err(error)) => return Err(error),
-                // The flight we joined outlived its deadline: its promise may
-                // belong to a request that has ended. Go round and start one.
-                None => continue,
+            let action = self.manager.borrow_mut().poll();
+            match action {
+                Some(action) => self.perform(action),
+                None => break,
             }
         }
+        self.rearm();
     }
 
-    fn start_flight(self: &Rc<Self>, now: u64) -> Promise {
-        let id = self.state.borrow_mut().cache.begin(now);
-        let promise = future_to_promise(acquire(self.clone(), id));
-        self.state.borrow_mut().pending = Some((id, promise.clone()));
-        promise
-    }
-
-    /// One token acquisition, with union's refresh grant where it applies
-    /// and the password grant as its fallback when the refresh token is refused.
-    async fn request_token(&self) -> Result<Token, Failure> {
-        // Read-through: another isolate or process may have the token already.
-        // Read just before our own request, so that clients sharing a store
-        // renew about once per lifetime rather than once each.
-        if let Some(store) = &self.store {
-            if let Some(token) = store.read(&self.config).await {
-                if self.state.borrow().cache.usable_from_store(&token, now()) {
-                    return Ok(token);
+    fn perform(self: &Rc<Self>, action: Action) {
+        match action {
+            Action::SendTokenRequest { request, http, timeout_ms, .. } => {
+                let abort = AbortController::new().ok();
+                if let Some(a) = &abort {
+                    self.io.borrow_mut().requests.push((request, a.clone()));
+                }
+                let shell = self.clone();
+                spawn_local(async move {
+                    let result = transport::send(shell.fetch.as_ref(), &http, timeout_ms, abort).await;
+                    shell.io.borrow_mut().requests.retain(|(r, _)| *r != request);
+                    shell.handle(move |m, now| match result {
+                        Ok(response) => m.token_response(now, request, response),
+                        Err(failure) => m.token_request_failed(now, request, failure),
+                    });
+                });
+            }
+            Action::ReadStore { op, .. } => {
+                let shell = self.clone();
+                spawn_local(async move {
+                    let Some(store) = &shell.store else { return };
+                    let answer = store.read().await;
+                    shell.handle(move |m, now| m.store_read(now, op, answer));
+                });
+            }
+            Action::WriteStore { op, value, ttl_seconds, .. } => {
+                let shell = self.clone();
+                spawn_local(async move {
+                    let Some(store) = &shell.store else { return };
+                    store.write(&value, ttl_seconds).await;
+                    shell.handle(move |m, now| m.store_written(now, op));
+                });
+            }
+            Action::Resolve { caller, access_token } => {
+                if let Some(c) = self.take_caller(caller) {
+                    let _ = c.resolve.call1(&JsValue::UNDEFINED, &JsValue::from_str(access_token.expose()));
                 }
             }
-        }
-        let result = self.request_from_vendor().await;
-        if let (Some(store), Ok(token)) = (&self.store, &result) {
-            store.write(&self.config, token).await;
-        }
-        result
-    }
-
-    async fn request_from_vendor(&self) -> Result<Token, Failure> {
-        let (request, refreshing) = {
-            let state = self.state.borrow();
-            let grant = state.cache.grant(now());
-            (build_request(&self.config, grant), matches!(grant, Grant::Refresh(_)))
-        };
-        let result = self.exchange_with_retries(&request).await;
-        match result {
-            Err(f) if refreshing && matches!(f.status, Some(400 | 401)) => {
-                self.state.borrow_mut().cache.drop_refresh_token();
-                self.exchange_with_retries(&build_request(&self.config, Grant::Credentials)).await
+            Action::Reject { caller, failure } => {
+                if let Some(c) = self.take_caller(caller) {
+                    let _ = c.reject.call1(&JsValue::UNDEFINED, &to_js(&failure));
+                }
             }
-            other => other,
-        }
-    }
-
-    /// One token request, retried as `token_retry` decides: the waits add
-    /// up to at most `timeoutMs`, and each attempt has its own `timeoutMs`.
-    async fn exchange_with_retries(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
-        let mut waited = 0u64;
-        let mut retries = 0u32;
-        loop {
-            match self.exchange(request).await {
-                Err(failure) => {
-                    let budget = u64::from(self.config.timeout_ms).saturating_sub(waited);
-                    match token_retry(&failure, retries, js_sys::Math::random(), budget) {
-                        Some(wait) => {
-                            gloo_timers::future::TimeoutFuture::new(wait as u32).await;
-                            waited += wait;
-                            retries += 1;
-                        }
-                        None => return Err(failure),
+            Action::Publish(published) => {
+                let Some(hook) = &self.publish else { return };
+                let _ = match published {
+                    Some(p) => hook.call3(&JsValue::UNDEFINED, &JsValue::from_str(p.access_token.expose()), &JsValue::from_f64(p.until as f64), &header_list(&p.headers)),
+                    None => hook.call3(&JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::from_f64(0.0), &JsValue::UNDEFINED),
+                };
+            }
+            Action::OnToken(info) => {
+                // Whatever it throws or rejects with stays contained.
+                let Some(callback) = &self.on_token else { return };
+                if let Ok(returned) = callback.call1(&JsValue::UNDEFINED, &token_info(&info)) {
+                    if returned.is_object() {
+                        ignore(&Promise::resolve(&returned));
                     }
                 }
-                ok => return ok,
             }
-        }
-    }
-
-    async fn exchange(&self, request: &crate::core::dialect::HttpRequest) -> Result<Token, Failure> {
-        let arrived = transport::send(self.fetch.as_ref(), request, self.config.timeout_ms).await?;
-        let arrival = Arrival { status: arrived.status, at: arrived.at, date: arrived.date.as_deref(), retry_after: arrived.retry_after.as_deref() };
-        let state = self.state.borrow();
-        let mut secrets = self.config.credentials.secrets();
-        if let Some(t) = state.cache.token() {
-            secrets.push(t.access_token.expose());
-            if let Some(rt) = &t.refresh_token {
-                secrets.push(rt.expose());
+            Action::ReportStoreError(message) => {
+                if let Some(store) = &self.store {
+                    store.report(message, None);
+                }
             }
-        }
-        response::parse(self.config.provider, arrival, &arrived.body, &secrets)
-    }
-
-    /// Calls `onToken`; whatever it throws or rejects with stays contained.
-    fn notify(&self, info: &JsValue) {
-        if let Some(callback) = &self.on_token {
-            if let Ok(returned) = callback.call1(&JsValue::UNDEFINED, info) {
-                if let Some(promise) = returned.dyn_ref::<Promise>() {
-                    transport::ignore(promise);
+            Action::WaitUntil { caller, flight } => {
+                let wait_until = self.io.borrow().callers.iter().find(|c| c.id == caller).and_then(|c| c.wait_until.clone());
+                let Some(wait_until) = wait_until else { return };
+                let mut settle = None;
+                let promise = Promise::new(&mut |resolve, _| settle = Some(resolve));
+                if let Some(resolve) = settle {
+                    self.io.borrow_mut().held_open.push((flight, resolve));
+                }
+                let _ = wait_until.call1(&JsValue::UNDEFINED, &promise);
+            }
+            Action::FlightEnded(flight) => {
+                let ended: Vec<Function> = {
+                    let mut io = self.io.borrow_mut();
+                    let (ended, open) = core::mem::take(&mut io.held_open).into_iter().partition(|(f, _)| *f == flight);
+                    io.held_open = open;
+                    ended.into_iter().map(|(_, resolve)| resolve).collect()
+                };
+                for resolve in ended {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
                 }
             }
         }
     }
 
-    fn invalidate_token(&self, access_token: &str) {
-        let dropped = self.state.borrow_mut().cache.invalidate_token(access_token);
-        if dropped {
-            self.publish();
-        }
+    fn take_caller(&self, id: CallerId) -> Option<Caller> {
+        let mut io = self.io.borrow_mut();
+        let i = io.callers.iter().position(|c| c.id == id)?;
+        Some(io.callers.swap_remove(i))
     }
 
-    /// `[name, value, replace]` for each header an API call gets with
-    /// `access`: `replace` headers win over the caller's, the others are
-    /// added only when the caller has not set them.
-    fn header_list(&self, access: &str) -> Array {
-        crate::core::headers::api_headers(&self.config, access)
-            .iter()
-            .map(|h| -> JsValue { Array::of3(&JsValue::from_str(h.name), &JsValue::from_str(&h.value), &JsValue::from_bool(h.replace)).into() })
-            .collect()
-    }
-
-    /// Tells the JS face what `client.fetch` may use without asking the wasm:
-    /// the token while it is fresh (until the renewal point), or nothing.
-    /// Called after every change of the cached token.
-    fn publish(&self) {
-        let Some(hook) = &self.publish else { return };
-        let state = self.state.borrow();
-        let (token, until, headers) = match (state.cache.token(), state.cache.renew_at()) {
-            (Some(t), Some(at)) if !state.freed => {
-                (JsValue::from_str(t.access_token.expose()), JsValue::from_f64(at as f64), self.header_list(t.access_token.expose()).into())
-            }
-            _ => (JsValue::UNDEFINED, JsValue::from_f64(0.0), JsValue::UNDEFINED),
-        };
-        drop(state);
-        let _ = hook.call3(&JsValue::UNDEFINED, &token, &until, &headers);
-    }
-
-    /// After a flight: arm the timer for the next refresh, or for a retry
-    /// with backoff while the current token is still valid. With no valid
-    /// token the callers drive again (a background loop must not hammer a
-    /// vendor that refuses the credentials).
-    fn schedule_after_flight(self: &Rc<Self>, failed: Option<&Failure>) {
-        if !self.timers {
+    /// Arms the timer `poll_timeout()` asks for, unless it is armed already.
+    fn rearm(self: &Rc<Self>) {
+        let wanted = self.manager.borrow().poll_timeout();
+        let mut io = self.io.borrow_mut();
+        if io.timer.as_ref().map(|(t, _)| *t) == wanted {
             return;
         }
-        let now = now();
-        let mut state = self.state.borrow_mut();
-        if state.freed {
-            return;
-        }
-        let delay = match failed {
-            None => {
-                state.failures = 0;
-                state.cache.token().map(|t| timer_delay(state.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, t.expires_at, now))
-            }
-            Some(f) => {
-                let attempt = state.failures;
-                state.failures = state.failures.saturating_add(1);
-                let valid_for = state.cache.valid(now).map(|t| t.expires_at - now);
-                valid_for.map(|left| backoff_delay(attempt, js_sys::Math::random(), f.retry_after_ms).min(left))
-            }
-        };
-        state.timer = delay.and_then(|ms| self.arm(ms));
-    }
-
-    fn arm(self: &Rc<Self>, delay_ms: u64) -> Option<Timer> {
-        let weak = Rc::downgrade(self);
-        // The callback only queues the work: the timer it belongs to is
-        // replaced (and its closure dropped) by that work, which must not
-        // happen while the closure is still running.
-        Timer::start(delay_ms, move || {
-            let weak = weak.clone();
-            wasm_bindgen_futures::spawn_local(async move { on_timer(&weak) });
-        })
+        // Dropping the old one clears it.
+        io.timer = wanted.map(|timeout| {
+            let weak = Rc::downgrade(self);
+            // Held weakly: a client dropped without free() is not kept alive by its timer.
+            let timer = Timer::start(timeout.at.saturating_sub(now()), timeout.background, move || {
+                if let Some(shell) = weak.upgrade() {
+                    // Taken out first, so that the next one is armed afresh.
+                    let fired = shell.io.borrow_mut().timer.take();
+                    shell.handle(|m, now| m.timer(now));
+                    drop(fired);
+                }
+            });
+            (timeout, timer)
+        });
     }
 }
 
-/// The refresh timer fired (or a page became visible): refresh if due,
-/// else re-arm for the rest of the wait. The client is held weakly, so a
-/// client dropped without `free()` is not kept alive by its timer.
-fn on_timer(weak: &Weak<Inner>) {
-    let Some(inner) = weak.upgrade() else { return };
-    let now = now();
-    let (due, idle, wait) = {
-        let state = inner.state.borrow();
-        if state.freed {
-            return;
-        }
-        match (state.cache.token(), state.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= now, !state.cache.is_acquiring(), timer_delay(at, t.obtained_at, t.expires_at, now)),
-            _ => return,
-        }
-    };
-    if due && idle {
-        transport::ignore(&inner.start_flight(now));
-    } else if !due {
-        let timer = inner.arm(wait);
-        inner.state.borrow_mut().timer = timer;
-    }
-}
-
-async fn deadline_wait(promise: Promise, deadline_ms: Option<u64>) -> Option<Result<JsValue, JsValue>> {
-    match deadline_ms {
-        Some(ms) => transport::with_deadline(promise, ms).await,
-        None => Some(JsFuture::from(promise).await),
-    }
-}
-
-enum Wait {
-    Join(Promise),
-    Start,
-}
-
-/// The body of a flight: request, then record the outcome in the cache.
-async fn acquire(inner: Rc<Inner>, id: u64) -> Result<JsValue, JsValue> {
-    let result = inner.request_token().await;
-    let mut state = inner.state.borrow_mut();
-    if state.pending.as_ref().is_some_and(|(pid, _)| *pid == id) {
-        state.pending = None;
-    }
-    match result {
-        Ok(token) => {
-            let access = JsValue::from_str(token.access_token.expose());
-            let info = inner.on_token.is_some().then(|| token_info(&token));
-            state.cache.finish(id, Some(token));
-            if inner.store.is_some() {
-                // A new renewal point for every token: two clients that drew
-                // close ones once do not collide at every renewal after.
-                state.cache.set_jitter(js_sys::Math::random());
-            }
-            drop(state);
-            inner.publish();
-            inner.schedule_after_flight(None);
-            if let Some(info) = info {
-                inner.notify(&info);
-            }
-            Ok(access)
-        }
-        Err(failure) => {
-            state.cache.finish(id, None);
-            drop(state);
-            inner.schedule_after_flight(Some(&failure));
-            Err(to_js(&failure))
-        }
-    }
-}
-
-/// The per-call options' `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers).
-fn wait_until(call: &JsValue) -> Option<Function> {
-    if !call.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(call, &JsValue::from_str("waitUntil")).ok()?.dyn_into().ok()
-}
-
-/// The `store` option must have the Workers KV shape: `get` and `put` functions.
-fn check_store(store: &JsValue) -> Result<(), &'static str> {
-    if store.is_undefined() || store.is_null() {
-        return Ok(());
-    }
-    let has = |name: &str| js_sys::Reflect::get(store, &JsValue::from_str(name)).is_ok_and(|f| f.is_function());
-    if store.is_object() && has("get") && has("put") {
-        Ok(())
-    } else {
-        Err("must be an object with get(key) and put(key, value, { expirationTtl }) methods, like a Workers KV namespace")
-    }
-}
-
-/// The wasm class behind the package's `AuthClient` (see `pkg-template/api.js`,
-/// which adds `free()` semantics docs/API.md §4 asks for).
+/// The wasm class behind the package's `AuthClient` (see `pkg-template/api.js`).
 #[wasm_bindgen]
 pub struct WasmAuthClient {
-    inner: Rc<Inner>,
+    shell: Rc<Shell>,
 }
 
 #[wasm_bindgen]
 impl WasmAuthClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, publish: Option<Function>) -> Result<WasmAuthClient, JsValue> {
-        let Some(object) = options.dyn_ref::<Object>().filter(|_| !options.is_function()) else {
-            return Err(js_error(ErrorCode::InvalidConfig, "options must be an object, e.g. new AuthClient({ provider: \"younium\", … })"));
-        };
-        let js = JsOptions(object);
-        let config = Config::from_options(&js).map_err(|f| to_js(&f))?;
-        let function = |name: &'static str| {
-            js.function(name).map_err(|name| to_js(&Failure::config(name, "must be a function")))
-        };
+        // typeof, not instanceof: options may come from another realm.
+        if !options.is_object() || options.is_function() {
+            return Err(to_js(&Failure::new(ErrorCode::InvalidConfig, "options must be an object, e.g. new AuthClient({ provider: \"younium\", … })")));
+        }
+        let js: &JsOptions = options.unchecked_ref();
+        let config = Config::from_options(js).map_err(|f| to_js(&f))?;
+        let function = |name: &'static str| js.function(name).map_err(|name| to_js(&Failure::config(name, "must be a function")));
         let fetch = function("fetch")?;
         let on_token = function("onToken")?;
         let on_store_error = function("onStoreError")?;
-        let store_value = js.raw("store");
-        check_store(&store_value).map_err(|reason| to_js(&Failure::config("store", reason)))?;
-        let store = store_value.dyn_into::<Object>().ok().map(|s| SharedStore::new(s, on_store_error));
+        let store = js.store_option().map_err(|reason| to_js(&Failure::config("store", reason)))?;
+        let store = store.map(|s| SharedStore::new(s, on_store_error, &config));
+
         let workerd = in_workerd();
         let background = config.auto_refresh.unwrap_or(!workerd);
         let timers = background && !workerd;
-        // Clients sharing a store renew at a random point in the leeway window.
-        let mut cache = TokenCache::new(config.leeway_ms);
-        if store.is_some() {
-            cache = cache.shared(js_sys::Math::random());
-        }
-        let state = State { cache, pending: None, freed: false, timer: None, failures: 0, page_listener: None };
-        let inner = Rc::new(Inner { config, fetch, on_token, store, background, timers, state: RefCell::new(state), publish });
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let settings = Settings { background, timers, store: store.is_some(), seed };
+        let manager = TokenManager::new(config, settings, now());
+        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, publish, io: RefCell::new(Io::default()) });
         if timers {
-            let weak = Rc::downgrade(&inner);
+            let weak = Rc::downgrade(&shell);
             let listener = PageListener::add(move || {
-                let weak = weak.clone();
-                wasm_bindgen_futures::spawn_local(async move { on_timer(&weak) });
+                if let Some(shell) = weak.upgrade() {
+                    shell.handle(|m, now| m.page_visible(now));
+                }
             });
-            inner.state.borrow_mut().page_listener = listener;
+            shell.io.borrow_mut().page_listener = listener;
         }
-        Ok(WasmAuthClient { inner })
+        Ok(WasmAuthClient { shell })
     }
 
+    /// A caller asks for a token: `resolve` or `reject` settles its own
+    /// promise. `waitUntil` (a Workers `ctx.waitUntil`, bound) keeps a token
+    /// request the call starts alive after the call's request ends. Returns
+    /// the caller's id, for `giveUp`.
     #[wasm_bindgen(js_name = getToken)]
-    pub fn get_token(&self, call: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move { inner.acquire_or_join(wait_until(&call).as_ref()).await.map(JsValue::from) })
+    pub fn ask(&self, wait_until: Option<Function>, resolve: Function, reject: Function) -> f64 {
+        let id = self.shell.manager.borrow_mut().ask(now(), wait_until.is_some());
+        self.shell.io.borrow_mut().callers.push(Caller { id, resolve, reject, wait_until });
+        self.shell.drain();
+        id.0 as f64
+    }
+
+    /// The caller's signal aborted (the JS face rejects it): the manager
+    /// forgets it; the token request others share goes on.
+    #[wasm_bindgen(js_name = giveUp)]
+    pub fn give_up(&self, caller: f64) {
+        let id = CallerId(caller as u64);
+        drop(self.shell.take_caller(id));
+        self.shell.handle(|m, now| m.give_up(now, id));
     }
 
     /// `tokenInfo()` for `access` if it is still the cached token (an
     /// `invalidate()` may have dropped it since the caller got it), else
-    /// `undefined`. The JS face loops over `getToken` and this.
+    /// `undefined`. The JS face loops over a token and this.
     #[wasm_bindgen(js_name = infoFor)]
     pub fn info_for(&self, access: &str) -> JsValue {
-        let state = self.inner.state.borrow();
-        state.cache.token().filter(|t| t.access_token.expose() == access).map_or(JsValue::UNDEFINED, token_info)
+        self.shell.manager.borrow().info_for(access).map_or(JsValue::UNDEFINED, |info| token_info(&info))
     }
 
     /// The headers an API call gets with `access`, as `[name, value, replace]`.
     #[wasm_bindgen(js_name = headerList)]
-    pub fn header_list(&self, access: &str) -> Array {
-        self.inner.header_list(access)
+    pub fn header_list(&self, access: &str) -> JsValue {
+        header_list(&self.shell.manager.borrow().api_headers(access))
     }
 
-    /// An API answered a call made with `access` with a 401: drop it, unless
-    /// another caller has already replaced it.
+    /// An API answered a call made with `access` with a 401.
     pub fn refuse(&self, access: &str) {
-        self.inner.invalidate_token(access);
+        self.shell.handle(|m, now| m.refuse(now, access));
     }
 
     /// The `fetch` option, for the JS face's own API calls.
     #[wasm_bindgen(getter = configuredFetch)]
     pub fn configured_fetch(&self) -> Option<Function> {
-        self.inner.fetch.clone()
+        self.shell.fetch.clone()
     }
 
     /// What relative URLs are joined to, for the JS face's own API calls.
     #[wasm_bindgen(getter = apiBase)]
     pub fn api_base(&self) -> Option<String> {
-        self.inner.config.api_base.clone()
+        self.shell.manager.borrow().config().api_base.clone()
     }
 
     pub fn invalidate(&self) {
-        {
-            let mut state = self.inner.state.borrow_mut();
-            state.cache.invalidate();
-            state.pending = None;
-            state.timer = None;
-            state.failures = 0;
-        }
-        self.inner.publish();
+        self.shell.handle(|m, now| m.invalidate(now));
     }
 
-    /// Stops the client: clears every timer and listener, drops the token,
-    /// forgets the flight, refuses later calls.
+    /// `free()`: the manager rejects whoever waits and stops; here every
+    /// token request out is aborted, and the timer and the page listener go.
     pub fn dispose(&self) {
-        let mut state = self.inner.state.borrow_mut();
-        state.freed = true;
-        state.cache.invalidate();
-        state.pending = None;
-        state.timer = None;
-        state.page_listener = None;
-        drop(state);
-        self.inner.publish();
+        self.shell.handle(|m, now| m.free(now));
+        let (requests, timer, listener) = {
+            let mut io = self.shell.io.borrow_mut();
+            (core::mem::take(&mut io.requests), io.timer.take(), io.page_listener.take())
+        };
+        for (_, abort) in requests {
+            abort.abort();
+        }
+        drop((timer, listener));
     }
 }

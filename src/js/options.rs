@@ -1,28 +1,125 @@
-//! Reads the JS options object for the core's validator. Each known option
-//! is read as a string, number or boolean; anything else is reported by its
-//! `typeof`, so the core can say exactly which option has the wrong type.
-//! (These scalars were once converted with serde-wasm-bindgen; its error
-//! paths format floats, which cost 15 KB of wasm for nothing.)
+//! What comes in from JavaScript: the options object, a call's `{ signal,
+//! waitUntil }`, and the `store` option's shape, each read through typed
+//! `#[wasm_bindgen]` getters (one per property; never a lookup by a string
+//! key). An option's value is then classified as a string, number or
+//! boolean, anything else by its `typeof`, so the core's validator can say
+//! exactly which option has the wrong type.
 
 use crate::core::config::{OptionValue, Options};
-use js_sys::{Function, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
 
-pub struct JsOptions<'a>(pub &'a Object);
+/// Declares the options object's getters and the table from an option's
+/// name to its getter.
+macro_rules! option_getters {
+    ($($getter:ident => $name:literal,)*) => {
+        #[wasm_bindgen]
+        extern "C" {
+            /// The options object given to `new AuthClient(options)`.
+            pub type JsOptions;
+            $(
+                #[wasm_bindgen(method, getter, structural, js_name = $name)]
+                fn $getter(this: &JsOptions) -> JsValue;
+            )*
+        }
 
-impl JsOptions<'_> {
+        /// The getter of option `name`, if it has one.
+        fn getter(name: &str) -> Option<fn(&JsOptions) -> JsValue> {
+            match name {
+                $($name => Some(JsOptions::$getter),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+option_getters! {
+    provider => "provider",
+    environment => "environment",
+    base_url => "baseUrl",
+    token_url => "tokenUrl",
+    refresh_url => "refreshUrl",
+    client_id => "clientId",
+    secret => "secret",
+    username => "username",
+    password => "password",
+    api_key => "apiKey",
+    client_secret => "clientSecret",
+    token_name => "tokenName",
+    scope => "scope",
+    audience => "audience",
+    body_encoding => "bodyEncoding",
+    client_auth => "clientAuth",
+    legal_entity => "legalEntity",
+    api_version => "apiVersion",
+    refresh_leeway_seconds => "refreshLeewaySeconds",
+    auto_refresh => "autoRefresh",
+    timeout_ms => "timeoutMs",
+    fetch => "fetch",
+    on_token => "onToken",
+    on_store_error => "onStoreError",
+    store => "store",
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A call's last argument: `{ signal?, waitUntil? }` (docs/API.md §4).
+    pub type CallOptions;
+    #[wasm_bindgen(method, getter, structural, js_name = waitUntil)]
+    fn wait_until(this: &CallOptions) -> JsValue;
+
+    /// The `store` option: an object with `get` and `put` (docs/API.md §7).
+    pub type StoreShape;
+    #[wasm_bindgen(method, getter, structural, js_name = get)]
+    fn get_member(this: &StoreShape) -> JsValue;
+    #[wasm_bindgen(method, getter, structural, js_name = put)]
+    fn put_member(this: &StoreShape) -> JsValue;
+}
+
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+impl JsOptions {
+    /// The raw value of `name` (`undefined` for a name without a getter).
     pub fn raw(&self, name: &str) -> JsValue {
-        Reflect::get(self.0, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+        getter(name).map_or(JsValue::UNDEFINED, |get| get(self))
     }
 
-    /// A function-valued option (`fetch`, `onToken`): `Ok(None)` when absent.
+    /// A function-valued option (`fetch`, `onToken`): `Ok(None)` when absent,
+    /// `Err(name)` when it is something else.
     pub fn function(&self, name: &'static str) -> Result<Option<Function>, &'static str> {
         let v = self.raw(name);
-        if v.is_undefined() || v.is_null() {
+        if absent(&v) {
             Ok(None)
         } else {
             v.dyn_into::<Function>().map(Some).map_err(|_| name)
         }
+    }
+
+    /// The `store` option, checked for the Workers KV shape.
+    pub fn store_option(&self) -> Result<Option<StoreShape>, &'static str> {
+        let v = self.store();
+        if absent(&v) {
+            return Ok(None);
+        }
+        if v.is_object() {
+            let store: StoreShape = v.unchecked_into();
+            if store.get_member().is_function() && store.put_member().is_function() {
+                return Ok(Some(store));
+            }
+        }
+        Err("must be an object with get(key) and put(key, value, { expirationTtl }) methods, like a Workers KV namespace")
+    }
+}
+
+impl CallOptions {
+    /// The call's `waitUntil` (e.g. `ctx.waitUntil.bind(ctx)` in Workers), if it is a function.
+    pub fn of(call: &JsValue) -> Option<Function> {
+        if !call.is_object() {
+            return None;
+        }
+        call.unchecked_ref::<CallOptions>().wait_until().dyn_into().ok()
     }
 }
 
@@ -42,10 +139,10 @@ fn type_of(v: &JsValue) -> &'static str {
     }
 }
 
-impl Options for JsOptions<'_> {
+impl Options for JsOptions {
     fn get(&self, name: &'static str) -> OptionValue {
         let v = self.raw(name);
-        if v.is_undefined() || v.is_null() {
+        if absent(&v) {
             return OptionValue::Absent;
         }
         if let Some(s) = v.as_string() {
@@ -58,4 +155,10 @@ impl Options for JsOptions<'_> {
             OptionValue::Other(type_of(&v))
         }
     }
+}
+
+/// The options the core reads that have no getter here (empty when every one has).
+#[cfg(test)]
+pub fn unreadable_options() -> Vec<&'static str> {
+    crate::core::config::OPTION_NAMES.iter().copied().filter(|name| getter(name).is_none()).collect()
 }

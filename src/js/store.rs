@@ -1,81 +1,122 @@
-//! The shared token store (`store` option): a Workers KV namespace, a
-//! `denoKvStore(kv)`, or anything with `get(key)` and
-//! `put(key, value, { expirationTtl })`. Read before every token request,
-//! written after it. A store that throws, hangs past a short bound, or holds
-//! garbage is a miss, reported to `onStoreError` and never to the caller.
+//! The shared token store's I/O (docs/API.md §7): the key's SHA-256 with
+//! `crypto.subtle`, and the store's `get` and `put`. What the key is made
+//! of, what a value holds, when to read and write, how long a call may take
+//! and whether a stored token is usable are the core's (`core::store`,
+//! `core::manager`).
 //!
-//! The calls themselves (crypto.subtle, get/put with a time bound, the
-//! report) are in the package's `store.js`; what the key and the value are
-//! is the core's (`core::store`).
+//! A store that throws, rejects, or answers with something that is not a
+//! string is reported to `onStoreError` (never to the caller) and counts as
+//! a miss; so does one that takes too long, which the token manager decides.
 
-use super::transport::now;
+use super::options::StoreShape;
+use super::transport::ignore;
 use crate::core::config::Config;
-use crate::core::response::Token;
+use crate::core::manager::StoreAnswer;
+use crate::core::secret::Secret;
 use crate::core::store;
-use js_sys::{Object, Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen(raw_module = "./store.js")]
+#[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = reportStoreError)]
-    fn report_store_error(on_error: &JsValue, message: &str);
-    /// Resolves to the SHA-256 digest (a Uint8Array), or undefined.
-    #[wasm_bindgen(js_name = storeDigest)]
-    fn store_digest(material: &str, on_error: &JsValue) -> Promise;
-    /// Resolves to the stored string, or undefined (a miss).
-    #[wasm_bindgen(js_name = storeGet)]
-    fn store_get(store: &Object, key: &str, bound_ms: u32, on_error: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = storePut)]
-    fn store_put(store: &Object, key: &str, value: &str, expiration_ttl: f64, bound_ms: u32, on_error: &JsValue) -> Promise;
+    #[wasm_bindgen(method, structural, catch, js_name = get)]
+    fn get(this: &StoreShape, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = put)]
+    fn put(this: &StoreShape, key: &str, value: &str, options: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+    static CRYPTO: Option<web_sys::Crypto>;
 }
 
-/// The longest a store call may take before it counts as a miss.
-const STORE_TIMEOUT_MS: u32 = 1_000;
-
 pub struct SharedStore {
-    store: Object,
-    /// `onStoreError`, or undefined.
-    on_error: JsValue,
-    /// The hashed key, computed on first use.
+    store: StoreShape,
+    on_error: Option<Function>,
+    /// What the key hashes; dropped once the key is known.
+    material: RefCell<Option<Secret>>,
     key: RefCell<Option<String>>,
 }
 
-fn bound(config: &Config) -> u32 {
-    STORE_TIMEOUT_MS.min(config.timeout_ms)
-}
-
 impl SharedStore {
-    pub fn new(store: Object, on_error: Option<js_sys::Function>) -> Self {
-        SharedStore { store, on_error: on_error.map_or(JsValue::UNDEFINED, JsValue::from), key: RefCell::new(None) }
+    pub fn new(store: StoreShape, on_error: Option<Function>, config: &Config) -> Self {
+        SharedStore { store, on_error, material: RefCell::new(Some(store::key_material(config))), key: RefCell::new(None) }
     }
 
-    /// `edge-auth:v1:` + hex SHA-256 of the key material.
-    async fn key(&self, config: &Config) -> Option<String> {
+    /// Calls `onStoreError` with an `Error`; whatever it throws or rejects with stays contained.
+    pub fn report(&self, message: &str, cause: Option<&JsValue>) {
+        let Some(on_error) = &self.on_error else { return };
+        let error = js_sys::Error::new(&format!("edge-auth token store: {message}"));
+        if let Some(cause) = cause {
+            error.set_cause(cause);
+        }
+        if let Ok(returned) = on_error.call1(&JsValue::UNDEFINED, &error) {
+            if returned.is_object() {
+                ignore(&Promise::resolve(&returned));
+            }
+        }
+    }
+
+    /// `edge-auth:v1:` + hex SHA-256 of the key material, computed once.
+    async fn key(&self) -> Option<String> {
         if let Some(k) = self.key.borrow().as_ref() {
             return Some(k.clone());
         }
-        let material = store::key_material(config);
-        let digest = JsFuture::from(store_digest(material.expose(), &self.on_error)).await.ok()?;
-        let key = store::key(&digest.dyn_into::<Uint8Array>().ok()?.to_vec());
+        let material = self.material.borrow().as_ref()?.clone();
+        let digest = match CRYPTO.with(|c| c.as_ref().map(|c| c.subtle().digest_with_str_and_u8_array("SHA-256", material.expose().as_bytes()))) {
+            Some(Ok(promise)) => JsFuture::from(promise).await,
+            Some(Err(e)) => Err(e),
+            None => Err(JsValue::UNDEFINED),
+        };
+        let digest = match digest {
+            Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
+            Err(e) => {
+                self.report("cannot hash the key (crypto.subtle unavailable?)", Some(&e).filter(|e| !e.is_undefined()));
+                return None;
+            }
+        };
+        let key = store::key(&digest);
         *self.key.borrow_mut() = Some(key.clone());
+        self.material.borrow_mut().take();
         Some(key)
     }
 
-    /// A stored token, if the store has a well-formed one.
-    pub async fn read(&self, config: &Config) -> Option<Token> {
-        let key = self.key(config).await?;
-        let text = JsFuture::from(store_get(&self.store, &key, bound(config), &self.on_error)).await.ok()?.as_string()?;
-        store::decode(&text).map_err(|why| report_store_error(&self.on_error, why)).ok()
+    /// The store's answer for the token's key.
+    pub async fn read(&self) -> StoreAnswer {
+        let Some(key) = self.key().await else { return StoreAnswer::Failed };
+        let pending = match self.store.get(&key) {
+            Ok(p) => p,
+            Err(e) => {
+                self.report("get threw", Some(&e));
+                return StoreAnswer::Failed;
+            }
+        };
+        match JsFuture::from(Promise::resolve(&pending)).await {
+            Ok(v) if v.is_undefined() || v.is_null() => StoreAnswer::Miss,
+            Ok(v) => match v.as_string() {
+                Some(text) => StoreAnswer::Value(text),
+                None => {
+                    self.report("get returned something that is not a string", None);
+                    StoreAnswer::Failed
+                }
+            },
+            Err(e) => {
+                self.report("get failed", Some(&e));
+                StoreAnswer::Failed
+            }
+        }
     }
 
-    pub async fn write(&self, config: &Config, token: &Token) {
-        let Some(key) = self.key(config).await else { return };
-        let Some(value) = store::encode(token) else {
-            return report_store_error(&self.on_error, "token too large to share (over 64 KiB); not written");
-        };
-        let ttl = store::expiration_ttl(token, now());
-        let _ = JsFuture::from(store_put(&self.store, &key, value.expose(), ttl as f64, bound(config), &self.on_error)).await;
+    pub async fn write(&self, value: &Secret, ttl_seconds: u64) {
+        let Some(key) = self.key().await else { return };
+        let options = super::outbound::put_options(ttl_seconds);
+        match self.store.put(&key, value.expose(), &options) {
+            Ok(pending) => {
+                if let Err(e) = JsFuture::from(Promise::resolve(&pending)).await {
+                    self.report("put failed", Some(&e));
+                }
+            }
+            Err(e) => self.report("put threw", Some(&e)),
+        }
     }
 }
