@@ -67,6 +67,11 @@ struct Caller {
     reject: Function,
     /// The call's `waitUntil`, if it gave one.
     wait_until: Option<Function>,
+    /// A timer in the caller's own request, for as long as it waits: in
+    /// workerd a request with nothing pending of its own is cancelled as
+    /// hung, however soon another request would settle its promise. It
+    /// fires at the caller's bound, when the manager rejects it.
+    _bound: Option<Timer>,
 }
 
 /// What is in progress on the JS side of the manager's actions.
@@ -283,9 +288,23 @@ impl WasmAuthClient {
     /// the caller's id, for `giveUp`.
     #[wasm_bindgen(js_name = getToken)]
     pub fn ask(&self, wait_until: Option<Function>, resolve: Function, reject: Function) -> f64 {
-        let id = self.shell.manager.borrow_mut().ask(now(), wait_until.is_some());
-        self.shell.io.borrow_mut().callers.push(Caller { id, resolve, reject, wait_until });
-        self.shell.drain();
+        let shell = &self.shell;
+        let id = shell.manager.borrow_mut().ask(now(), wait_until.is_some());
+        shell.io.borrow_mut().callers.push(Caller { id, resolve, reject, wait_until, _bound: None });
+        shell.drain();
+        let waiting = shell.io.borrow().callers.iter().any(|c| c.id == id);
+        if waiting {
+            let bound = shell.manager.borrow().caller_bound_ms();
+            let weak = Rc::downgrade(shell);
+            let timer = Timer::start(bound, false, move || {
+                if let Some(shell) = weak.upgrade() {
+                    shell.handle(|m, now| m.timer(now));
+                }
+            });
+            if let Some(c) = shell.io.borrow_mut().callers.iter_mut().find(|c| c.id == id) {
+                c._bound = Some(timer);
+            }
+        }
         id.0 as f64
     }
 
