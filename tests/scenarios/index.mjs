@@ -18,6 +18,7 @@ import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 import { assert } from "./assert.mjs";
 import { scenarios as allScenarios } from "./cases.mjs";
 import "./timers.mjs"; // registers the issue-3 scenarios into the same list
+import "./manager.mjs"; // the token manager's rules, into the same list
 
 export { assert };
 export const scenarios = allScenarios;

@@ -120,6 +120,34 @@ for (const fault of FAULTS) {
   });
 }
 
+test("where timers run, callers get the vendor's token before the store's put finishes, and the put still happens", async () => {
+  const control = await fresh({ tokenDelayMs: 0 });
+  let putDone = false;
+  const store = mapStore({
+    put: async (base, ...args) => {
+      await sleep(700);
+      await base(...args);
+      putDone = true;
+    },
+  });
+  const errors = [];
+  const client = younium(control, { store, onStoreError: (e) => errors.push(e) });
+  try {
+    const started = Date.now();
+    const token = await client.getToken();
+    const took = Date.now() - started;
+    assert.ok(took < 500, `getToken took ${took} ms: it waited for the 700 ms put`);
+    assert.equal(putDone, false, "the put was still going when the caller had its token");
+    for (const end = Date.now() + 3_000; !putDone && Date.now() < end; ) await sleep(20);
+    assert.equal(putDone, true, "the put finished");
+    assert.equal(store.calls.puts.length, 1, "store writes");
+    assert.equal(JSON.parse([...store.data.values()][0]).accessToken, token, "the stored token is the one handed out");
+    assert.deepEqual(errors.map(String), [], "onStoreError calls");
+  } finally {
+    client.free();
+  }
+});
+
 test("store fault without onStoreError: the call still succeeds", async () => {
   const control = await fresh();
   const client = younium(control, { store: { get: () => { throw new Error("x"); }, put: () => Promise.reject(new Error("y")) } });
