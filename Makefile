@@ -19,7 +19,7 @@ ESBUILD := node_modules/.bin/esbuild
 GLUE_JS := edge_auth.js api.js api_fetch.js auth_error.js
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
+.PHONY: help pkg wasm test test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -50,13 +50,20 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-demo
+test: test-rust test-wasm test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-demo
 	@echo "make test: every suite passed"
 
 # Includes the token manager's simulation: 10,000 seeded schedules
 # (tests/sim/; SIM_SEEDS=N for another count).
 test-rust:
 	cargo test --lib --tests
+
+# The wasm shell's executor tests (src/js/tests.rs, wasm-bindgen-test) in
+# Node, then in headless Chromium through chromedriver.
+WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target $(WASM_TARGET) --lib
+test-wasm:
+	WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 $(WASM_TEST)
+	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/tests/wasm/webdriver.json $(WASM_TEST)
 
 # The token manager's deterministic simulation alone: N schedules, a
 # reproduction of the first failing seeds, then the line

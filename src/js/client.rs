@@ -366,3 +366,7 @@ impl WasmAuthClient {
         drop((timer, listener));
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -7,7 +7,10 @@ use crate::core::error::Failure;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(raw_module = "./auth_error.js")]
+// The package's own file; in the executor's tests (no package around
+// them), the same file as a snippet.
+#[cfg_attr(not(test), wasm_bindgen(raw_module = "./auth_error.js"))]
+#[cfg_attr(test, wasm_bindgen(module = "/pkg-template/auth_error.js"))]
 extern "C" {
     #[wasm_bindgen(js_name = makeAuthError)]
     fn make_auth_error(code: &str, message: &str, status: Option<u16>, messages: Array) -> JsValue;
