@@ -17,7 +17,7 @@ ESBUILD := node_modules/.bin/esbuild
 # sources are pkg-template/ and wasm-bindgen's output. The runtime entries are
 # left as written (deno.js uses `import source`, which esbuild does not parse).
 GLUE_JS := edge_auth.js api.js api_fetch.js auth_error.js
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+WASM_OPT_FLAGS := -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 .PHONY: help pkg wasm test test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
@@ -44,6 +44,7 @@ pkg: wasm deps
 	rm -rf pkg && mkdir -p pkg
 	wasm-bindgen --target web --out-dir pkg --out-name edge_auth --no-typescript $(WASM)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge_auth_bg.wasm -o pkg/edge_auth_bg.wasm
+	node tools/minify-wasm-names.mjs pkg/edge_auth_bg.wasm pkg/edge_auth.js target/edge_auth.names.json
 	cp pkg-template/* pkg/
 	cd pkg && ../$(ESBUILD) $(GLUE_JS) --minify-whitespace --minify-syntax --format=esm --outdir=. --allow-overwrite --log-level=warning
 	cp README.md LICENSE pkg/

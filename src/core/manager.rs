@@ -112,7 +112,6 @@ use super::secret::Secret;
 use super::store;
 use super::Millis;
 use core::fmt;
-use std::collections::VecDeque;
 
 /// The longest a store call may take before it counts as a miss.
 pub const STORE_BOUND_MS: u32 = 1_000;
@@ -234,21 +233,13 @@ impl TokenInfo {
     }
 }
 
-/// What `client.fetch` may use without asking the wasm.
+/// What `client.fetch` may use without asking the wasm; the headers an
+/// API call gets with it are [`TokenManager::api_headers`].
+#[derive(Debug)]
 pub struct Published {
     pub access_token: Secret,
     /// Fresh until then (the renewal point).
     pub until: Millis,
-    /// The headers an API call gets with this token.
-    pub headers: Vec<ApiHeader<'static>>,
-}
-
-impl fmt::Debug for Published {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The Authorization header's value is the token.
-        let names: Vec<&str> = self.headers.iter().map(|h| h.name).collect();
-        f.debug_struct("Published").field("access_token", &self.access_token).field("until", &self.until).field("headers", &names).finish()
-    }
 }
 
 /// What the shell must do.
@@ -371,6 +362,37 @@ struct LateRequest {
     epoch: u64,
 }
 
+/// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
+/// in the wasm than a `VecDeque`).
+#[derive(Debug)]
+struct Queue<T> {
+    items: Vec<Option<T>>,
+    next: usize,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue { items: Vec::new(), next: 0 }
+    }
+}
+
+impl<T> Queue<T> {
+    fn push_back(&mut self, item: T) {
+        self.items.push(Some(item));
+    }
+
+    fn pop_front(&mut self) -> Option<T> {
+        let item = self.items.get_mut(self.next).and_then(Option::take);
+        if item.is_some() {
+            self.next += 1;
+        } else {
+            self.items.clear();
+            self.next = 0;
+        }
+        item
+    }
+}
+
 /// How many given-up requests are remembered.
 const LATE_REQUESTS: usize = 4;
 
@@ -389,7 +411,7 @@ pub struct TokenManager {
     writing: Option<Flight>,
     /// Callers waiting for a token, oldest first.
     callers: Vec<Caller>,
-    late: VecDeque<LateRequest>,
+    late: Vec<LateRequest>,
     next_id: u64,
     clock: Clock,
     /// The armed refresh (or backoff) timer, on the internal clock.
@@ -399,7 +421,7 @@ pub struct TokenManager {
     /// `invalidate()` calls so far.
     epoch: u64,
     freed: bool,
-    actions: VecDeque<Action>,
+    actions: Queue<Action>,
 }
 
 /// What is waited for (see `TokenManager::next_due`).
@@ -439,14 +461,14 @@ impl TokenManager {
             flight: None,
             writing: None,
             callers: Vec::new(),
-            late: VecDeque::new(),
+            late: Vec::new(),
             next_id: 0,
             clock: Clock { wall: now, mono: now },
             refresh_timer: None,
             failures: 0,
             epoch: 0,
             freed: false,
-            actions: VecDeque::new(),
+            actions: Queue::default(),
         }
     }
 
@@ -510,8 +532,8 @@ impl TokenManager {
     }
 
     /// The headers an API call gets with `access`.
-    pub fn api_headers(&self, access: &str) -> Vec<ApiHeader<'static>> {
-        owned_headers(&self.config, access)
+    pub fn api_headers(&self, access: &str) -> Vec<ApiHeader<'_>> {
+        api_headers(&self.config, access)
     }
 
     // ----- events -----
@@ -824,11 +846,11 @@ impl TokenManager {
         let f = self.flight.take()?;
         if let Step::Sending { request, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
-                self.late.pop_front();
+                self.late.remove(0);
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
-            self.late.push_back(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
         }
         if !f.superseded {
             self.cache.finish(f.id.0, None);
@@ -904,7 +926,7 @@ impl TokenManager {
     /// `invalidate()` since it was sent); anything else is ignored.
     fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
         let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
-        let Some(late) = self.late.remove(i) else { return };
+        let late = self.late.remove(i);
         if late.epoch != self.epoch {
             return;
         }
@@ -1060,7 +1082,7 @@ impl TokenManager {
     fn publish(&mut self) {
         let published = match (self.cache.token(), self.cache.renew_at()) {
             (Some(t), Some(until)) if !self.freed => {
-                Some(Published { access_token: t.access_token.clone(), until, headers: owned_headers(&self.config, t.access_token.expose()) })
+                Some(Published { access_token: t.access_token.clone(), until })
             }
             _ => None,
         };
@@ -1109,11 +1131,4 @@ impl TokenManager {
             self.refresh_timer = Some(self.clock.mono + wait);
         }
     }
-}
-
-fn owned_headers(config: &Config, access: &str) -> Vec<ApiHeader<'static>> {
-    api_headers(config, access)
-        .into_iter()
-        .map(|h| ApiHeader { name: h.name, value: std::borrow::Cow::Owned(h.value.into_owned()), replace: h.replace })
-        .collect()
 }

@@ -168,7 +168,10 @@ impl Shell {
             Action::Publish(published) => {
                 let Some(hook) = &self.publish else { return };
                 let _ = match published {
-                    Some(p) => hook.call3(&JsValue::UNDEFINED, &JsValue::from_str(p.access_token.expose()), &JsValue::from_f64(p.until as f64), &header_list(&p.headers)),
+                    Some(p) => {
+                        let headers = header_list(&self.manager.borrow().api_headers(p.access_token.expose()));
+                        hook.call3(&JsValue::UNDEFINED, &JsValue::from_str(p.access_token.expose()), &JsValue::from_f64(p.until as f64), &headers)
+                    }
                     None => hook.call3(&JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::from_f64(0.0), &JsValue::UNDEFINED),
                 };
             }

@@ -1,63 +1,54 @@
-//! What goes out to JavaScript as plain values, serialized by
-//! serde-wasm-bindgen: `TokenInfo` (docs/API.md §4, also `onToken`'s
-//! argument), the header list the JS face adds to API calls, and a store
-//! put's options.
-//!
-//! Objects are serialized as maps, not structs: serde-wasm-bindgen
-//! interns a struct's field names in a hash map, which costs 2 KB of wasm.
+//! What goes out to JavaScript as plain values: `TokenInfo` (docs/API.md §4,
+//! also `onToken`'s argument), the header list the JS face adds to API
+//! calls, and a store put's options, each built through typed setters.
 
 use crate::core::headers::ApiHeader;
 use crate::core::manager::TokenInfo;
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
 
-fn to_js(value: &impl Serialize) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).unwrap_or(JsValue::UNDEFINED)
-}
+#[wasm_bindgen]
+extern "C" {
+    type TokenInfoValue;
+    #[wasm_bindgen(method, setter = accessToken)]
+    fn set_access_token(this: &TokenInfoValue, v: &str);
+    #[wasm_bindgen(method, setter = tokenType)]
+    fn set_token_type(this: &TokenInfoValue, v: &str);
+    #[wasm_bindgen(method, setter = expiresAt)]
+    fn set_expires_at(this: &TokenInfoValue, v: f64);
+    #[wasm_bindgen(method, setter = refreshExpiresAt)]
+    fn set_refresh_expires_at(this: &TokenInfoValue, v: f64);
+    #[wasm_bindgen(method, setter = scope)]
+    fn set_scope(this: &TokenInfoValue, v: &str);
 
-/// A plain object of these entries (`None` values left out).
-struct Entries<'a>(&'a [(&'a str, Option<Value<'a>>)]);
-
-#[derive(Clone, Copy)]
-enum Value<'a> {
-    Str(&'a str),
-    Num(f64),
-}
-
-impl Serialize for Entries<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        for (key, value) in self.0 {
-            match value {
-                Some(Value::Str(v)) => map.serialize_entry(key, v)?,
-                Some(Value::Num(v)) => map.serialize_entry(key, v)?,
-                None => {}
-            }
-        }
-        map.end()
-    }
+    type PutOptionsValue;
+    #[wasm_bindgen(method, setter = expirationTtl)]
+    fn set_expiration_ttl(this: &PutOptionsValue, v: f64);
 }
 
 /// `{ accessToken, tokenType, expiresAt, refreshExpiresAt?, scope? }`; never a credential or refresh token.
 pub fn token_info(info: &TokenInfo) -> JsValue {
-    to_js(&Entries(&[
-        ("accessToken", Some(Value::Str(info.access_token.expose()))),
-        ("tokenType", Some(Value::Str(&info.token_type))),
-        ("expiresAt", Some(Value::Num(info.expires_at as f64))),
-        ("refreshExpiresAt", info.refresh_expires_at.map(|t| Value::Num(t as f64))),
-        ("scope", info.scope.as_deref().map(Value::Str)),
-    ]))
+    let o: TokenInfoValue = Object::new().unchecked_into();
+    o.set_access_token(info.access_token.expose());
+    o.set_token_type(&info.token_type);
+    o.set_expires_at(info.expires_at as f64);
+    if let Some(at) = info.refresh_expires_at {
+        o.set_refresh_expires_at(at as f64);
+    }
+    if let Some(scope) = &info.scope {
+        o.set_scope(scope);
+    }
+    o.into()
 }
 
 /// `{ expirationTtl }`, a store put's options.
 pub fn put_options(ttl_seconds: u64) -> JsValue {
-    to_js(&Entries(&[("expirationTtl", Some(Value::Num(ttl_seconds as f64)))]))
+    let o: PutOptionsValue = Object::new().unchecked_into();
+    o.set_expiration_ttl(ttl_seconds as f64);
+    o.into()
 }
 
-/// `[name, value, replace]` for each header an API call gets: `replace`
-/// headers win over the caller's, the others are added only when the
-/// caller has not set them.
+/// `[name, value, replace]` for each header an API call gets.
 pub fn header_list(headers: &[ApiHeader<'_>]) -> JsValue {
-    let list: Vec<(&str, &str, bool)> = headers.iter().map(|h| (h.name, h.value.as_ref(), h.replace)).collect();
-    to_js(&list)
+    headers.iter().map(|h| -> JsValue { Array::of3(&JsValue::from_str(h.name), &JsValue::from_str(&h.value), &JsValue::from_bool(h.replace)).into() }).collect::<Array>().into()
 }

@@ -13,6 +13,7 @@
 use super::error::describe_error;
 use crate::core::dialect::HttpRequest;
 use crate::core::manager::{ResponseBody, SendFailure, TokenResponse};
+use crate::core::text::{concat, push_u64};
 use crate::core::MAX_RESPONSE_BYTES;
 use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use std::cell::Cell;
@@ -63,7 +64,7 @@ pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_
     let headers = Headers::new().map_err(|_| no_fetch())?;
     for (name, value) in &request.headers {
         if headers.set(name, value.expose()).is_err() {
-            return Err(SendFailure::Config(format!("header `{name}` has a value fetch cannot send")));
+            return Err(SendFailure::Config(concat(&["header `", name, "` has a value fetch cannot send"])));
         }
     }
     let init = RequestInit::new();
@@ -86,39 +87,55 @@ pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_
             }
         })
     };
-    let failed = |error: &JsValue, during: &str| {
-        if timed_out.get() {
-            SendFailure::Timeout(format!("token request timed out after {timeout_ms} ms ({during})"))
-        } else {
-            SendFailure::Network(format!("token request failed {during}: {}", describe_error(error)))
-        }
-    };
+    let failed = |error: JsValue, during: &str| failure(timed_out.get(), timeout_ms, &error, during);
 
     const BEFORE: &str = "before a response arrived";
-    let sent = fetch.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init).map_err(|e| failed(&e, BEFORE))?;
-    let arrived = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| failed(&e, BEFORE))?;
-    let response = as_response(arrived).ok_or_else(|| failed(&js_sys::TypeError::new("fetch resolved to something that is not a Response").into(), BEFORE))?;
-
-    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let sent = fetch.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init).map_err(|e| failed(e, BEFORE))?;
+    let arrived = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| failed(e, BEFORE))?;
+    let Some(response) = as_response(arrived) else {
+        return Err(failed(js_sys::TypeError::new("fetch resolved to something that is not a Response").into(), BEFORE));
+    };
+    let headers = response.headers();
     let mut arrival = TokenResponse {
         status: response.status(),
-        date: header("date"),
-        retry_after: header("retry-after"),
-        www_authenticate: header("www-authenticate"),
+        date: header(&headers, "date"),
+        retry_after: header(&headers, "retry-after"),
+        www_authenticate: header(&headers, "www-authenticate"),
         body: ResponseBody::Bytes(Vec::new()),
     };
-    if arrival.status == 0 || (300..400).contains(&arrival.status) {
+    let declared = header(&headers, "content-length").and_then(|l| content_length(&l));
+    // A redirect (the core refuses it) or a body declared too long: not read.
+    let redirect = arrival.status == 0 || (300..400).contains(&arrival.status);
+    if redirect || declared.is_some_and(|n| n >= CAP as u64) {
+        if !redirect {
+            arrival.body = ResponseBody::TooLarge;
+        }
         cancel(&response);
         return Ok(arrival);
     }
-    let declared = header("content-length").and_then(|l| content_length(&l));
-    if declared.is_some_and(|n| n >= CAP as u64) {
-        cancel(&response);
-        arrival.body = ResponseBody::TooLarge;
-        return Ok(arrival);
-    }
-    arrival.body = ResponseBody::Bytes(read_capped(&response, declared).await.map_err(|e| failed(&e, "while reading the response"))?);
+    arrival.body = ResponseBody::Bytes(read_capped(&response, declared).await.map_err(|e| failed(e, "while reading the response"))?);
     Ok(arrival)
+}
+
+/// Why a token request produced no response: its deadline, or the error.
+#[inline(never)]
+fn failure(timed_out: bool, timeout_ms: u32, error: &JsValue, during: &str) -> SendFailure {
+    if timed_out {
+        let mut m = String::from("token request timed out after ");
+        push_u64(&mut m, timeout_ms.into());
+        m.push_str(" ms (");
+        m.push_str(during);
+        m.push(')');
+        SendFailure::Timeout(m)
+    } else {
+        SendFailure::Network(concat(&["token request failed ", during, ": ", &describe_error(error)]))
+    }
+}
+
+/// A response header, if the runtime lets us read it.
+#[inline(never)]
+fn header(headers: &Headers, name: &str) -> Option<String> {
+    headers.get(name).ok().flatten()
 }
 
 fn no_fetch() -> SendFailure {
@@ -167,10 +184,8 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
             ignore(&reader.cancel());
             return Err(js_sys::TypeError::new("response body stream gave a chunk that is not a Uint8Array").into());
         }
-        // Its bytes, whatever view it is (checked by shape: another realm's
-        // Uint8Array is not an instance of ours).
-        let view: Uint8Array = value.unchecked_into();
-        let bytes = Uint8Array::new_with_byte_offset_and_length(&view.buffer(), view.byte_offset(), view.byte_length());
+        // Checked by shape: another realm's Uint8Array is not an instance of ours.
+        let bytes: Uint8Array = value.unchecked_into();
         let length = bytes.length() as usize;
         let take = length.min(CAP - out.len());
         let start = out.len();
