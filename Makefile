@@ -17,7 +17,7 @@ ESBUILD := node_modules/.bin/esbuild
 # sources are pkg-template/ and wasm-bindgen's output. The runtime entries are
 # left as written (deno.js uses `import source`, which esbuild does not parse).
 GLUE_JS := edge_auth.js api.js api_fetch.js auth_error.js
-WASM_OPT_FLAGS := -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+WASM_OPT_FLAGS := -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 .PHONY: help pkg wasm test test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 

@@ -577,9 +577,7 @@ impl TokenManager {
         let wall = self.clock.wall;
         match self.flight.as_ref() {
             Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
-                let secrets = self.redaction_secrets(f.sent_refresh.as_ref());
-                let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
-                let result = read_response(&self.config, &response, wall, &secrets);
+                let result = read_response(&self.config, &response, wall, &self.redaction_secrets(f.sent_refresh.as_ref()));
                 self.after_exchange(result);
             }
             _ => self.late_response(request, &response),
@@ -909,15 +907,15 @@ impl TokenManager {
 
     /// What a vendor message must not show: the credentials, the tokens the
     /// client holds, and the refresh token the request sent.
-    fn redaction_secrets(&self, sent_refresh: Option<&Secret>) -> Vec<Secret> {
-        let mut out: Vec<Secret> = self.config.credentials.secrets().into_iter().map(Secret::new).collect();
+    fn redaction_secrets<'a>(&'a self, sent_refresh: Option<&'a Secret>) -> Vec<&'a str> {
+        let mut out = self.config.credentials.secrets();
         if let Some(t) = self.cache.token() {
-            out.push(t.access_token.clone());
+            out.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
-                out.push(rt.clone());
+                out.push(rt.expose());
             }
         }
-        out.extend(sent_refresh.cloned());
+        out.extend(sent_refresh.map(Secret::expose));
         out
     }
 
@@ -930,9 +928,7 @@ impl TokenManager {
         if late.epoch != self.epoch {
             return;
         }
-        let secrets = self.redaction_secrets(late.sent_refresh.as_ref());
-        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
-        let Ok(token) = read_response(&self.config, response, self.clock.wall, &secrets) else { return };
+        let Ok(token) = read_response(&self.config, response, self.clock.wall, &self.redaction_secrets(late.sent_refresh.as_ref())) else { return };
         let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
         if outlives {
             let info = TokenInfo::of(&token);

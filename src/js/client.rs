@@ -122,6 +122,7 @@ impl Shell {
         self.rearm();
     }
 
+    #[inline(never)]
     fn perform(self: &Rc<Self>, action: Action) {
         match action {
             Action::SendTokenRequest { request, http, timeout_ms, .. } => {
@@ -227,19 +228,23 @@ impl Shell {
             return;
         }
         // Dropping the old one clears it.
-        io.timer = wanted.map(|timeout| {
-            let weak = Rc::downgrade(self);
-            // Held weakly: a client dropped without free() is not kept alive by its timer.
-            let timer = Timer::start(timeout.at.saturating_sub(now()), timeout.background, move || {
-                if let Some(shell) = weak.upgrade() {
-                    // Taken out first, so that the next one is armed afresh.
-                    let fired = shell.io.borrow_mut().timer.take();
-                    shell.handle(|m, now| m.timer(now));
-                    drop(fired);
-                }
-            });
-            (timeout, timer)
-        });
+        io.timer = wanted.map(|timeout| (timeout, self.timer(timeout.at.saturating_sub(now()), timeout.background, true)));
+    }
+
+    /// A timer that tells the manager it fired: the one `poll_timeout()`
+    /// asks for (`polled`), or a caller's. It holds the shell weakly: a
+    /// client dropped without free() is not kept alive by its timer.
+    fn timer(self: &Rc<Self>, delay_ms: u64, background: bool, polled: bool) -> Timer {
+        let weak = Rc::downgrade(self);
+        Timer::start(delay_ms, background, move || {
+            if let Some(shell) = weak.upgrade() {
+                // The polled timer is taken out first, so that the next one
+                // is armed afresh even for the same time.
+                let fired = if polled { shell.io.borrow_mut().timer.take() } else { None };
+                shell.handle(|m, now| m.timer(now));
+                drop(fired);
+            }
+        })
     }
 }
 
@@ -298,12 +303,7 @@ impl WasmAuthClient {
         let waiting = shell.io.borrow().callers.iter().any(|c| c.id == id);
         if waiting {
             let bound = shell.manager.borrow().caller_bound_ms();
-            let weak = Rc::downgrade(shell);
-            let timer = Timer::start(bound, false, move || {
-                if let Some(shell) = weak.upgrade() {
-                    shell.handle(|m, now| m.timer(now));
-                }
-            });
+            let timer = shell.timer(bound, false, false);
             if let Some(c) = shell.io.borrow_mut().callers.iter_mut().find(|c| c.id == id) {
                 c._bound = Some(timer);
             }

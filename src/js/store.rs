@@ -46,7 +46,7 @@ impl SharedStore {
     /// Calls `onStoreError` with an `Error`; whatever it throws or rejects with stays contained.
     pub fn report(&self, message: &str, cause: Option<&JsValue>) {
         let Some(on_error) = &self.on_error else { return };
-        let error = js_sys::Error::new(&format!("edge-auth token store: {message}"));
+        let error = js_sys::Error::new(&crate::core::text::concat(&["edge-auth token store: ", message]));
         if let Some(cause) = cause {
             error.set_cause(cause);
         }
