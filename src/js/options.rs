@@ -124,18 +124,15 @@ impl CallOptions {
 }
 
 fn type_of(v: &JsValue) -> &'static str {
-    if v.is_function() {
-        "function"
-    } else if js_sys::Array::is_array(v) {
-        "array"
-    } else if v.is_object() {
-        "object"
-    } else if v.is_symbol() {
-        "symbol"
-    } else if v.is_bigint() {
-        "bigint"
-    } else {
-        "value"
+    if js_sys::Array::is_array(v) {
+        return "array";
+    }
+    match v.js_typeof().as_string().as_deref() {
+        Some("function") => "function",
+        Some("symbol") => "symbol",
+        Some("bigint") => "bigint",
+        Some("object") => "object",
+        _ => "value",
     }
 }
 

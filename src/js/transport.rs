@@ -35,8 +35,6 @@ extern "C" {
     type ResponseLike;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn status(this: &ResponseLike) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    fn headers(this: &ResponseLike) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {
@@ -113,7 +111,7 @@ pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_
         cancel(&response);
         return Ok(arrival);
     }
-    arrival.body = ResponseBody::Bytes(read_capped(&response, declared).await.map_err(|e| failed(e, "while reading the response"))?);
+    arrival.body = ResponseBody::Bytes(read_capped(&response).await.map_err(|e| failed(e, "while reading the response"))?);
     Ok(arrival)
 }
 
@@ -142,12 +140,11 @@ fn no_fetch() -> SendFailure {
     SendFailure::Config("no global fetch in this runtime: pass the `fetch` option".into())
 }
 
-/// `value` if it has a Response's shape: a numeric `status` and a `headers` object.
+/// `value` if it has a Response's shape: a numeric `status` (a missing
+/// `headers` reads as no headers).
 fn as_response(value: JsValue) -> Option<Response> {
-    let like: &ResponseLike = value.unchecked_ref();
-    let status = like.status().ok()?;
-    let headers = like.headers().ok()?;
-    (status.as_f64().is_some() && headers.is_object()).then(|| value.unchecked_into())
+    let status = value.unchecked_ref::<ResponseLike>().status().ok()?;
+    status.as_f64().is_some().then(|| value.unchecked_into())
 }
 
 /// A `Content-Length` value: digits, optionally after a `+`, around spaces.
@@ -168,9 +165,8 @@ pub fn cancel(response: &Response) {
     }
 }
 
-/// At most `CAP` bytes of the body; the stream is cancelled there, or once
-/// the declared length has arrived (which saves a last read).
-async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u8>, JsValue> {
+/// At most `CAP` bytes of the body; the stream is cancelled there.
+async fn read_capped(response: &Response) -> Result<Vec<u8>, JsValue> {
     let mut out = Vec::new();
     let Some(stream) = response.body() else { return Ok(out) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
@@ -194,9 +190,6 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
             bytes.subarray(0, take as u32).copy_to(&mut out[start..]);
         } else {
             bytes.copy_to(&mut out[start..]);
-        }
-        if declared == Some(out.len() as u64) {
-            break;
         }
     }
     ignore(&reader.cancel());
