@@ -95,28 +95,21 @@ export function signalOf(call) {
  */
 export function askToken(core, call, signal) {
   if (signal?.aborted) return Promise.reject(abortedError(signal));
-  let caller;
-  const promise = new Promise((resolve, reject) => {
-    const waitUntil = call !== null && typeof call === "object" ? call.waitUntil : undefined;
-    caller = core.wasm.getToken(typeof waitUntil === "function" ? waitUntil : undefined, resolve, reject);
-  });
-  if (!signal || typeof signal.addEventListener !== "function") return promise;
   return new Promise((resolve, reject) => {
+    const waitUntil = call !== null && typeof call === "object" ? call.waitUntil : undefined;
+    const listens = typeof signal?.addEventListener === "function";
+    let settled = false;
     const onAbort = () => {
       reject(abortedError(signal));
       core.wasm?.giveUp(caller);
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+    const settle = (f) => (value) => {
+      settled = true;
+      if (listens) signal.removeEventListener("abort", onAbort);
+      f(value);
+    };
+    const caller = core.wasm.getToken(typeof waitUntil === "function" ? waitUntil : undefined, settle(resolve), settle(reject));
+    if (listens && !settled) signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
