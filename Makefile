@@ -21,7 +21,7 @@ ESBUILD := node_modules/.bin/esbuild
 GLUE_JS := api.js api_fetch.js auth_error.js
 WASM_OPT_FLAGS := -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help pkg wasm test test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
+.PHONY: help pkg wasm test test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -54,7 +54,7 @@ pkg: wasm deps
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: test-rust test-wasm test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-demo
+test: test-rust test-wasm test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo
 	@echo "make test: every suite passed"
 
 # Includes the token manager's simulation: 10,000 seeded schedules
@@ -106,6 +106,14 @@ test-browser: pkg
 # The shared store over real Workers KV (miniflare) and Deno KV (several processes).
 test-store: pkg
 	$(NODE22) --test tests/store/*.test.mjs
+
+# The oauth2 dialect against real authorization servers from npm
+# (oidc-provider, @node-oauth/oauth2-server) on loopback: every variant in
+# Node, the zero-configuration path from a Worker (miniflare) and from Deno.
+# Node 22: oidc-provider supports no older Node.
+test-servers: pkg
+	$(NODE22) --test tests/servers/node.test.mjs tests/servers/workerd.test.mjs
+	$(DENO) test -A --no-check tests/servers/deno.test.mjs
 
 # The shared store's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
 measure-store: pkg

@@ -72,11 +72,26 @@ export interface OAuth2Options extends CommonOptions {
   provider: "oauth2";
   clientId: string;
   clientSecret: string;
+  /** Space-separated scopes to ask for. */
   scope?: string;
+  /** Sent as `audience`, for servers that use that name. */
   audience?: string;
-  /** JSON body (default, as the vendor documents) or RFC 6749 form encoding. */
+  /**
+   * RFC 8707 resource indicator(s): absolute URIs without a fragment, each
+   * sent as its own `resource` parameter.
+   */
+  resource?: string | string[];
+  /**
+   * Pins the body: JSON (as the seed vendor documents) or RFC 6749 form
+   * encoding. Unset, JSON is sent first and, if the server refuses that
+   * format, once more as a form; what worked is kept.
+   */
   bodyEncoding?: "json" | "form";
-  /** Credentials in the body (default) or HTTP Basic (RFC 6749 §2.3.1). */
+  /**
+   * Pins the client's credentials: in the body or HTTP Basic (RFC 6749
+   * §2.3.1). Unset, the body is tried first and HTTP Basic once after an
+   * `invalid_client`; what worked is kept.
+   */
   clientAuth?: "body" | "basic";
 }
 
@@ -84,18 +99,20 @@ export type AuthClientOptions = YouniumOptions | UnionOptions | PapayaOptions | 
 
 export interface TokenInfo {
   accessToken: string;
-  /** The response's `token_type`, else `"Bearer"`. */
+  /** Always `"Bearer"` (a response's `bearer` in any case); other token types are refused. */
   tokenType: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
   /** union: when the refresh token expires (absent when it has no time limit). */
   refreshExpiresAt?: number;
+  /** The granted scope, space-separated (an array in the response is joined). */
   scope?: string;
 }
 
 export type AuthErrorCode =
   | "invalid_config"
   | "invalid_credentials"
+  | "invalid_request"
   | "forbidden"
   | "rate_limited"
   | "server_error"

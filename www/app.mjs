@@ -361,7 +361,9 @@ async function buildOptions() {
     const raw = values[f.name] ?? "";
     const text = typeof raw === "string" ? raw : String(raw);
     if (f.choices) {
-      options[f.name] = text || f.choices[0][0];
+      // "auto": the option is left out, so the library detects it.
+      const chosen = text || f.choices[0][0];
+      if (chosen !== "auto") options[f.name] = chosen;
     } else if (f.optional) {
       if (text.trim() === "") continue;
       if (f.number) options[f.name] = Number(text);

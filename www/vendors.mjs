@@ -125,19 +125,21 @@ export const VENDORS = {
         name: "bodyEncoding",
         label: "Body encoding",
         choices: [
+          ["auto", "Detect"],
           ["json", "JSON (as the vendor documents)"],
           ["form", "Form, RFC 6749"],
         ],
-        hint: "JSON is the vendor's documented body; form encoding (application/x-www-form-urlencoded) is what most OAuth2 servers expect.",
+        hint: "Detect sends JSON (the vendor's documented body) and, if the server refuses it, a form (application/x-www-form-urlencoded), which most OAuth2 servers expect; the other two pin one.",
       },
       {
         name: "clientAuth",
         label: "Client authentication",
         choices: [
+          ["auto", "Detect"],
           ["body", "In the body"],
           ["basic", "HTTP Basic"],
         ],
-        hint: "client_id and client_secret in the body, or as an Authorization: Basic header (RFC 6749 §2.3.1).",
+        hint: "client_id and client_secret in the body, or as an Authorization: Basic header (RFC 6749 §2.3.1); Detect tries the body, then Basic if the server refuses the client.",
       },
     ],
     apiPath: "/api/v2/me",
@@ -158,6 +160,8 @@ export const ERROR_HINTS = {
     "An option is wrong or missing: the message names it. URLs must be https:// (http:// only for loopback).",
   invalid_credentials:
     "The vendor refused the credentials (HTTP 400/401). Check for a typo or a stray space, and that they belong to this environment: sandbox and production (and EU and US) have separate credentials.",
+  invalid_request:
+    "The token endpoint refused the request itself, not the credentials: a scope, resource or grant it does not allow, or a body format it does not take. The message names the option to change.",
   forbidden:
     "403 Forbidden: the credentials were accepted but access is blocked — for Younium usually a wrong or missing legal entity, or a user without API permissions.",
   rate_limited: "429: the vendor asks you to slow down. Wait a moment and try again.",

@@ -12,8 +12,8 @@
 //!
 //! Invariants: parsed instants lie in 1970..=9999 (plus a zone offset), HTTP
 //! dates are whole seconds and every instant formats back to itself in each
-//! form; `compute` honours a usable `expires_in` exactly, is never more than
-//! ten years out, and a positive lifetime never lands in the past.
+//! form; `compute` honours an `expires_in` from 1 s to ten years exactly,
+//! treats any other as absent, and its expiry is always 1 s to ten years out.
 #![no_main]
 
 use edge_auth::core::expiry::{absolute_value, compute, jwt_exp, seconds_value, DEFAULT_LIFETIME_MS};
@@ -81,24 +81,24 @@ fn expiry(r: &mut Reader<'_>) {
 
     let got = compute(expires_in.as_ref(), absolute.as_ref(), &token, at, server_date);
     assert!(got <= at.saturating_add(TEN_YEARS_MS), "expiry {got} more than ten years after {at}");
+    assert!(got >= at + 1_000, "expiry {got} less than a second after {at}: a request on every call");
+    let believed = |ms: f64| (1_000.0..=TEN_YEARS_MS as f64).contains(&ms);
     match expires_in.as_ref().and_then(seconds_value) {
+        Some(secs) if believed(secs * 1000.0) => {
+            assert_eq!(got, at + (secs * 1000.0) as u64, "expires_in {expires_in:?}");
+            // Relative evidence does not depend on the clocks' disagreement.
+            assert_eq!(got, compute(expires_in.as_ref(), absolute.as_ref(), &token, at, None));
+        }
         Some(secs) => {
             assert!(secs.is_finite() && secs >= 0.0);
-            let ms = (secs * 1000.0).min(TEN_YEARS_MS as f64) as u64;
-            assert_eq!(got, at.saturating_add(ms), "expires_in {expires_in:?}");
-            if ms >= 1 {
-                assert!(got > at, "a positive lifetime {expires_in:?} expired on arrival");
-            }
+            // Not believed: as if absent.
+            assert_eq!(got, compute(None, absolute.as_ref(), &token, at, server_date), "odd expires_in {expires_in:?}");
         }
         None => {
             if absolute.as_ref().and_then(absolute_value).is_none() && jwt_exp(&token).is_none() {
                 assert_eq!(got, at + DEFAULT_LIFETIME_MS);
             }
         }
-    }
-    // Relative evidence does not depend on the clocks' disagreement.
-    if expires_in.as_ref().and_then(seconds_value).is_some() {
-        assert_eq!(got, compute(expires_in.as_ref(), absolute.as_ref(), &token, at, None));
     }
 }
 

@@ -19,7 +19,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use edge_auth::core::config::{Config, OptionValue, Options};
-use edge_auth::core::dialect::{build_request, Grant, Provider};
+use edge_auth::core::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, Provider};
 use edge_auth::core::error::ErrorCode;
 use edge_auth::core::headers::api_headers;
 use edge_auth::core::secret::Secret;
@@ -110,8 +110,16 @@ fn check_config(c: &Config, secrets: &[String]) {
         assert!(header_safe(&h.value), "header {}: {:?}", h.name, h.value);
     }
     let rt = Secret::new("rt-1");
-    for grant in [Grant::Credentials, Grant::Refresh(&rt)] {
-        let req = build_request(c, grant);
+    // As the options start it, and in every format the oauth2 detection can reach.
+    let start = Detection::for_config(c);
+    let mut formats = vec![start];
+    for (encoding, auth) in [(BodyEncoding::Form, ClientAuth::Body), (BodyEncoding::Json, ClientAuth::Basic), (BodyEncoding::Form, ClientAuth::Basic)] {
+        let mut d = start;
+        (d.encoding, d.auth) = (encoding, auth);
+        formats.push(d);
+    }
+    for (grant, detection) in [Grant::Credentials, Grant::Refresh(&rt)].into_iter().flat_map(|g| formats.iter().map(move |d| (g, d))) {
+        let req = build_request(c, grant, detection);
         check_endpoint(&req.url).unwrap_or_else(|e| panic!("request URL {:?}: {e:?}", req.url));
         for (name, v) in &req.headers {
             let v = v.expose();

@@ -15,6 +15,8 @@ pub enum OptionValue {
     Str(String),
     Num(f64),
     Bool(bool),
+    /// An array, its items read like options (nested arrays are `Other`).
+    List(Vec<OptionValue>),
     /// Any other JavaScript type, by its `typeof` name.
     Other(&'static str),
 }
@@ -27,7 +29,7 @@ pub trait Options {
 /// Every option [`Config::from_options`] reads. The wasm shell has a typed
 /// getter for each (`src/js/options.rs`); a test there checks it has one
 /// for every name here, and a test below that nothing else is read.
-pub const OPTION_NAMES: [&str; 21] = [
+pub const OPTION_NAMES: [&str; 22] = [
     "provider",
     "environment",
     "baseUrl",
@@ -42,6 +44,7 @@ pub const OPTION_NAMES: [&str; 21] = [
     "tokenName",
     "scope",
     "audience",
+    "resource",
     "bodyEncoding",
     "clientAuth",
     "legalEntity",
@@ -57,7 +60,18 @@ pub enum Credentials {
     Younium { client_id: String, secret: Secret },
     Union { username: String, password: Secret },
     Papaya { api_key: Secret, client_secret: Secret, token_name: Option<String> },
-    OAuth2 { client_id: String, client_secret: Secret, scope: Option<String>, audience: Option<String>, body: BodyEncoding, auth: ClientAuth },
+    OAuth2 {
+        client_id: String,
+        client_secret: Secret,
+        scope: Option<String>,
+        audience: Option<String>,
+        /// RFC 8707 resource indicators, each sent as its own `resource`.
+        resource: Vec<String>,
+        /// `bodyEncoding`, if pinned; unset, the dialect detects it.
+        body: Option<BodyEncoding>,
+        /// `clientAuth`, if pinned; unset, the dialect detects it.
+        auth: Option<ClientAuth>,
+    },
 }
 
 impl Credentials {
@@ -78,6 +92,8 @@ pub struct Config {
     pub credentials: Credentials,
     /// Where the token request goes.
     pub token_url: String,
+    /// Whether `tokenUrl` was given (else the URL was derived from the base).
+    pub token_url_given: bool,
     /// `union` only: where the refresh-token grant goes.
     pub refresh_url: Option<String>,
     /// What relative URLs given to `client.fetch` are joined to.
@@ -105,6 +121,7 @@ fn type_name(v: &OptionValue) -> &'static str {
         OptionValue::Str(_) => "string",
         OptionValue::Num(_) => "number",
         OptionValue::Bool(_) => "boolean",
+        OptionValue::List(_) => "array",
         OptionValue::Other(t) => t,
     }
 }
@@ -162,8 +179,48 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
 /// The index of the option's value in `choices`; absent means the first.
 /// An index rather than a generic value: one copy of this function in the wasm.
 fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
-    let Some(value) = string(opts, name)? else { return Ok(0) };
-    choices.iter().position(|k| *k == value).ok_or_else(|| not_one_of(name, choices))
+    Ok(pinned(opts, name, choices)?.unwrap_or(0))
+}
+
+/// The index of the option's value in `choices`, `None` when it is absent.
+fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<Option<usize>, Failure> {
+    let Some(value) = string(opts, name)? else { return Ok(None) };
+    choices.iter().position(|k| *k == value).map(Some).ok_or_else(|| not_one_of(name, choices))
+}
+
+/// `resource` (RFC 8707 §2): one absolute URI without a fragment, or an
+/// array of them; an empty array is none. One message for every way of
+/// getting it wrong.
+fn resource_indicators(opts: &impl Options) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    let mut take = |value: OptionValue| match value {
+        OptionValue::Str(uri) if is_resource_indicator(&uri) => {
+            out.push(uri);
+            true
+        }
+        _ => false,
+    };
+    let ok = match opts.get("resource") {
+        OptionValue::Absent => true,
+        OptionValue::List(items) => items.into_iter().all(&mut take),
+        one => take(one),
+    };
+    if ok {
+        Ok(out)
+    } else {
+        Err(Failure::config("resource", "must be an absolute URI without a fragment (RFC 8707), or an array of them"))
+    }
+}
+
+/// `scheme:rest` (RFC 3986 §3.1), with nothing that needs escaping and no fragment.
+fn is_resource_indicator(uri: &str) -> bool {
+    let bytes = uri.as_bytes();
+    let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && colon > 0
+        && colon + 1 < bytes.len()
+        && bytes.iter().take(colon).all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && !bytes.iter().any(|&b| b == b'#' || b <= b' ' || b == 0x7f)
 }
 
 /// `must be one of "a", "b"`.
@@ -248,12 +305,14 @@ impl Config {
                 client_secret: Secret::new(required(opts, "clientSecret", provider)?),
                 scope: text(opts, "scope")?,
                 audience: text(opts, "audience")?,
-                body: if choice(opts, "bodyEncoding", &["json", "form"])? == 1 { BodyEncoding::Form } else { BodyEncoding::Json },
-                auth: if choice(opts, "clientAuth", &["body", "basic"])? == 1 { ClientAuth::Basic } else { ClientAuth::Body },
+                resource: resource_indicators(opts)?,
+                body: pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json }),
+                auth: pinned(opts, "clientAuth", &["body", "basic"])?.map(|i| if i == 1 { ClientAuth::Basic } else { ClientAuth::Body }),
             },
         };
 
         let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
+        let token_url_given = token_url.is_some();
         let token_url = token_url.unwrap_or_else(derived_token_url);
         let refresh_url = match provider {
             Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
@@ -271,6 +330,7 @@ impl Config {
             provider,
             credentials,
             token_url,
+            token_url_given,
             refresh_url,
             api_base,
             legal_entity: header_safe("legalEntity", text(opts, "legalEntity")?)?,
@@ -434,6 +494,41 @@ pub(crate) mod tests {
         o.0.remove("autoRefresh");
         o.0.insert("clientId", OptionValue::Num(1.0));
         assert_eq!(err(&o), "invalid option `clientId`: must be a string, got number");
+    }
+
+    #[test]
+    fn oauth2_pins_and_resource() {
+        let base = [("provider", "oauth2"), ("baseUrl", "https://h"), ("clientId", "i"), ("clientSecret", "s")];
+        let oauth2 = |o: &Map| match Config::from_options(o).unwrap().credentials {
+            Credentials::OAuth2 { body, auth, resource, .. } => (body, auth, resource),
+            _ => unreachable!(),
+        };
+        assert_eq!(oauth2(&opts(&base)), (None, None, vec![]), "unpinned: detected");
+        let mut o = opts(&base);
+        o.0.insert("bodyEncoding", OptionValue::Str("json".into()));
+        o.0.insert("clientAuth", OptionValue::Str("basic".into()));
+        o.0.insert("resource", OptionValue::Str("https://api.test/".into()));
+        assert_eq!(oauth2(&o), (Some(BodyEncoding::Json), Some(ClientAuth::Basic), vec!["https://api.test/".to_owned()]));
+        o.0.insert("resource", OptionValue::List(vec![OptionValue::Str("https://a.test/".into()), OptionValue::Str("urn:example:b".into())]));
+        assert_eq!(oauth2(&o).2, ["https://a.test/", "urn:example:b"]);
+        o.0.insert("resource", OptionValue::List(vec![]));
+        assert_eq!(oauth2(&o).2, Vec::<String>::new());
+        for bad in ["api.test", "https://a.test/#frag", "", ":x", "https://a test/", "1http://a"] {
+            o.0.insert("resource", OptionValue::Str(bad.into()));
+            assert_eq!(err(&o), "invalid option `resource`: must be an absolute URI without a fragment (RFC 8707), or an array of them", "{bad}");
+        }
+        o.0.insert("resource", OptionValue::List(vec![OptionValue::Str("https://a.test/".into()), OptionValue::Num(1.0)]));
+        assert!(err(&o).contains("`resource`"));
+        o.0.insert("resource", OptionValue::Num(1.0));
+        assert_eq!(err(&o), "invalid option `resource`: must be an absolute URI without a fragment (RFC 8707), or an array of them");
+        o.0.insert("resource", OptionValue::Absent);
+        o.0.insert("clientAuth", OptionValue::List(vec![]));
+        assert_eq!(err(&o), "invalid option `clientAuth`: must be a string, got array");
+        // tokenUrl given or derived: the 404 hint says which.
+        assert!(!Config::from_options(&opts(&base)).unwrap().token_url_given);
+        let mut o = opts(&base);
+        o.0.insert("tokenUrl", OptionValue::Str("https://h/token".into()));
+        assert!(Config::from_options(&o).unwrap().token_url_given);
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //!    difference between the two clocks is taken out.
 //! 3. The access token's JWT `exp` claim (server clock too, corrected the same way).
 //! 4. 300 seconds.
+//!
+//! A lifetime from any of these that is under a second (0 and negative
+//! included) or over ten years is not believed: it counts as absent and the
+//! next source decides. A server that says `expires_in: 0` would otherwise
+//! have its token fetched again on every call, and one that says a
+//! century has no expiry worth keeping a token for (docs/API.md §3).
 
 use super::encoding::base64url_decode;
 use super::time::{parse_http_date, parse_iso8601};
@@ -16,8 +22,16 @@ use super::json::{self, Value};
 /// Used when a response says nothing about expiry.
 pub const DEFAULT_LIFETIME_MS: Millis = 300_000;
 
-/// No token is trusted for longer than ten years, whatever it says.
+/// The shortest lifetime believed: RFC 6749 counts `expires_in` in whole
+/// seconds, and a token that lives less than that is no token to cache.
+const MIN_LIFETIME_MS: f64 = 1_000.0;
+/// The longest lifetime believed: ten years.
 const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
+
+/// Whether a stated lifetime is believed (see the module comment).
+fn believable(lifetime_ms: f64) -> bool {
+    (MIN_LIFETIME_MS..=MAX_LIFETIME_MS).contains(&lifetime_ms)
+}
 
 /// Reads a lifetime in seconds from a JSON number or numeric string.
 pub fn seconds_value(v: &Value) -> Option<f64> {
@@ -97,15 +111,17 @@ pub fn compute(
     arrived_at: Millis,
     server_date: Option<Millis>,
 ) -> Millis {
-    let capped = |lifetime_ms: f64| arrived_at.saturating_add(lifetime_ms.min(MAX_LIFETIME_MS) as Millis);
-    if let Some(secs) = expires_in.and_then(seconds_value) {
-        return capped(secs * 1000.0);
+    if let Some(lifetime) = expires_in.and_then(seconds_value).map(|secs| secs * 1000.0).filter(|ms| believable(*ms)) {
+        return arrived_at.saturating_add(lifetime as Millis);
     }
-    if let Some(at) = absolute.and_then(absolute_value).or_else(|| jwt_exp(access_token)) {
+    let believed = |at: Millis| {
         let local = to_local(at, arrived_at, server_date);
-        return local.min(capped(MAX_LIFETIME_MS));
+        believable(local as f64 - arrived_at as f64).then_some(local)
+    };
+    if let Some(local) = absolute.and_then(absolute_value).and_then(believed) {
+        return local;
     }
-    arrived_at + DEFAULT_LIFETIME_MS
+    jwt_exp(access_token).and_then(believed).unwrap_or(arrived_at.saturating_add(DEFAULT_LIFETIME_MS))
 }
 
 #[cfg(test)]
@@ -147,7 +163,7 @@ mod tests {
         let http = v(json!("Tue, 14 Nov 2023 22:13:20 GMT")); // NOW + 0
         assert_eq!(compute(None, Some(&http), "t", NOW - 1000, None), NOW);
         let iso = v(json!("2023-11-14T22:13Z"));
-        assert_eq!(compute(None, Some(&iso), "t", NOW - 1000, None), NOW - 20_000);
+        assert_eq!(compute(None, Some(&iso), "t", NOW - 60_000, None), NOW - 20_000);
     }
 
     #[test]
@@ -167,11 +183,30 @@ mod tests {
     }
 
     #[test]
-    fn lifetimes_are_capped() {
-        assert_eq!(compute(Some(&v(json!(1e300))), None, "t", NOW, None), NOW + MAX_LIFETIME_MS as Millis);
+    fn odd_lifetimes_count_as_absent() {
+        let exp = jwt(&format!(r#"{{"exp":{}}}"#, (NOW + 120_000) / 1000));
+        for odd in [json!(0), json!("0"), json!(-5), json!(0.5), json!(1e300), json!(316_000_000), json!("99999999999")] {
+            assert_eq!(compute(Some(&v(odd.clone())), None, "t", NOW, None), NOW + DEFAULT_LIFETIME_MS, "{odd}: the default");
+            assert_eq!(compute(Some(&v(odd.clone())), None, &exp, NOW, None), NOW + 120_000, "{odd}: the JWT exp");
+        }
+        // The bounds themselves are believed.
+        assert_eq!(compute(Some(&v(json!(1))), None, "t", NOW, None), NOW + 1_000);
+        assert_eq!(compute(Some(&v(json!(315_360_000))), None, "t", NOW, None), NOW + MAX_LIFETIME_MS as Millis);
+        // An absolute expiry already past, or a JWT exp that is, is no better.
+        let past = v(json!("Tue, 14 Nov 2023 22:13:19 GMT")); // NOW - 1 s
+        assert_eq!(compute(None, Some(&past), &exp, NOW, None), NOW + 120_000);
+        let expired = jwt(&format!(r#"{{"exp":{}}}"#, NOW / 1000));
+        assert_eq!(compute(None, None, &expired, NOW, None), NOW + DEFAULT_LIFETIME_MS);
+        assert_eq!(compute(None, Some(&v(json!("Fri, 14 Nov 2070 22:13:20 GMT"))), "t", NOW, None), NOW + DEFAULT_LIFETIME_MS);
     }
 
     proptest! {
+        #[test]
+        fn a_token_always_lives_at_least_a_second(ttl in proptest::num::f64::ANY, now in 0u64..4_000_000_000_000) {
+            let at = compute(Some(&Value::Number(ttl)), None, "t", now, None);
+            prop_assert!(at >= now + 1_000 && at <= now + MAX_LIFETIME_MS as Millis);
+        }
+
         #[test]
         fn positive_ttl_is_never_in_the_past(secs in 1u64..10_000_000, now in 0u64..4_000_000_000_000) {
             let at = compute(Some(&v(json!(secs))), None, "t", now, None);

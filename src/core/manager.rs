@@ -102,12 +102,13 @@
 
 use super::cache::{Next, TokenCache};
 use super::config::Config;
-use super::dialect::{build_request, Grant, HttpRequest};
+use super::dialect::{build_request, Detection, Grant, HttpRequest};
 use super::error::{ErrorCode, Failure};
 use super::headers::{api_headers, ApiHeader};
 use super::response::{self, Arrival, Token};
 use super::rng::Rng;
-use super::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
+use super::attempts::{self, MAX_TOKEN_REQUESTS};
+use super::schedule::{backoff_delay, timer_delay};
 use super::secret::Secret;
 use super::store;
 use super::Millis;
@@ -282,22 +283,33 @@ pub struct Timeout {
 /// The one place a token response is read: what arrived in, a token or a
 /// classified failure out. Redirects and oversized bodies are decided here
 /// too. The shell's JSON reading will move behind this seam.
-pub fn read_response(config: &Config, response: &TokenResponse, at: Millis, secrets: &[&str]) -> Result<Token, Failure> {
+/// `endpoint` is the URL the request went to (messages name it).
+pub fn read_response(config: &Config, endpoint: &str, response: &TokenResponse, at: Millis, secrets: &[&str]) -> Result<Token, Failure> {
     let status = response.status;
     if status == 0 || (300..400).contains(&status) {
         let mut f = Failure::new(
             ErrorCode::InvalidResponse,
-            "token endpoint answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            super::text::concat(&[
+                "token endpoint ",
+                response::shown_endpoint(endpoint),
+                " answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
+            ]),
         );
         f.status = (status != 0).then_some(status);
         return Err(f);
     }
-    let arrival = Arrival { status, at, date: response.date.as_deref(), retry_after: response.retry_after.as_deref() };
+    let arrival = Arrival {
+        status,
+        at,
+        date: response.date.as_deref(),
+        retry_after: response.retry_after.as_deref(),
+        www_authenticate: response.www_authenticate.as_deref(),
+    };
     match &response.body {
-        ResponseBody::Bytes(body) => response::parse(config.provider, arrival, body, secrets),
+        ResponseBody::Bytes(body) => response::parse(config.provider, endpoint, arrival, body, secrets),
         // Declared over the limit: the parser refuses a body this long.
         // (A heap buffer, not a static one: a static would add 1 MiB to the wasm memory.)
-        ResponseBody::TooLarge => response::parse(config.provider, arrival, &vec![0; super::MAX_RESPONSE_BYTES + 1], secrets),
+        ResponseBody::TooLarge => response::parse(config.provider, endpoint, arrival, &vec![0; super::MAX_RESPONSE_BYTES + 1], secrets),
     }
 }
 
@@ -330,9 +342,9 @@ struct Flight {
     /// The refresh token that exchange sent: an echo of it is redacted
     /// even once the cache no longer holds it.
     sent_refresh: Option<Secret>,
-    /// Retry waits so far in this grant's exchange, and retries.
+    /// Retry waits so far in this grant's exchange, and the requests it sent.
     waited: u64,
-    retries: u32,
+    sent: u32,
     /// `invalidate()` came after the flight began: what it gets is not
     /// used, and once its request is answered it starts again for the
     /// callers waiting.
@@ -403,6 +415,9 @@ pub struct TokenManager {
     settings: Settings,
     rng: Rng,
     cache: TokenCache,
+    /// How token requests are sent, and what the oauth2 dialect has learnt
+    /// of the server: kept for the client's life (`core::dialect::Detection`).
+    detection: Detection,
     /// The one flight: at most one acquisition, and so at most one token
     /// request, at a time.
     flight: Option<Flight>,
@@ -454,6 +469,7 @@ impl TokenManager {
             cache = cache.shared(rng.unit());
         }
         TokenManager {
+            detection: Detection::for_config(&config),
             config,
             settings,
             rng,
@@ -482,7 +498,7 @@ impl TokenManager {
     /// flight still going then is abandoned (its answer may never come: in
     /// workerd, a promise made by a request that has ended never settles).
     pub fn flight_bound_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
+        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_REQUESTS) + 1);
         per_grant * 2 + 3_000
     }
 
@@ -577,7 +593,11 @@ impl TokenManager {
         let wall = self.clock.wall;
         match self.flight.as_ref() {
             Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
-                let result = read_response(&self.config, &response, wall, &self.redaction_secrets(f.sent_refresh.as_ref()));
+                let endpoint = match &f.step {
+                    Step::Sending { http, .. } => http.url.as_str(),
+                    _ => self.config.token_url.as_str(),
+                };
+                let result = read_response(&self.config, endpoint, &response, wall, &self.redaction_secrets(f.sent_refresh.as_ref()));
                 self.after_exchange(result);
             }
             _ => self.late_response(request, &response),
@@ -590,16 +610,19 @@ impl TokenManager {
             return;
         }
         self.advance(now);
-        if !self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) {
+        let Some(Flight { step: Step::Sending { request: out, http }, .. }) = &self.flight else { return };
+        if *out != request {
             // A given-up request's failure changes nothing.
             self.late.retain(|l| l.request != request);
             return;
         }
-        let failure = match failure {
-            SendFailure::Network(m) => Failure::new(ErrorCode::Network, m),
-            SendFailure::Timeout(m) => Failure::new(ErrorCode::Timeout, m),
-            SendFailure::Config(m) => Failure::new(ErrorCode::InvalidConfig, m),
+        let (code, message) = match failure {
+            SendFailure::Network(m) => (ErrorCode::Network, m),
+            SendFailure::Timeout(m) => (ErrorCode::Timeout, m),
+            SendFailure::Config(m) => (ErrorCode::InvalidConfig, m),
         };
+        // Named like a response's failure (docs/API.md §5).
+        let failure = Failure::new(code, super::text::concat(&[&message, " (token endpoint ", response::shown_endpoint(&http.url), ")"]));
         self.after_exchange(Err(failure));
         self.serve_waiters();
     }
@@ -820,7 +843,7 @@ impl TokenManager {
     fn start_flight(&mut self, starter: Option<CallerId>) {
         let id = FlightId(self.cache.begin(self.clock.wall));
         let deadline = self.clock.mono + self.flight_bound_ms();
-        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, retries: 0, superseded: false, holding: None });
+        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, sent: 0, superseded: false, holding: None });
         // Whoever waits with a `waitUntil` keeps the flight alive.
         let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
         for caller in keep {
@@ -883,7 +906,7 @@ impl TokenManager {
     /// lasts, the credentials otherwise or as the refresh grant's fallback.
     fn send_grant(&mut self, fallback: bool) {
         let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
-        let http = build_request(&self.config, grant);
+        let http = build_request(&self.config, grant, &self.detection);
         let sent_refresh = match grant {
             Grant::Refresh(rt) => Some(rt.clone()),
             Grant::Credentials => None,
@@ -892,7 +915,7 @@ impl TokenManager {
             f.refreshing = sent_refresh.is_some();
             f.sent_refresh = sent_refresh;
             f.waited = 0;
-            f.retries = 0;
+            f.sent = 0;
         }
         self.send(http);
     }
@@ -902,6 +925,7 @@ impl TokenManager {
         let timeout_ms = self.config.timeout_ms;
         let Some(f) = self.flight.as_mut() else { return };
         self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
+        f.sent += 1;
         f.step = Step::Sending { request, http };
     }
 
@@ -928,7 +952,8 @@ impl TokenManager {
         if late.epoch != self.epoch {
             return;
         }
-        let Ok(token) = read_response(&self.config, response, self.clock.wall, &self.redaction_secrets(late.sent_refresh.as_ref())) else { return };
+        // Only a token is used: the endpoint named in a failure does not matter.
+        let Ok(token) = read_response(&self.config, &self.config.token_url, response, self.clock.wall, &self.redaction_secrets(late.sent_refresh.as_ref())) else { return };
         let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
         if outlives {
             let info = TokenInfo::of(&token);
@@ -950,22 +975,32 @@ impl TokenManager {
             return self.restart_flight();
         }
         match result {
-            Ok(token) => self.got_token(token, true),
-            Err(failure) => {
+            Ok(token) => {
+                // The format this token came in is the client's from now on.
+                self.detection.settle();
+                self.got_token(token, true)
+            }
+            Err(mut failure) => {
+                // One budget for the oauth2 format's resends and the retries
+                // (core::attempts); the detection learns from every failure.
                 let budget = u64::from(self.config.timeout_ms).saturating_sub(f.waited);
                 let jitter = self.rng.unit();
-                match token_retry(&failure, f.retries, jitter, budget) {
-                    Some(wait) => {
+                match attempts::after_failure(&self.config, &mut self.detection, &mut failure, f.sent, jitter, budget) {
+                    attempts::Next::Resend => {
+                        let grant = if f.refreshing { self.cache.grant(self.clock.wall) } else { Grant::Credentials };
+                        let http = build_request(&self.config, grant, &self.detection);
+                        self.send(http);
+                    }
+                    attempts::Next::RetryAfter(wait) => {
                         f.waited += wait;
-                        f.retries += 1;
                         f.step = Step::RetryWait { until: self.clock.mono + wait, http };
                     }
-                    None if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
+                    attempts::Next::GiveUp if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
                         // The refresh token was refused: the password grant.
                         self.cache.drop_refresh_token();
                         self.send_grant(true);
                     }
-                    None => self.end_flight(Err(failure)),
+                    attempts::Next::GiveUp => self.end_flight(Err(failure)),
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! argument (milliseconds since the Unix epoch), bytes come in as slices, and
 //! decisions go out as plain values for the shell to act on.
 
+pub mod attempts;
 pub mod cache;
 pub mod config;
 pub mod dialect;
@@ -9,6 +10,7 @@ pub mod encoding;
 pub mod error;
 pub mod expiry;
 pub mod headers;
+pub mod hint;
 pub mod json;
 pub mod manager;
 pub mod response;

@@ -21,8 +21,9 @@ pub const MIN_TTL_SECONDS: u64 = 60;
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 /// What identifies a token: provider, token URL and identity (client id,
-/// username or API key), and the scope and audience that shape an OAuth2
-/// token. Hashed before use; it contains the API key for Papaya.
+/// username or API key), and the scope, audience and resource indicators
+/// that shape an OAuth2 token. Hashed before use; it contains the API key
+/// for Papaya.
 pub fn key_material(config: &Config) -> Secret {
     let identity: [&str; 3] = match &config.credentials {
         Credentials::Younium { client_id, .. } => [client_id, "", ""],
@@ -30,7 +31,15 @@ pub fn key_material(config: &Config) -> Secret {
         Credentials::Papaya { api_key, .. } => [api_key.expose(), "", ""],
         Credentials::OAuth2 { client_id, scope, audience, .. } => [client_id, scope.as_deref().unwrap_or(""), audience.as_deref().unwrap_or("")],
     };
-    Secret::new(concat(&["edge-auth/v1\n", config.provider.as_str(), "\n", &config.token_url, "\n", identity[0], "\n", identity[1], "\n", identity[2]]))
+    let mut material = concat(&["edge-auth/v1\n", config.provider.as_str(), "\n", &config.token_url, "\n", identity[0], "\n", identity[1], "\n", identity[2]]);
+    // Only when given, so keys without resource indicators stay as they were.
+    if let Credentials::OAuth2 { resource, .. } = &config.credentials {
+        for r in resource {
+            material.push_str("\nresource=");
+            material.push_str(r);
+        }
+    }
+    Secret::new(material)
 }
 
 /// The store key for a SHA-256 digest of the key material.
@@ -159,6 +168,12 @@ mod tests {
         assert_eq!(key(&[0xab, 0x01]), "edge-auth:v1:ab01");
         let o = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "c"), ("clientSecret", "S"), ("scope", "read")])).unwrap();
         assert!(key_material(&o).expose().contains("read"));
+        // A token for one resource is not a token for another.
+        let mut with = opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "c"), ("clientSecret", "S"), ("scope", "read")]);
+        with.0.insert("resource", crate::core::config::OptionValue::Str("https://api.test/".into()));
+        let r = Config::from_options(&with).unwrap();
+        assert_ne!(key_material(&o).expose(), key_material(&r).expose());
+        assert!(key_material(&r).expose().ends_with("\nresource=https://api.test/"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! waitUntil }`, and the `store` option's shape, each read through typed
 //! `#[wasm_bindgen]` getters (one per property; never a lookup by a string
 //! key). An option's value is then classified as a string, number or
-//! boolean, anything else by its `typeof`, so the core's validator can say
+//! boolean or an array of those, anything else by its `typeof`, so the core's validator can say
 //! exactly which option has the wrong type.
 
 use crate::core::config::{OptionValue, Options};
@@ -48,6 +48,7 @@ option_getters! {
     token_name => "tokenName",
     scope => "scope",
     audience => "audience",
+    resource => "resource",
     body_encoding => "bodyEncoding",
     client_auth => "clientAuth",
     legal_entity => "legalEntity",
@@ -139,18 +140,25 @@ fn type_of(v: &JsValue) -> &'static str {
 impl Options for JsOptions {
     fn get(&self, name: &'static str) -> OptionValue {
         let v = self.raw(name);
-        if absent(&v) {
-            return OptionValue::Absent;
+        // An array's items are read like options (`resource: ["a", "b"]`).
+        if js_sys::Array::is_array(&v) {
+            return OptionValue::List(v.unchecked_into::<js_sys::Array>().iter().map(|item| scalar(&item)).collect());
         }
-        if let Some(s) = v.as_string() {
-            OptionValue::Str(s)
-        } else if let Some(n) = v.as_f64() {
-            OptionValue::Num(n)
-        } else if let Some(b) = v.as_bool() {
-            OptionValue::Bool(b)
-        } else {
-            OptionValue::Other(type_of(&v))
-        }
+        scalar(&v)
+    }
+}
+
+fn scalar(v: &JsValue) -> OptionValue {
+    if absent(v) {
+        OptionValue::Absent
+    } else if let Some(s) = v.as_string() {
+        OptionValue::Str(s)
+    } else if let Some(n) = v.as_f64() {
+        OptionValue::Num(n)
+    } else if let Some(b) = v.as_bool() {
+        OptionValue::Bool(b)
+    } else {
+        OptionValue::Other(type_of(v))
     }
 }
 

@@ -71,6 +71,11 @@ impl Drop for Timer {
     }
 }
 
+/// Whether this is a page (it has a `document`).
+pub fn in_page() -> bool {
+    DOCUMENT.with(Option::is_some)
+}
+
 /// A listener on `document` for the events after which a page should check
 /// its token at once (a tab made visible again, a frozen page resumed:
 /// throttled timers may have fired late). Removed when dropped.

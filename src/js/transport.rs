@@ -7,6 +7,7 @@
 //!   the request's `AbortController`, which `free()` aborts as well;
 //! - `redirect: "manual"`: a redirect would carry the credentials to
 //!   wherever it points, so none is followed (the core refuses it);
+//! - in a page, `credentials: "omit"` (no cookies, no login dialog);
 //! - the body is read through its stream, at most `MAX_RESPONSE_BYTES + 1`
 //!   bytes; a body declared longer is not read at all.
 
@@ -20,7 +21,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestInit, RequestRedirect, Response};
+use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials, RequestInit, RequestRedirect, Response};
 
 #[wasm_bindgen]
 extern "C" {
@@ -70,6 +71,14 @@ pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(request.body.expose()));
     init.set_redirect(RequestRedirect::Manual);
+    // In a page, no cookies for token requests, and no login dialog: a
+    // browser answers a same-origin 401 with `WWW-Authenticate: Basic` by
+    // prompting for a password unless credentials are omitted (Fetch,
+    // HTTP-network-or-cache fetch). Only there: workerd refuses
+    // `credentials` under older compatibility dates.
+    if super::timer::in_page() {
+        init.set_credentials(RequestCredentials::Omit);
+    }
     if let Some(abort) = &abort {
         init.set_signal(Some(&abort.signal()));
     }

@@ -279,6 +279,25 @@ test("legal-entity: a 403 from the API shows the hint, and the header fixes it",
   }
 });
 
+test("oauth2: Detect is the default: nothing pinned, the vendor's JSON body first", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, problems, close } = await openPage();
+  try {
+    await page.check("#vendor-oauth2");
+    await page.click("#use-sample");
+    assert.equal(await page.isChecked('input[name="bodyEncoding"][value="auto"]'), true);
+    assert.equal(await page.isChecked('input[name="clientAuth"][value="auto"]'), true);
+    await page.click("#get-token");
+    await waitForToken(page);
+    const stats = await emulatorControl(await namespaceOf(page), "stats");
+    assert.equal(stats.tokenLog.length, 1, "the sandbox takes JSON: one request");
+    assert.match(stats.tokenLog[0].contentType, /^application\/json/);
+    assert.equal(stats.tokenLog[0].authScheme, null);
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test("oauth2: form encoding and HTTP Basic reach the sandbox as chosen", { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page, problems, close } = await openPage();
   try {

@@ -236,6 +236,52 @@ test("oauth2: form body, HTTP Basic (URL-encoded), both at once, wrong grant_typ
   assert.deepEqual(log[1].bodyKeys, ["grant_type"]);
 });
 
+test("oauth2: a repeated resource parameter (RFC 8707), a JSON resource array, both logged", async () => {
+  const base = fresh();
+  const url = `${base}/api/v2/oauth2/token`;
+  const form = "application/x-www-form-urlencoded";
+  const params = new URLSearchParams(GOOD.oauth2.body);
+  params.append("resource", "https://a.test/");
+  params.append("resource", "https://b.test/");
+  assert.equal((await call(url, { headers: { "content-type": form }, body: params.toString() })).status, 200);
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, resource: ["https://c.test/"] } })).status, 200);
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, resource: "https://d.test/" } })).status, 200);
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, resource: [1] } })).json.error, "invalid_request");
+  const log = (await control(base, "stats")).tokenLog;
+  assert.deepEqual(log.slice(0, 3).map((e) => e.resource), [["https://a.test/", "https://b.test/"], ["https://c.test/"], "https://d.test/"]);
+});
+
+test("oauth2: config makes it a strict RFC 6749 server (form only, Basic only, errors in the challenge, scopes, resources)", async () => {
+  const form = "application/x-www-form-urlencoded";
+  const basic = `Basic ${Buffer.from(`${C.oauth2.clientId}:${C.oauth2.clientSecret}`).toString("base64")}`;
+  const formBody = new URLSearchParams(GOOD.oauth2.body).toString();
+  for (const [refusal, status, error] of [["invalid_request", 400, "invalid_request"], ["unsupported_grant_type", 400, "unsupported_grant_type"], ["415", 415, "invalid_request"]]) {
+    const base = fresh();
+    const url = `${base}/api/v2/oauth2/token`;
+    await control(base, "config", { oauth2RequireForm: refusal });
+    const json = await call(url, { body: GOOD.oauth2.body });
+    assert.deepEqual([json.status, json.json.error], [status, error], `JSON refused (${refusal})`);
+    assert.equal((await call(url, { headers: { "content-type": form }, body: formBody })).status, 200, "a form is taken");
+  }
+  const base = fresh();
+  const url = `${base}/api/v2/oauth2/token`;
+  assert.equal((await call(`${base}/__emulator/config`, { body: { oauth2RequireForm: "xml" } })).status, 400, "unknown refusal");
+  await control(base, "config", { oauth2RequireBasic: true });
+  const inBody = await call(url, { body: GOOD.oauth2.body });
+  assert.deepEqual([inBody.status, inBody.json.error], [401, "invalid_client"]);
+  assert.equal((await call(url, { headers: { authorization: basic }, body: { grant_type: "client_credentials" } })).status, 200);
+  await control(base, "config", { oauth2ErrorsInChallenge: true });
+  const empty = await call(url, { body: GOOD.oauth2.body });
+  assert.equal(empty.status, 401);
+  assert.equal(empty.text, "", "an empty body");
+  assert.match(empty.headers.get("www-authenticate"), /^Basic realm="oauth2", error="invalid_client", error_description="client authentication failed: /);
+  await control(base, "config", { oauth2RequireBasic: false, oauth2Scopes: "read write", oauth2Resources: "https://api.test/" });
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, scope: "read" } })).status, 200);
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, scope: "read admin" } })).json.error, "invalid_scope");
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, resource: "https://api.test/" } })).status, 200);
+  assert.equal((await call(url, { body: { ...GOOD.oauth2.body, resource: ["https://api.test/", "https://x.test/"] } })).json.error, "invalid_target");
+});
+
 // ---------------------------------------------------------------------------
 // Errors and strictness
 

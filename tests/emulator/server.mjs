@@ -51,11 +51,12 @@ function authScheme(header) {
 
 /** A thrown vendor error: rendered by the dialect's error shape. */
 class VendorError extends Error {
-  constructor(status, code, message, headers = {}) {
+  constructor(status, code, message, headers = {}, { emptyBody = false } = {}) {
     super(message);
     this.status = status;
     this.code = code; // an RFC 6749 error code; vendors without codes ignore it
     this.headers = headers;
+    this.emptyBody = emptyBody; // the error is only in the headers (WWW-Authenticate)
   }
 }
 
@@ -78,6 +79,11 @@ function parseBody(raw, type) {
     const value = {};
     for (const [k, v] of new URLSearchParams(raw)) {
       if (v === "") continue; // RFC 6749 §3.1: a parameter without a value is omitted
+      // RFC 8707 §2: `resource` may be repeated; it is then an array.
+      if (k === "resource" && Object.hasOwn(value, k)) {
+        value[k] = [].concat(value[k], v);
+        continue;
+      }
       if (Object.hasOwn(value, k)) return { error: `Parameter ${k} is included more than once` };
       value[k] = v;
     }
@@ -137,23 +143,57 @@ function parseBasic(header) {
   }
 }
 
-function authenticateOAuth2(body, req) {
+/**
+ * The oauth2 endpoint. By default it takes every format the seed vendor's
+ * dialect allows (JSON or form, the client in the body or as Basic); the
+ * namespace's config makes it behave like a stricter RFC 6749 server:
+ * `oauth2RequireForm` refuses a JSON body (400 invalid_request as
+ * oidc-provider does, 400 unsupported_grant_type as a server that read the
+ * JSON as an empty form does, or 415), `oauth2RequireBasic` refuses the
+ * client in the body (401 invalid_client), `oauth2ErrorsInChallenge` sends
+ * 401s with an empty body and the error in `WWW-Authenticate`,
+ * `oauth2Scopes` and `oauth2Resources` (space-separated) allow only those
+ * scopes (else 400 invalid_scope) and resource indicators (else 400 invalid_target).
+ */
+function authenticateOAuth2(body, req, ns) {
+  const config = ns.config;
+  const refuseClient = (message, headers = {}) => {
+    if (!config.oauth2ErrorsInChallenge) return new VendorError(401, "invalid_client", message, headers);
+    const challenge = `Basic realm="oauth2", error="invalid_client", error_description="${message.replace(/["\\]/g, "\\$&")}"`;
+    return new VendorError(401, "invalid_client", message, { "WWW-Authenticate": challenge }, { emptyBody: true });
+  };
+  if (config.oauth2RequireForm && mediaType(req.headers["content-type"]) !== "application/x-www-form-urlencoded") {
+    const message = "only application/x-www-form-urlencoded bodies are accepted";
+    if (config.oauth2RequireForm === "415") throw new VendorError(415, "invalid_request", message);
+    if (config.oauth2RequireForm === "unsupported_grant_type") throw new VendorError(400, "unsupported_grant_type", "Missing or unsupported grant_type");
+    throw new VendorError(400, "invalid_request", message);
+  }
   if (body.grant_type !== "client_credentials") {
     throw new VendorError(400, "unsupported_grant_type", `Unsupported grant_type: only client_credentials is supported`);
   }
+  const resources = body.resource === undefined ? [] : [].concat(body.resource);
+  if (!resources.every((r) => typeof r === "string")) throw new VendorError(400, "invalid_request", "Field resource must be a string or an array of strings");
   const basic = parseBasic(req.headers.authorization);
   const inBody = Object.hasOwn(body, "client_id") || Object.hasOwn(body, "client_secret");
   if (basic && inBody) {
     throw new VendorError(400, "invalid_request", "Client credentials must be sent in the body or with HTTP Basic, not both");
   }
+  if (config.oauth2RequireBasic && !basic) throw refuseClient("client authentication failed: this client authenticates with HTTP Basic");
   const id = basic ? basic.id : body.client_id;
   const secret = basic ? basic.secret : body.client_secret;
   if (id === undefined) throw new VendorError(400, "invalid_request", "Missing required field: client_id");
   if (secret === undefined) throw new VendorError(400, "invalid_request", "Missing required field: client_secret");
   const expected = SAMPLE_CREDENTIALS.oauth2;
   if (id !== expected.clientId || secret !== expected.clientSecret) {
-    const headers = basic ? { "WWW-Authenticate": 'Basic realm="oauth2"' } : {};
-    throw new VendorError(401, "invalid_client", "Invalid client credentials", headers);
+    throw refuseClient("Invalid client credentials", basic ? { "WWW-Authenticate": 'Basic realm="oauth2"' } : {});
+  }
+  const allowed = (list) => new Set(String(list).split(" ").filter(Boolean));
+  if (config.oauth2Scopes !== null && typeof body.scope === "string") {
+    const ok = allowed(config.oauth2Scopes);
+    if (!body.scope.split(" ").filter(Boolean).every((s) => ok.has(s))) throw new VendorError(400, "invalid_scope", "requested scope is not allowed");
+  }
+  if (config.oauth2Resources !== null && !resources.every((r) => allowed(config.oauth2Resources).has(r))) {
+    throw new VendorError(400, "invalid_target", "resource indicator is not allowed");
   }
   return { sub: hash(`oauth2:${id}`) };
 }
@@ -292,10 +332,11 @@ const DIALECTS = [
     name: "oauth2",
     path: "/api/v2/oauth2/token",
     contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+    // `resource` (a string, or an array of them) is checked by authenticateOAuth2.
     fields: { required: ["grant_type"], optional: ["client_id", "client_secret", "scope", "audience"] },
     authenticate: authenticateOAuth2,
     secretFields: ["client_secret"],
-    logFields: ["scope", "audience"],
+    logFields: ["scope", "audience", "resource"],
     ttlSeconds: 3600,
     status: 200,
     tokenField: "access_token",
@@ -325,6 +366,11 @@ const DEFAULT_CONFIG = Object.freeze({
   papayaSeconds: false,
   omitDateHeader: false,
   clockSkewSeconds: 0,
+  oauth2RequireForm: null,
+  oauth2RequireBasic: false,
+  oauth2ErrorsInChallenge: false,
+  oauth2Scopes: null,
+  oauth2Resources: null,
 });
 
 const CONFIG_TYPES = {
@@ -336,6 +382,11 @@ const CONFIG_TYPES = {
   papayaSeconds: "boolean",
   omitDateHeader: "boolean",
   clockSkewSeconds: "number",
+  oauth2RequireForm: ["invalid_request", "unsupported_grant_type", "415"],
+  oauth2RequireBasic: "boolean",
+  oauth2ErrorsInChallenge: "boolean",
+  oauth2Scopes: "string",
+  oauth2Resources: "string",
 };
 
 const FAULT_TARGETS = ["token", "refresh", "api"];
@@ -456,10 +507,12 @@ function validateConfig(input) {
     if (!type) throw new Error(`unknown config key ${k}; known: ${Object.keys(CONFIG_TYPES).join(", ")}`);
     if (v === null) continue; // back to the default
     const ok =
-      type === "duration" ? typeof v === "number" && Number.isFinite(v) && v >= 0
+      Array.isArray(type) ? type.includes(v)
+      : type === "duration" ? typeof v === "number" && Number.isFinite(v) && v >= 0
       : type === "number" ? typeof v === "number" && Number.isFinite(v)
       : typeof v === type;
-    if (!ok) throw new Error(`config ${k} must be ${type === "duration" ? "a number >= 0" : `a ${type}`}`);
+    const expected = Array.isArray(type) ? `one of ${type.map((t) => JSON.stringify(t)).join(", ")}` : type === "duration" ? "a number >= 0" : `a ${type}`;
+    if (!ok) throw new Error(`config ${k} must be ${expected}`);
   }
   return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v ?? DEFAULT_CONFIG[k]]));
 }
@@ -622,7 +675,10 @@ async function handleToken(ex, dialect, url, path, raw) {
     at: Date.now(),
     status: undefined,
   };
-  for (const f of dialect.logFields ?? []) if (typeof lenient.value?.[f] === "string") entry[f] = lenient.value[f];
+  for (const f of dialect.logFields ?? []) {
+    const v = lenient.value?.[f];
+    if (typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"))) entry[f] = v;
+  }
   ns.tokenLog.push(entry);
   ex.onStatus = (status) => (entry.status = status);
 
@@ -650,7 +706,7 @@ async function handleToken(ex, dialect, url, path, raw) {
     ex.send(dialect.status, ns.issue(dialect, { ...who, body: parsed.value }));
   } catch (e) {
     if (!(e instanceof VendorError)) throw e;
-    ex.send(e.status, dialect.errorBody(e.code, e.message), e.headers);
+    ex.send(e.status, e.emptyBody ? "" : dialect.errorBody(e.code, e.message), e.headers);
   }
 }
 

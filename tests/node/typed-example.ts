@@ -83,6 +83,10 @@ const oauth2: Options = {
   clientAuth: "basic",
 };
 const oauth2Defaults: Options = { provider: "oauth2", tokenUrl: "https://oauth.example.com/t", clientId: "id", clientSecret: "s", bodyEncoding: "json", clientAuth: "body" };
+// Zero configuration: the body encoding and client authentication are detected.
+const oauth2Detected: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/oauth/token", clientId: "id", clientSecret: "s", scope: "read" };
+const oauth2Resource: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: "https://api.example.com/" };
+const oauth2Resources: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: ["https://a.example.com/", "urn:b"] };
 
 // Wrong options do not compile.
 // @ts-expect-error: unknown provider
@@ -95,10 +99,12 @@ const badAutoRefresh: Options = { provider: "younium", clientId: "id", secret: "
 const badEncoding: Options = { provider: "oauth2", baseUrl: "https://o.example.com", clientId: "id", clientSecret: "s", bodyEncoding: "xml" };
 // @ts-expect-error: environment is one of four
 const badEnvironment: Options = { provider: "younium", environment: "mars", clientId: "id", secret: "s" };
-void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment];
+// @ts-expect-error: resource is a string or an array of strings
+const badResource: Options = { provider: "oauth2", tokenUrl: "https://o.example.com/t", clientId: "id", clientSecret: "s", resource: 42 };
+void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment, badResource];
 
 async function main(): Promise<void> {
-  const clients: AuthClient[] = [younium, youniumV1, ...youniumEnvs, union, papaya, oauth2, oauth2Defaults].map((o) => new AuthClient(o));
+  const clients: AuthClient[] = [younium, youniumV1, ...youniumEnvs, union, papaya, oauth2, oauth2Defaults, oauth2Detected, oauth2Resource, oauth2Resources].map((o) => new AuthClient(o));
   const client = new AuthClient({ provider: "younium", clientId: "id", secret: "s" });
 
   const token: string = await client.getToken();
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
       const status: number | undefined = e.status;
       const messages: readonly string[] = e.messages;
       const message: string = e.message;
-      if (e.code === "invalid_config" || e.code === "invalid_credentials" || e.code === "forbidden" || e.code === "rate_limited") void 0;
+      if (e.code === "invalid_config" || e.code === "invalid_credentials" || e.code === "invalid_request" || e.code === "forbidden" || e.code === "rate_limited") void 0;
       if (e.code === "server_error" || e.code === "invalid_response" || e.code === "network" || e.code === "timeout") void 0;
       // @ts-expect-error: not one of docs/API.md's codes
       if (e.code === "no_such_code") void 0;

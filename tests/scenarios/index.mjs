@@ -17,7 +17,8 @@
 import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 import { assert } from "./assert.mjs";
 import { scenarios as allScenarios } from "./cases.mjs";
-import "./timers.mjs"; // registers the issue-3 scenarios into the same list
+import "./timers.mjs"; // registers the timer scenarios into the same list
+import "./oauth2.mjs"; // registers the oauth2 detection and error scenarios
 import "./manager.mjs"; // the token manager's rules, into the same list
 
 export { assert };
@@ -129,8 +130,10 @@ function describeArg(a) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The code for a token endpoint's status when its body names no OAuth2 error other than invalid_client/invalid_grant. */
 function statusCode(status) {
   if (status === 400 || status === 401) return "invalid_credentials";
+  if (status === 415) return "invalid_request";
   if (status === 403) return "forbidden";
   if (status === 429) return "rate_limited";
   if (status >= 500 && status <= 599) return "server_error";

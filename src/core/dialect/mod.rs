@@ -4,6 +4,8 @@
 
 mod oauth2;
 mod papaya;
+
+pub use oauth2::{Detection, Refusal};
 mod union;
 mod younium;
 
@@ -135,8 +137,20 @@ pub(crate) fn post(url: &str, content_type: &str, accept: &str, body: String) ->
     }
 }
 
-/// Builds the token request the configuration and grant call for.
-pub fn build_request(config: &Config, grant: Grant<'_>) -> HttpRequest {
+impl Detection {
+    /// Where a client's detection starts: the oauth2 options' pins. Other
+    /// dialects have one format, pinned.
+    pub fn for_config(config: &Config) -> Detection {
+        match &config.credentials {
+            Credentials::OAuth2 { body, auth, .. } => Detection::new(*body, *auth),
+            _ => Detection::new(Some(BodyEncoding::Json), Some(ClientAuth::Body)),
+        }
+    }
+}
+
+/// Builds the token request the configuration and grant call for, sent
+/// (oauth2) the way `detection` says.
+pub fn build_request(config: &Config, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
     match (&config.credentials, grant) {
         (Credentials::Union { .. }, Grant::Refresh(refresh_token)) => {
             union::refresh_request(config.refresh_url.as_deref().unwrap_or(&config.token_url), refresh_token)
@@ -146,11 +160,11 @@ pub fn build_request(config: &Config, grant: Grant<'_>) -> HttpRequest {
         (Credentials::Papaya { api_key, client_secret, token_name }, _) => {
             papaya::token_request(&config.token_url, api_key, client_secret, token_name.as_deref())
         }
-        (Credentials::OAuth2 { client_id, client_secret, scope, audience, body, auth }, _) => oauth2::token_request(
+        (Credentials::OAuth2 { client_id, client_secret, scope, audience, resource, .. }, _) => oauth2::token_request(
             &config.token_url,
-            oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref() },
-            *body,
-            *auth,
+            oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref(), resource },
+            detection.encoding,
+            detection.auth,
         ),
     }
 }
@@ -166,7 +180,8 @@ mod tests {
     }
 
     fn request(pairs: &[(&'static str, &str)]) -> HttpRequest {
-        build_request(&Config::from_options(&opts(pairs)).unwrap(), Grant::Credentials)
+        let config = Config::from_options(&opts(pairs)).unwrap();
+        build_request(&config, Grant::Credentials, &Detection::for_config(&config))
     }
 
     #[test]
@@ -195,12 +210,13 @@ mod tests {
     #[test]
     fn union_password_and_refresh() {
         let config = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "member-user"), ("password", "pw")])).unwrap();
-        let r = build_request(&config, Grant::Credentials);
+        let d = Detection::for_config(&config);
+        let r = build_request(&config, Grant::Credentials, &d);
         assert_eq!(r.url, "https://h/union-service/auth/token?api-version=1.0");
         assert_eq!(r.body.expose(), r#"{"username":"member-user","password":"pw"}"#);
         assert_eq!(header(&r, "accept"), Some("application/vnd.restful+json, application/json"));
         let rt = Secret::new("rt-1");
-        let r = build_request(&config, Grant::Refresh(&rt));
+        let r = build_request(&config, Grant::Refresh(&rt), &d);
         assert_eq!(r.url, "https://h/union-service/auth/refresh-token?api-version=1.0");
         assert_eq!(r.body.expose(), r#"{"refreshToken":"rt-1"}"#);
     }
@@ -240,6 +256,50 @@ mod tests {
         let r = request(&json_basic);
         assert!(header(&r, "authorization").is_some());
         assert_eq!(r.body.expose(), r#"{"grant_type":"client_credentials","scope":"a b","audience":"aud"}"#);
+    }
+
+    #[test]
+    fn oauth2_unpinned_starts_as_the_seed_vendor_and_follows_detection() {
+        let config = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "id"), ("clientSecret", "s")])).unwrap();
+        let mut d = Detection::for_config(&config);
+        let r = build_request(&config, Grant::Credentials, &d);
+        assert_eq!(header(&r, "content-type"), Some("application/json"));
+        assert_eq!(r.body.expose(), r#"{"grant_type":"client_credentials","client_id":"id","client_secret":"s"}"#);
+        d.encoding = BodyEncoding::Form;
+        d.auth = ClientAuth::Basic;
+        let r = build_request(&config, Grant::Credentials, &d);
+        assert_eq!(header(&r, "content-type"), Some("application/x-www-form-urlencoded"));
+        assert_eq!(header(&r, "authorization"), Some("Basic aWQ6cw=="));
+        assert_eq!(r.body.expose(), "grant_type=client_credentials");
+        // Other dialects have one format.
+        let younium = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "s")])).unwrap();
+        let mut d = Detection::for_config(&younium);
+        d.settle();
+        assert_eq!((d.encoding, d.auth, d.encoding_pinned, d.auth_pinned), (BodyEncoding::Json, ClientAuth::Body, true, true));
+    }
+
+    #[test]
+    fn oauth2_resource_indicators() {
+        use crate::core::config::OptionValue;
+        let mut o = opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "id"), ("clientSecret", "s"), ("audience", "aud")]);
+        o.0.insert("resource", OptionValue::List(vec![OptionValue::Str("https://a.test/x?y=1&z".into()), OptionValue::Str("urn:b".into())]));
+        let config = Config::from_options(&o).unwrap();
+        let mut d = Detection::for_config(&config);
+        let r = build_request(&config, Grant::Credentials, &d);
+        assert_eq!(
+            r.body.expose(),
+            r#"{"grant_type":"client_credentials","client_id":"id","client_secret":"s","audience":"aud","resource":["https://a.test/x?y=1&z","urn:b"]}"#
+        );
+        d.encoding = BodyEncoding::Form;
+        let r = build_request(&config, Grant::Credentials, &d);
+        assert_eq!(
+            r.body.expose(),
+            "grant_type=client_credentials&client_id=id&client_secret=s&audience=aud&resource=https%3A%2F%2Fa.test%2Fx%3Fy%3D1%26z&resource=urn%3Ab"
+        );
+        o.0.insert("resource", OptionValue::Str("https://one.test/".into()));
+        let config = Config::from_options(&o).unwrap();
+        let r = build_request(&config, Grant::Credentials, &Detection::for_config(&config));
+        assert!(r.body.expose().ends_with(r#""audience":"aud","resource":"https://one.test/"}"#), "{}", r.body.expose());
     }
 
     #[test]
