@@ -64,6 +64,30 @@ pub struct Scenario {
     pub script: Vec<(Outcome, u64)>,
     /// How the store answers its first calls: after how long, and what.
     pub store_script: Vec<(u64, StoreKind)>,
+    /// oauth2: the formats the server refuses (detection has to find the other).
+    pub server: Server,
+}
+
+/// An oauth2 server's format: which of the client's first guesses it refuses,
+/// and how (RFC 6749 servers differ).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Server {
+    /// A JSON body is refused (415, or 400 `invalid_request`); only a form works.
+    pub refuses_json: bool,
+    /// Credentials in the body are refused (401 `invalid_client`); only Basic works.
+    pub refuses_body_auth: bool,
+    /// Refuses JSON with a 415 (else a 400 `invalid_request`).
+    pub json_415: bool,
+}
+
+/// How a token request was sent: (a form body, credentials in HTTP Basic).
+pub type Format = (bool, bool);
+
+pub fn format_of(http: &edge_auth::core::dialect::HttpRequest) -> Format {
+    let header = |name: &str| http.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.expose().to_owned());
+    let form = header("content-type").is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let basic = header("authorization").is_some_and(|v| v.starts_with("Basic "));
+    (form, basic)
 }
 
 /// A store call's answer, for scripts.
@@ -95,7 +119,12 @@ impl Scenario {
         let fault_rate = if steady { 0.0 } else { [0.0, 0.1, 0.3, 0.7][r.below(4) as usize] };
         let lost_rate = if steady { 0.0 } else { [0.0, 0.05, 0.3][r.below(3) as usize] };
         let steps = 20 + r.below(100) as usize;
-        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new() }
+        let server = if dialect == "oauth2" {
+            Server { refuses_json: r.below(3) == 0, refuses_body_auth: r.below(3) == 0, json_415: r.below(2) == 0 }
+        } else {
+            Server::default()
+        };
+        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), server }
     }
 
     /// A scenario for a hand-written schedule: no faults unless scripted.
@@ -114,6 +143,7 @@ impl Scenario {
             steps: 0,
             script: Vec::new(),
             store_script: Vec::new(),
+            server: Server::default(),
         }
     }
 
@@ -200,7 +230,10 @@ pub enum Outcome {
 #[derive(Clone, Copy, Debug)]
 pub enum ErrorBody {
     Vendor,
+    /// `invalid_client`.
     OAuth2,
+    /// `invalid_request`: the request's format was refused.
+    InvalidRequest,
     Html,
     Empty,
     /// A vendor that echoes what it was sent (credentials, the refresh token).
@@ -241,6 +274,7 @@ struct RequestRecord {
     /// The HTTP status it got, if a response came.
     status: Option<u16>,
     lost: bool,
+    format: Format,
 }
 
 #[derive(Default)]
@@ -259,6 +293,8 @@ pub struct Run {
     pub violations: Vec<String>,
     pub log: Vec<String>,
     pub token_requests: usize,
+    /// The format of every token request, in the order sent.
+    pub formats: Vec<Format>,
     pub stats: Stats,
 }
 
@@ -269,6 +305,8 @@ pub struct Stats {
     pub rejected: u64,
     pub rejected_timeout_bound: u64,
     pub retries: u64,
+    /// oauth2 requests sent again at once in another format.
+    pub resends: u64,
     pub fallbacks: u64,
     pub store_tokens: u64,
     pub late_answers: u64,
@@ -282,6 +320,7 @@ impl Stats {
         self.rejected += o.rejected;
         self.rejected_timeout_bound += o.rejected_timeout_bound;
         self.retries += o.retries;
+        self.resends += o.resends;
         self.fallbacks += o.fallbacks;
         self.store_tokens += o.store_tokens;
         self.late_answers += o.late_answers;
@@ -317,6 +356,7 @@ pub struct World {
     scripted: usize,
     store_scripted: usize,
     steady_first_token: bool,
+    sent_formats: Vec<Format>,
     pub violations: Vec<String>,
     pub stats: Stats,
     logging: bool,
@@ -352,6 +392,7 @@ impl World {
             scripted: 0,
             store_scripted: 0,
             steady_first_token: false,
+            sent_formats: Vec::new(),
             violations: Vec::new(),
             stats: Stats::default(),
             logging,
@@ -805,7 +846,30 @@ impl World {
                 self.violate(format!("flight {flight:?} fell back to the password grant after {status:?}, not a 400/401"));
             }
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false });
+        // oauth2 detection: a client's format only ever moves on (JSON to a
+        // form, the body to Basic), never back; a pinned one never moves; a
+        // request in a new format goes out at once after the refusal.
+        let format = format_of(&http);
+        if self.sc.dialect == "oauth2" {
+            if let Some(&(form_before, basic_before)) = self.sent_formats.last() {
+                if (form_before && !format.0) || (basic_before && !format.1) {
+                    self.violate(format!("{request:?} sent as {format:?} after a request sent as {:?}: the detection went back", (form_before, basic_before)));
+                }
+                if (form_before, basic_before) != format {
+                    self.stats.resends += 1;
+                    let previous = self.flights[&flight].requests.iter().rev().nth(1).and_then(|id| self.requests.get(id)).filter(|r| r.refresh == refresh);
+                    if let Some(answered) = previous.and_then(|p| p.answered) {
+                        if answered != t {
+                            self.violate(format!("{request:?} in a new format waited {} ms after the refusal", t.saturating_sub(answered)));
+                        }
+                    }
+                }
+            }
+            self.sent_formats.push(format);
+        } else {
+            self.sent_formats.push(format);
+        }
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, format });
 
         // The vendor.
         let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {
@@ -813,10 +877,26 @@ impl World {
                 self.scripted += 1;
                 (o, Some(d))
             }
-            None => (self.outcome(refresh), None),
+            None => match self.refusal(format) {
+                Some(refusal) => (refusal, None),
+                None => (self.outcome(refresh), None),
+            },
         };
         self.note(|| format!("  vendor will answer {request:?} ({}) with {outcome:?}", if refresh { "refresh grant" } else { "credentials" }));
         self.answer(request, &http, outcome, timeout_ms, delay);
+    }
+
+    /// An oauth2 server's answer to a format it refuses.
+    fn refusal(&mut self, (form, basic): Format) -> Option<Outcome> {
+        let server = self.sc.server;
+        if server.refuses_json && !form {
+            let status = if server.json_415 { 415 } else { 400 };
+            return Some(Outcome::Status { status, retry_after: None, body: if server.json_415 { ErrorBody::Empty } else { ErrorBody::InvalidRequest } });
+        }
+        if server.refuses_body_auth && !basic {
+            return Some(Outcome::Status { status: 401, retry_after: None, body: ErrorBody::OAuth2 });
+        }
+        None
     }
 
     fn outcome(&mut self, refresh: bool) -> Outcome {
@@ -922,6 +1002,7 @@ impl World {
         match body {
             ErrorBody::Vendor => serde_json::json!({"errors": ["Invalid client credentials"]}).to_string(),
             ErrorBody::OAuth2 => serde_json::json!({"error": "invalid_client", "error_description": "Client authentication failed"}).to_string(),
+            ErrorBody::InvalidRequest => serde_json::json!({"error": "invalid_request", "error_description": "unsupported content type"}).to_string(),
             ErrorBody::Html => "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>".into(),
             ErrorBody::Empty => String::new(),
             ErrorBody::Echo(k) => {
@@ -1081,7 +1162,8 @@ pub fn run(seed: u64, logging: bool) -> Run {
     w.finish();
     w.stats.steady += u64::from(w.sc.steady);
     w.stats.freed += u64::from(w.freed_at.is_some());
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
+    let formats = w.sent_formats.clone();
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), formats, stats: w.stats }
 }
 
 /// Runs a schedule given as steps (a regression), on a scenario.
@@ -1091,7 +1173,8 @@ pub fn replay(sc: Scenario, steps: &[Step], logging: bool) -> Run {
         w.run_step(step);
     }
     w.finish();
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
+    let formats = w.sent_formats.clone();
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), formats, stats: w.stats }
 }
 
 /// Runs `count` schedules from `first`; returns the failing seeds with
@@ -1122,8 +1205,8 @@ pub fn run_many(first: u64, count: u64) -> (u64, Vec<(u64, Run)>) {
         }
     }
     println!(
-        "sim: exercised {requests} token requests ({} retries, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
-        stats.retries, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
+        "sim: exercised {requests} token requests ({} retries, {} oauth2 resends in another format, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
+        stats.retries, stats.resends, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
     );
     for (k, (n, seed)) in &kinds {
         println!("sim: {n} schedules (first: seed {seed}) with: {k}");
