@@ -6,14 +6,21 @@
 //   cold fetch the first client.fetch(url): a token request, then the API call
 //   warm fetch a second client.fetch(url) with the token fresh
 // It wraps WebAssembly.Instance before the package instantiates its module,
-// so it counts what the package really does. `fetch` is an in-process stub
+// so it counts what the package really does (import and export names are
+// shown as wasm-bindgen made them, before make pkg shortened them). `fetch` is an in-process stub
 // (a token response for the token endpoint, 200 {"ok":true} otherwise): no
 // network, nothing timed.
 //
 //   node bench/lib/crossings.mjs [--json]       (after make pkg)
-import { parseArgs, importEdgeAuth } from "./common.mjs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs, importEdgeAuth, ROOT } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2));
+// make pkg shortens the wasm's import and export names; this file maps them back.
+const NAMES = path.join(ROOT, "target/edge_auth.names.json");
+const original = existsSync(NAMES) ? JSON.parse(readFileSync(NAMES, "utf8")) : {};
+const shown = (name) => (original[name] ?? name).replace(/_[0-9a-f]{16}$/, "");
 const counts = new Map();
 let phase = "load";
 const bump = (direction, name) => {
@@ -30,7 +37,7 @@ WebAssembly.Instance = function Instance(module, imports) {
       wrapped[ns][name] =
         typeof value === "function"
           ? function (...a) {
-              bump("wasm→JS", name.replace(/_[0-9a-f]{16}$/, ""));
+              bump("wasm→JS", shown(name));
               return value.apply(this, a);
             }
           : value;
@@ -42,7 +49,7 @@ WebAssembly.Instance = function Instance(module, imports) {
     exports[name] =
       typeof value === "function"
         ? function (...a) {
-            bump("JS→wasm", name);
+            bump("JS→wasm", shown(name));
             return value.apply(this, a);
           }
         : value;
@@ -55,11 +62,9 @@ const { AuthClient } = await importEdgeAuth();
 const TOKEN_URL = "https://auth.example.test/oauth/token";
 const API_URL = "https://api.example.test/v1/items";
 const tokenBody = JSON.stringify({ token_type: "Bearer", access_token: "crossings-access-token-0123456789", expires_in: 3600 });
-const stubFetch = async (input) => {
-  const url = typeof input === "string" ? input : input.url;
-  if (url === TOKEN_URL) return new Response(tokenBody, { status: 200, headers: { "content-type": "application/json" } });
-  return new Response('{"ok":true}', { status: 200, headers: { "content-type": "application/json" } });
-};
+// With a Content-Length, as an HTTP server sends a body it has whole.
+const json = (body) => new Response(body, { status: 200, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
+const stubFetch = async (input) => json((typeof input === "string" ? input : input.url) === TOKEN_URL ? tokenBody : '{"ok":true}');
 globalThis.fetch = stubFetch;
 
 phase = "construct";

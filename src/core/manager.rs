@@ -48,15 +48,16 @@
 //! - `WaitUntil` names the caller that started a flight, or, for a flight
 //!   started again, every waiting caller that gave a `waitUntil`.
 //! - `give_up` only forgets the caller; the shell rejects it.
+//! - oauth2's format detection (`core::dialect::Detection`) is the
+//!   manager's, for the client's life: after a failed exchange
+//!   `core::attempts` says whether to resend at once in another format,
+//!   retry after a wait, or give up (then union's refresh grant falls back
+//!   to the password grant after a 400 or 401); a grant sends at most
+//!   `MAX_TOKEN_REQUESTS` requests. A token settles the format.
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
 //! # Where the rules to come fit
 //!
-//! - OAuth2 format detection: `after_exchange` decides what follows a
-//!   failed exchange (today: a retry, or union's fallback); a refused JSON
-//!   body resent as a form, or a 401 `invalid_client` resent with Basic, is
-//!   another branch there, counted per flight, with what worked kept
-//!   beside the cache. `TokenResponse::www_authenticate` is carried for it.
 //! - A total deadline per acquisition: the caller's deadline (`Caller`).
 //! - "A second API 401 on a fresh token within a short window forces no
 //!   new request": `refuse` has `now` and the cached token's `obtained_at`.

@@ -67,10 +67,11 @@ struct Caller {
     reject: Function,
     /// The call's `waitUntil`, if it gave one.
     wait_until: Option<Function>,
-    /// A timer in the caller's own request, for as long as it waits: in
-    /// workerd a request with nothing pending of its own is cancelled as
+    /// In workerd, a timer in the caller's own request for as long as it
+    /// waits: a request with nothing pending of its own is cancelled as
     /// hung, however soon another request would settle its promise. It
-    /// fires at the caller's bound, when the manager rejects it.
+    /// fires at the caller's bound, when the manager rejects it (elsewhere
+    /// the manager's own timer does).
     _bound: Option<Timer>,
 }
 
@@ -98,6 +99,8 @@ struct Shell {
     /// the wasm. It holds only a small slot object, never the client: a
     /// reference from here to the client would keep it alive.
     publish: Option<Function>,
+    /// In workerd (where requests that wait on nothing of their own are cancelled).
+    workerd: bool,
     io: RefCell<Io>,
 }
 
@@ -277,7 +280,7 @@ impl WasmAuthClient {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let settings = Settings { background, timers, store: store.is_some(), seed };
         let manager = TokenManager::new(config, settings, now());
-        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, publish, io: RefCell::new(Io::default()) });
+        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, publish, workerd, io: RefCell::new(Io::default()) });
         if timers {
             let weak = Rc::downgrade(&shell);
             let listener = PageListener::add(move || {
@@ -300,7 +303,7 @@ impl WasmAuthClient {
         let id = shell.manager.borrow_mut().ask(now(), wait_until.is_some());
         shell.io.borrow_mut().callers.push(Caller { id, resolve, reject, wait_until, _bound: None });
         shell.drain();
-        let waiting = shell.io.borrow().callers.iter().any(|c| c.id == id);
+        let waiting = shell.workerd && shell.io.borrow().callers.iter().any(|c| c.id == id);
         if waiting {
             let bound = shell.manager.borrow().caller_bound_ms();
             let timer = shell.timer(bound, false, false);

@@ -77,8 +77,9 @@ extern "C" {
     fn put_member(this: &StoreShape) -> JsValue;
 }
 
+/// `undefined` or `null` (one crossing: `v == null`).
 fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
+    v.loose_eq(&JsValue::NULL)
 }
 
 impl JsOptions {
@@ -141,18 +142,20 @@ impl Options for JsOptions {
     fn get(&self, name: &'static str) -> OptionValue {
         let v = self.raw(name);
         // An array's items are read like options (`resource: ["a", "b"]`).
-        if js_sys::Array::is_array(&v) {
+        if v.is_object() && js_sys::Array::is_array(&v) {
             return OptionValue::List(v.unchecked_into::<js_sys::Array>().iter().map(|item| scalar(&item)).collect());
         }
         scalar(&v)
     }
 }
 
+/// Tried in the order of how often each comes (a string; absent), each a
+/// crossing of the wasm boundary.
 fn scalar(v: &JsValue) -> OptionValue {
-    if absent(v) {
-        OptionValue::Absent
-    } else if let Some(s) = v.as_string() {
+    if let Some(s) = v.as_string() {
         OptionValue::Str(s)
+    } else if absent(v) {
+        OptionValue::Absent
     } else if let Some(n) = v.as_f64() {
         OptionValue::Num(n)
     } else if let Some(b) = v.as_bool() {
