@@ -247,9 +247,14 @@ pub struct Published {
 /// What the shell must do.
 #[derive(Debug)]
 pub enum Action {
-    /// Send this token request, bounded by `timeout_ms` (body included);
-    /// answer with `token_response` or `token_request_failed`.
+    /// Send this token request; answer with `token_response` or
+    /// `token_request_failed`. Its deadline (`timeout_ms`, body included)
+    /// is the manager's: then it asks for `AbortTokenRequest`.
     SendTokenRequest { request: RequestId, flight: FlightId, http: HttpRequest, timeout_ms: u32 },
+    /// The request's deadline has passed: abort it, and answer with
+    /// `token_request_failed` and a `SendFailure::Timeout` (a fetch that
+    /// ignores its signal may never answer: the flight's bound covers that).
+    AbortTokenRequest(RequestId),
     /// Read the store's entry (the key is `core::store::key` of the
     /// digest of `core::store::key_material`); answer with `store_read`.
     /// The manager bounds the call by `bound_ms` itself.
@@ -326,7 +331,7 @@ enum Step {
     /// Between two steps (never seen outside a method).
     Idle,
     ReadingStore { op: StoreOpId, until: Millis },
-    Sending { request: RequestId, http: HttpRequest },
+    Sending { request: RequestId, http: HttpRequest, until: Millis, aborted: bool },
     RetryWait { until: Millis, http: HttpRequest },
     /// The token has arrived and callers have it; the store write goes on.
     WritingStore { op: StoreOpId, until: Millis },
@@ -373,6 +378,9 @@ struct LateRequest {
     sent_refresh: Option<Secret>,
     /// `invalidate()` calls before it was sent.
     epoch: u64,
+    /// Its deadline still holds: aborted then, like any request.
+    until: Millis,
+    aborted: bool,
 }
 
 /// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
@@ -445,6 +453,8 @@ pub struct TokenManager {
 enum Due {
     Caller,
     Step,
+    /// A given-up request's deadline.
+    LateDeadline,
     FlightBound,
     Write,
     Refresh,
@@ -611,12 +621,14 @@ impl TokenManager {
             return;
         }
         self.advance(now);
-        let Some(Flight { step: Step::Sending { request: out, http }, .. }) = &self.flight else { return };
-        if *out != request {
-            // A given-up request's failure changes nothing.
-            self.late.retain(|l| l.request != request);
-            return;
-        }
+        let http = match &self.flight {
+            Some(Flight { step: Step::Sending { request: out, http, .. }, .. }) if *out == request => http,
+            _ => {
+                // A given-up request's failure changes nothing.
+                self.late.retain(|l| l.request != request);
+                return;
+            }
+        };
         let (code, message) = match failure {
             SendFailure::Network(m) => (ErrorCode::Network, m),
             SendFailure::Timeout(m) => (ErrorCode::Timeout, m),
@@ -767,6 +779,7 @@ impl TokenManager {
         if let Some(f) = &self.flight {
             let step = match &f.step {
                 Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::Sending { until, aborted: false, .. } => Some(*until),
                 Step::Sending { .. } | Step::Idle => None,
             };
             consider(step, Due::Step);
@@ -775,6 +788,7 @@ impl TokenManager {
         if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
             consider(Some(*until), Due::Write);
         }
+        consider(self.late.iter().filter(|l| !l.aborted).map(|l| l.until).min(), Due::LateDeadline);
         consider(self.refresh_timer, Due::Refresh);
         best
     }
@@ -789,6 +803,12 @@ impl TokenManager {
                 let failure = waited_too_long(self.caller_bound_ms());
                 for c in late {
                     self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                }
+            }
+            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { .. }, .. })) => {
+                if let Some(Flight { step: Step::Sending { request, aborted, .. }, .. }) = self.flight.as_mut() {
+                    *aborted = true;
+                    self.actions.push_back(Action::AbortTokenRequest(*request));
                 }
             }
             Due::Step => match self.flight.as_mut().map(|f| core::mem::replace(&mut f.step, Step::Idle)) {
@@ -806,6 +826,12 @@ impl TokenManager {
                 }
                 _ => {}
             },
+            Due::LateDeadline => {
+                for l in self.late.iter_mut().filter(|l| !l.aborted && l.until <= mono) {
+                    l.aborted = true;
+                    self.actions.push_back(Action::AbortTokenRequest(l.request));
+                }
+            }
             Due::FlightBound => {
                 let bound = self.flight_bound_ms();
                 self.abandon_flight(waited_too_long(bound));
@@ -866,13 +892,13 @@ impl TokenManager {
     /// Ends the flight without a token; a request it has out becomes late.
     fn drop_flight(&mut self) -> Option<Flight> {
         let f = self.flight.take()?;
-        if let Step::Sending { request, .. } = &f.step {
+        if let Step::Sending { request, until, aborted, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
                 self.late.remove(0);
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
-            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: *until, aborted: *aborted });
         }
         if !f.superseded {
             self.cache.finish(f.id.0, None);
@@ -924,10 +950,11 @@ impl TokenManager {
     fn send(&mut self, http: HttpRequest) {
         let request = RequestId(self.fresh_id());
         let timeout_ms = self.config.timeout_ms;
+        let until = self.clock.mono + u64::from(timeout_ms);
         let Some(f) = self.flight.as_mut() else { return };
         self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
         f.sent += 1;
-        f.step = Step::Sending { request, http };
+        f.step = Step::Sending { request, http, until, aborted: false };
     }
 
     /// What a vendor message must not show: the credentials, the tokens the

@@ -36,7 +36,7 @@ use crate::core::error::{ErrorCode, Failure};
 use crate::core::manager::{Action, CallerId, FlightId, RequestId, Settings, Timeout, TokenManager};
 use crate::core::Millis;
 use js_sys::{Function, Promise};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -81,8 +81,9 @@ struct Io {
     callers: Vec<Caller>,
     /// Promises handed to a `waitUntil`, settled when their flight ends.
     held_open: Vec<(FlightId, Function)>,
-    /// Token requests out, aborted by `free()`.
-    requests: Vec<(RequestId, AbortController)>,
+    /// Token requests out, aborted at their deadline (then marked as
+    /// timed out) or by `free()`.
+    requests: Vec<(RequestId, AbortController, Rc<Cell<bool>>)>,
     timer: Option<(Timeout, Timer)>,
     page_listener: Option<PageListener>,
 }
@@ -130,18 +131,26 @@ impl Shell {
         match action {
             Action::SendTokenRequest { request, http, timeout_ms, .. } => {
                 let abort = AbortController::new().ok();
+                let timed_out = Rc::new(Cell::new(false));
                 if let Some(a) = &abort {
-                    self.io.borrow_mut().requests.push((request, a.clone()));
+                    self.io.borrow_mut().requests.push((request, a.clone(), timed_out.clone()));
                 }
                 let shell = self.clone();
                 spawn_local(async move {
-                    let result = transport::send(shell.fetch.as_ref(), &http, timeout_ms, abort).await;
-                    shell.io.borrow_mut().requests.retain(|(r, _)| *r != request);
+                    let result = transport::send(shell.fetch.as_ref(), &http, timeout_ms, abort.as_ref(), &timed_out).await;
+                    shell.io.borrow_mut().requests.retain(|(r, ..)| *r != request);
                     shell.handle(move |m, now| match result {
                         Ok(response) => m.token_response(now, request, response),
                         Err(failure) => m.token_request_failed(now, request, failure),
                     });
                 });
+            }
+            Action::AbortTokenRequest(request) => {
+                let out = self.io.borrow().requests.iter().find(|(r, ..)| *r == request).map(|(_, abort, timed_out)| (abort.clone(), timed_out.clone()));
+                if let Some((abort, timed_out)) = out {
+                    timed_out.set(true);
+                    abort.abort();
+                }
             }
             Action::ReadStore { op, .. } => {
                 let shell = self.clone();
@@ -366,7 +375,7 @@ impl WasmAuthClient {
             let mut io = self.shell.io.borrow_mut();
             (core::mem::take(&mut io.requests), io.timer.take(), io.page_listener.take())
         };
-        for (_, abort) in requests {
+        for (_, abort, _) in requests {
             abort.abort();
         }
         drop((timer, listener));

@@ -34,6 +34,24 @@ export function hangingFetch() {
   fetch.calls = calls;
   return fetch;
 }
+// Answers only by rejecting when its signal aborts.
+export function abortableFetch() {
+  const calls = [];
+  const fetch = (url, init) => {
+    calls.push({ url, init });
+    return new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
+  };
+  fetch.calls = calls;
+  return fetch;
+}
+// A waitUntil that records the promises it is given.
+export function waitUntilLog() {
+  const promises = [];
+  const waitUntil = (p) => promises.push(p);
+  waitUntil.promises = promises;
+  return waitUntil;
+}
+export const promisesOf = (waitUntil) => waitUntil.promises;
 export const calls = (fetch) => fetch.calls.length;
 export const call = (fetch, i) => fetch.calls[i];
 export function memoryStore() {
@@ -62,6 +80,12 @@ extern "C" {
     fn stub_fetch(lifetime: u32) -> Function;
     #[wasm_bindgen(js_name = hangingFetch)]
     fn hanging_fetch() -> Function;
+    #[wasm_bindgen(js_name = abortableFetch)]
+    fn abortable_fetch() -> Function;
+    #[wasm_bindgen(js_name = waitUntilLog)]
+    fn wait_until_log() -> Function;
+    #[wasm_bindgen(js_name = promisesOf)]
+    fn promises_of(wait_until: &Function) -> js_sys::Array;
     fn calls(fetch: &Function) -> u32;
     fn call(fetch: &Function, i: u32) -> JsValue;
     #[wasm_bindgen(js_name = memoryStore)]
@@ -209,4 +233,36 @@ async fn the_store_round_trip_shares_a_token_between_clients() {
     let b = client(&[("fetch", &other), ("store", &store), ("autoRefresh", &JsValue::FALSE)], None);
     assert_eq!(token(&b).await, "tok-1");
     assert_eq!(calls(&other), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_managers_deadline_aborts_a_request_and_the_caller_gets_timeout() {
+    let fetch = abortable_fetch();
+    let c = client(&[("fetch", &fetch), ("timeoutMs", &JsValue::from(50)), ("autoRefresh", &JsValue::FALSE)], None);
+    let error = JsFuture::from(ask(&c)).await.expect_err("no token");
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("timeout"));
+    let message = get(&error, "message").as_string().unwrap();
+    assert!(message.contains("timed out after 50 ms (before a response arrived)"), "{message}");
+    let signal: web_sys::AbortSignal = get(&get(&call(&fetch, 0), "init"), "signal").unchecked_into();
+    assert!(signal.aborted());
+    assert_eq!(calls(&fetch), 1, "a timeout is not retried");
+}
+
+#[wasm_bindgen_test]
+async fn wait_until_gets_a_promise_that_settles_when_the_flight_ends() {
+    let fetch = stub_fetch(3600);
+    let c = client(&[("fetch", &fetch), ("autoRefresh", &JsValue::FALSE)], None);
+    let wait_until = wait_until_log();
+    let first = Promise::new(&mut |resolve, reject| {
+        c.ask(Some(wait_until.clone()), resolve, reject);
+    });
+    assert_eq!(promises_of(&wait_until).length(), 1, "the caller that starts a flight hands it to waitUntil");
+    JsFuture::from(first).await.unwrap();
+    JsFuture::from(promises_of(&wait_until).get(0).unchecked_into::<Promise>()).await.expect("settles, and never rejects");
+    // A caller served from the cache starts nothing: waitUntil is not called.
+    let second = Promise::new(&mut |resolve, reject| {
+        c.ask(Some(wait_until.clone()), resolve, reject);
+    });
+    JsFuture::from(second).await.unwrap();
+    assert_eq!(promises_of(&wait_until).length(), 1);
 }

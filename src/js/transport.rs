@@ -3,8 +3,9 @@
 //! `TokenResponse`, or the reason none arrived. What to send, and what the
 //! answer means, are the core's; this is the I/O, in web-sys types:
 //!
-//! - one deadline (`timeoutMs`) covers the body too: a gloo timer aborts
-//!   the request's `AbortController`, which `free()` aborts as well;
+//! - one deadline (`timeoutMs`) covers the body too: the token manager
+//!   keeps it and asks for the request's `AbortController` to be aborted
+//!   (`timed_out` says that is why), as `free()` does;
 //! - `redirect: "manual"`: a redirect would carry the credentials to
 //!   wherever it points, so none is followed (the core refuses it);
 //! - in a page, `credentials: "omit"` (no cookies, no login dialog);
@@ -18,7 +19,6 @@ use crate::core::text::{concat, push_u64};
 use crate::core::MAX_RESPONSE_BYTES;
 use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials, RequestInit, RequestRedirect, Response};
@@ -54,8 +54,9 @@ pub fn ignore(promise: &Promise) {
 /// a body that is too long.
 const CAP: usize = MAX_RESPONSE_BYTES + 1;
 
-/// Sends `request` and reads what arrives. `abort` ends it early (`free()`).
-pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_ms: u32, abort: Option<AbortController>) -> Result<TokenResponse, SendFailure> {
+/// Sends `request` and reads what arrives. `abort` ends it early (its
+/// deadline, when `timed_out` is set, or `free()`).
+pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_ms: u32, abort: Option<&AbortController>, timed_out: &Cell<bool>) -> Result<TokenResponse, SendFailure> {
     let fetch = match configured {
         Some(f) => f.clone(),
         None => js_sys::global().unchecked_into::<Global>().fetch().dyn_into::<Function>().map_err(|_| no_fetch())?,
@@ -79,21 +80,9 @@ pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_
     if super::timer::in_page() {
         init.set_credentials(RequestCredentials::Omit);
     }
-    if let Some(abort) = &abort {
+    if let Some(abort) = abort {
         init.set_signal(Some(&abort.signal()));
     }
-
-    // The deadline: aborts the request, and says it was the deadline.
-    let timed_out = Rc::new(Cell::new(false));
-    let _deadline = {
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(timeout_ms, move || {
-            timed_out.set(true);
-            if let Some(abort) = abort {
-                abort.abort();
-            }
-        })
-    };
     let failed = |error: JsValue, during: &str| failure(timed_out.get(), timeout_ms, &error, during);
 
     const BEFORE: &str = "before a response arrived";

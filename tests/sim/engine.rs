@@ -274,6 +274,9 @@ struct RequestRecord {
     /// The HTTP status it got, if a response came.
     status: Option<u16>,
     lost: bool,
+    /// Its answer ignores an abort (it never comes, or comes late anyway).
+    ignores_abort: bool,
+    aborted: bool,
     format: Format,
 }
 
@@ -770,6 +773,32 @@ impl World {
                 self.check_leak(&shown, "onToken's TokenInfo", false);
             }
             Action::ReportStoreError(message) => self.check_leak(message, "a store error", true),
+            Action::AbortTokenRequest(request) => {
+                // The manager's deadline: at timeoutMs after the request went out.
+                let Some(r) = self.requests.get_mut(&request) else { return self.violate(format!("{request:?} aborted but never sent")) };
+                if r.aborted {
+                    return self.violate(format!("{request:?} aborted twice"));
+                }
+                r.aborted = true;
+                let (sent_elapsed, answered, ignores) = (r.sent_elapsed, r.answered, r.ignores_abort);
+                // (An answer arriving at the deadline itself may meet its abort: harmless.)
+                if answered.is_some_and(|a| a < self.t) {
+                    return self.violate(format!("{request:?} aborted after its answer"));
+                }
+                // On the manager's clock (a wall clock jumping forward ends waits early).
+                if self.elapsed < sent_elapsed + u64::from(self.sc.timeout_ms) {
+                    self.violate(format!("{request:?} aborted {} ms after it was sent, before timeoutMs", self.elapsed - sent_elapsed));
+                }
+                if answered.is_some() {
+                    return;
+                }
+                if !ignores {
+                    // fetch honours the abort: what was on its way is dropped.
+                    self.pending.retain(|p| !matches!(&p.what, Delivery::Response(id, _) | Delivery::Failure(id, _) if *id == request));
+                    let t = self.t;
+                    self.schedule(t, Delivery::Failure(request, SendFailure::Timeout("token request timed out after the deadline (before a response arrived)".into())));
+                }
+            }
             Action::FlightEnded(f) => match self.flights.get_mut(&f) {
                 Some(r) if r.ended => self.violate(format!("{f:?} ended twice")),
                 Some(r) => r.ended = true,
@@ -869,7 +898,7 @@ impl World {
         } else {
             self.sent_formats.push(format);
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, format });
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, format });
 
         // The vendor.
         let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {
@@ -883,6 +912,11 @@ impl World {
             },
         };
         self.note(|| format!("  vendor will answer {request:?} ({}) with {outcome:?}", if refresh { "refresh grant" } else { "credentials" }));
+        if matches!(outcome, Outcome::Lost | Outcome::Late(_)) {
+            if let Some(r) = self.requests.get_mut(&request) {
+                r.ignores_abort = true;
+            }
+        }
         self.answer(request, &http, outcome, timeout_ms, delay);
     }
 
@@ -937,7 +971,10 @@ impl World {
 
     fn answer(&mut self, request: RequestId, http: &edge_auth::core::dialect::HttpRequest, outcome: Outcome, timeout_ms: u32, delay: Option<u64>) {
         let t = self.t;
-        let delay = delay.unwrap_or_else(|| self.rng.below(u64::from(timeout_ms)));
+        // A steady vendor answers within half the leeway: slower, a refresh
+        // started an eighth of the leeway early would let the token expire.
+        let most = if self.sc.steady { u64::from(timeout_ms).min(u64::from(self.sc.leeway_s) * 500).max(1) } else { u64::from(timeout_ms) };
+        let delay = delay.unwrap_or_else(|| self.rng.below(most));
         let at = t + delay;
         let response = |status: u16, body: Vec<u8>| TokenResponse { status, date: None, retry_after: None, www_authenticate: None, body: ResponseBody::Bytes(body) };
         match outcome {
@@ -1087,6 +1124,15 @@ impl World {
         if let Some((access, expires_at)) = before {
             if !dropping_step && wall_before < expires_at && self.m.token().is_none() {
                 self.violate(format!("the valid token {access} (expires at +{} ms) was dropped", expires_at.saturating_sub(T0)));
+            }
+        }
+        // Every token request is answered or aborted by its deadline.
+        if !freed {
+            let (elapsed, timeout) = (self.elapsed, u64::from(self.sc.timeout_ms));
+            let overdue: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && !r.aborted && elapsed > r.sent_elapsed + timeout).map(|(id, _)| *id).collect();
+            for id in overdue {
+                self.violate(format!("{id:?} still out {} ms after it was sent, past timeoutMs, and not aborted", elapsed - self.requests[&id].sent_elapsed));
+                self.requests.get_mut(&id).unwrap().aborted = true;
             }
         }
         // No caller waits beyond the bound.
