@@ -287,19 +287,25 @@ def main():
     }.items():
         write("options", name, b"".join(recs))
 
-    # store_decode: what encode writes, and what a hostile store could hold.
+    # store_decode: `now:u64le`, then what encode writes, and what a hostile
+    # store could hold; the reader's key is "edge-auth:v2:00".
+    key = "edge-auth:v2:00"
+    store_now = struct.pack("<Q", 2000)
     for i, v in enumerate([
-        {"v": 1, "accessToken": "at-1", "tokenType": "Bearer", "obtainedAt": 1000, "expiresAt": 3601000, "refreshToken": "rt-1", "refreshExpiresAt": 1801000, "scope": "email"},
-        {"v": 1, "accessToken": "at", "obtainedAt": 0, "expiresAt": 18446744073709551615, "refreshToken": "r"},
-        {"v": 1, "accessToken": "a b", "obtainedAt": 1, "expiresAt": 5},
-        {"v": 1, "accessToken": "a", "obtainedAt": 9, "expiresAt": 5},
-        {"v": 2, "accessToken": "a", "obtainedAt": 1, "expiresAt": 5},
-        {"v": 1, "accessToken": "a", "obtainedAt": 1, "expiresAt": 5, "tokenType": "\r\n", "refreshExpiresAt": 7},
-        {"v": 1.0, "accessToken": "a", "obtainedAt": 1.5, "expiresAt": -5},
+        {"v": 2, "key": key, "accessToken": "at-1", "tokenType": "Bearer", "obtainedAt": 1000, "expiresAt": 3601000, "refreshToken": "rt-1", "refreshExpiresAt": 1801000, "scope": "email"},
+        {"v": 2, "key": key, "accessToken": "at", "obtainedAt": 0, "expiresAt": 18446744073709551615, "refreshToken": "r"},
+        {"v": 2, "key": key, "accessToken": "a b", "obtainedAt": 1, "expiresAt": 5},
+        {"v": 2, "key": key, "accessToken": "a", "obtainedAt": 9, "expiresAt": 5},
+        {"v": 1, "accessToken": "a", "obtainedAt": 1, "expiresAt": 5},
+        {"v": 2, "key": key, "accessToken": "a", "obtainedAt": 1, "expiresAt": 5, "tokenType": "\r\n", "refreshExpiresAt": 7},
+        {"v": 2.0, "key": key, "accessToken": "a", "obtainedAt": 1.5, "expiresAt": -5},
+        {"v": 2, "key": "edge-auth:v2:ff", "accessToken": "a", "obtainedAt": 1, "expiresAt": 5},
+        {"v": 2, "key": key, "accessToken": "a", "obtainedAt": 8640000000000000, "expiresAt": 8640000000000000},
+        {"v": 2, "key": key, "accessToken": "a", "obtainedAt": 1000, "expiresAt": 8640000000000000},
     ]):
-        write("store_decode", "value-%02d" % i, json.dumps(v).encode())
-    write("store_decode", "not-json", b"{\"v\":1,")
-    write("store_decode", "deep", b"[" * 1000)
+        write("store_decode", "value-%02d" % i, store_now + json.dumps(v).encode())
+    write("store_decode", "not-json", store_now + b"{\"v\":2,")
+    write("store_decode", "deep", store_now + b"[" * 1000)
 
     # redact: flags, derived secret, own secrets, text.
     def redact(name, text: bytes, own=(), flags=0, piece=b""):

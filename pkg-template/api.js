@@ -7,32 +7,48 @@
 
 import { WasmAuthClient } from "./edge_auth.js";
 import { AuthError } from "./auth_error.js";
-import { apiFetch, askToken, freedError, headerObject, signalOf, slotHeaders } from "./api_fetch.js";
+import { apiFetch, apiOrigins, askToken, freedError, headerObject, ownSignal, slotHeaders } from "./api_fetch.js";
 
 const freed = () => Promise.reject(freedError());
 
 export class AuthClient {
-  // { wasm, slot: { token, until, list, headers, json }, fetch, base, allowed }
+  // { wasm, slot: { token, until, list, headers, json, used }, fetch, base, origins, checked, accepted }
   #core;
 
   constructor(options) {
-    // The hook holds the slot only (never `this`), so the wasm keeps no
+    // The hooks hold the slot only (never `this`), so the wasm keeps no
     // reference to this object and a dropped client can be collected.
-    const slot = { token: undefined, until: 0, list: undefined, headers: undefined, json: undefined };
-    const wasm = new WasmAuthClient(options, (token, until, list) => {
+    const slot = { token: undefined, until: 0, list: undefined, headers: undefined, json: undefined, used: false };
+    const publish = (token, until, list) => {
       slot.token = token;
       slot.until = until;
       slot.list = list;
       Object.assign(slot, list ? slotHeaders(list) : { headers: undefined, json: undefined });
-    });
-    this.#core = { wasm, slot, fetch: wasm.configuredFetch, base: wasm.apiBase, allowed: undefined };
+    };
+    // Whether client.fetch used the published token since the refresh timer last asked.
+    const used = () => {
+      const was = slot.used;
+      slot.used = false;
+      return was;
+    };
+    const wasm = new WasmAuthClient(ownOptions(options), publish, used);
+    let origins;
+    try {
+      origins = apiOrigins(wasm.apiBase, wasm.allowedOrigins);
+    } catch (error) {
+      wasm.dispose();
+      wasm.free();
+      throw error;
+    }
+    this.#core = { wasm, slot, fetch: wasm.configuredFetch, base: wasm.apiBase, origins, checked: undefined, accepted: undefined };
     // So that `client.fetch` can be handed to code that expects a fetch function.
     this.fetch = this.fetch.bind(this);
   }
 
   // `call` is optional: `{ waitUntil, signal }` (see the README).
   getToken(call) {
-    return this.#core.wasm ? askToken(this.#core, call, signalOf(call)) : freed();
+    const wasm = this.#core.wasm;
+    return wasm ? askToken(this.#core, call, ownSignal(call)) : freed();
   }
 
   async tokenInfo(call) {
@@ -66,6 +82,31 @@ export class AuthClient {
   }
 }
 
+/**
+ * The options' own properties (docs/API.md §2: an inherited
+ * `Object.prototype.tokenUrl` is not an option), on an object without a
+ * prototype, for the wasm's typed getters; a property whose getter throws
+ * reads as absent. Anything but an object is passed on for the wasm to refuse.
+ */
+function ownOptions(options) {
+  if (options === null || typeof options !== "object") return options;
+  const own = Object.create(null);
+  let names = [];
+  try {
+    names = Object.getOwnPropertyNames(options);
+  } catch {
+    // A proxy whose trap throws: no options.
+  }
+  for (const name of names) {
+    try {
+      own[name] = options[name];
+    } catch {
+      // A throwing getter: absent.
+    }
+  }
+  return own;
+}
+
 if (typeof Symbol.dispose === "symbol") {
   AuthClient.prototype[Symbol.dispose] = AuthClient.prototype.free;
 }
@@ -74,10 +115,12 @@ if (typeof Symbol.dispose === "symbol") {
  * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`).
  * Entries live under `[...prefix, key]` and expire with the token.
  */
-export function denoKvStore(kv, { prefix = ["edge-auth"] } = {}) {
+export function denoKvStore(kv, options) {
   if (!kv || typeof kv.get !== "function" || typeof kv.set !== "function") {
     throw new AuthError("invalid_config", "denoKvStore(kv) needs a Deno.Kv (from Deno.openKv())");
   }
+  // An own property only, as every option is.
+  const prefix = options !== null && typeof options === "object" && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : ["edge-auth"];
   return {
     async get(key) {
       const entry = await kv.get([...prefix, key]);

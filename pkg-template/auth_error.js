@@ -23,8 +23,8 @@ export function makeAuthError(code, message, status, messages) {
 }
 
 // Not part of the public API: a short description of an exception
-// (`name: message`), for wrapping it in an AuthError. Runtime errors from
-// fetch carry no secrets of ours.
+// (`name: message`), for wrapping it in an AuthError once the wasm has
+// cleaned it (a custom fetch's error may quote what it was given).
 export function describeError(error) {
   try {
     const name = typeof error?.name === "string" ? error.name : undefined;
@@ -39,9 +39,13 @@ export function describeError(error) {
 }
 
 // Not part of the public API: the AuthError for an API call whose fetch
-// failed (`timeout` for an AbortSignal.timeout, else `network`).
-export function apiFailure(error) {
-  return new AuthError(abortCode(error), `API request failed: ${describeError(error)}`);
+// failed (`timeout` for an AbortSignal.timeout, else `network`). A custom
+// fetch's error may quote the request (the token in its headers), so its
+// text goes through `clean` (the wasm's redaction); without it (the client
+// was freed meanwhile) the text is left out.
+export function apiFailure(error, clean = (text) => text) {
+  const text = clean(describeError(error));
+  return new AuthError(abortCode(error), text === undefined ? "API request failed (details withheld: the client was freed)" : `API request failed: ${text}`);
 }
 
 // Not part of the public API: the rejection for a call whose caller aborted it.

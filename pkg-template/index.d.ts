@@ -24,8 +24,20 @@ interface CommonOptions {
   refreshLeewaySeconds?: number;
   /** Refresh by timer before expiry (default: on where timers outlive a request, off in Workers). */
   autoRefresh?: boolean;
-  /** Limit for one token request, in milliseconds (default 10000). */
+  /** Limit for one token request attempt, body included, in milliseconds (default 10000). */
   timeoutMs?: number;
+  /**
+   * The most one `getToken()` (and the token wait of any call) takes in all, every
+   * attempt, retry, wait and store call included, in milliseconds
+   * (default 30000, or `timeoutMs` if that is longer).
+   */
+  deadlineMs?: number;
+  /**
+   * Origins besides `baseUrl`'s to which `client.fetch` may send the token, e.g.
+   * `["https://files.example.com"]` (each `https:`, or `http:` on loopback; no path).
+   * Any other URL is refused with `invalid_config` before anything is sent.
+   */
+  allowedOrigins?: readonly string[];
   /** The fetch to use instead of `globalThis.fetch` (a Workers service binding's fetch, bound; a test double). */
   fetch?: FetchFunction;
   /**
@@ -33,7 +45,11 @@ interface CommonOptions {
    * It holds access tokens (and union's refresh tokens), never credentials; keys are SHA-256 hashes.
    */
   store?: TokenStore;
-  /** Called when the store throws, times out (1 s) or holds a malformed entry; the call goes on as a miss. */
+  /**
+   * Called when the store throws, times out (1 s), holds a malformed entry or one
+   * bound to another key; the call goes on as a miss. The Error's message describes
+   * the store's own error, secrets redacted.
+   */
   onStoreError?: (error: Error) => void;
   /** Called after every token acquired, refreshed or loaded from the store. Exceptions are contained. */
   onToken?: (info: TokenInfo) => void | Promise<void>;
@@ -131,8 +147,14 @@ export class AuthError extends Error {
   readonly messages: string[];
 }
 
-/** Per-call options. */
+/** Per-call options (read from the object's own properties). */
 export interface CallOptions {
+  /**
+   * Ends this caller's wait (code `network`, or `timeout` for `AbortSignal.timeout`)
+   * without cancelling a token request others share; for `fetch`, also the API request
+   * when `init.signal` is not given.
+   */
+  signal?: AbortSignal;
   /**
    * Workers: `ctx.waitUntil.bind(ctx)`. A token request this call starts
    * (including a background refresh) is kept alive after the response is sent.
@@ -146,9 +168,13 @@ export class AuthClient {
   /** A valid access token; concurrent callers share one token request. */
   getToken(call?: CallOptions): Promise<string>;
   tokenInfo(call?: CallOptions): Promise<TokenInfo>;
-  /** `fetch` with the auth headers set; relative URLs are joined to `baseUrl`. Bound, so it can be passed around. */
+  /**
+   * `fetch` with the auth headers set, only for URLs on `baseUrl`'s origin or in
+   * `allowedOrigins` (else `invalid_config`, before anything is sent); relative URLs
+   * are joined to `baseUrl`. Each call gets headers of its own. Bound, so it can be passed around.
+   */
   fetch(input: string | URL | Request, init?: RequestInit, call?: CallOptions): Promise<Response>;
-  /** The headers `fetch` would add, for another HTTP client. */
+  /** The headers `fetch` would add, for another HTTP client (a new object on every call; any origin). */
   authHeaders(call?: CallOptions): Promise<Record<string, string>>;
   /** Drop the cached token. */
   invalidate(): void;

@@ -20,9 +20,10 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 mod js;
 
-/// See Cargo.toml: a small allocator; the wasm is single-threaded.
+/// See Cargo.toml: a small allocator; the wasm is single-threaded. Every
+/// block is zeroed before it is freed (`js::memory`).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 // SAFETY: wasm32-unknown-unknown without threads: only one thread ever allocates.
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+static ALLOCATOR: js::memory::WipeOnFree<lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator>> =
+    js::memory::WipeOnFree(unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) });

@@ -11,12 +11,16 @@
 //                     a forwarding proxy for real vendors, whose token endpoints a
 //                     browser may not call cross-origin. It forwards only to the
 //                     vendor hosts of docs/API.md §3 and to origins registered with
-//                     POST /proxy-allow {"origin"} (https:, or http: on loopback),
-//                     strips cookies, and logs one line per request: method,
-//                     origin, path and status — never a query, a body or a header.
+//                     POST /proxy-allow {"origin"} (https:, or http: on loopback,
+//                     by the library's own loopback rule), strips cookies, and
+//                     logs one line per request: method, origin, path and
+//                     status — never a query, a body or a header. A loopback
+//                     target is reached at its address (localhost is
+//                     127.0.0.1), never through a DNS lookup.
 //   /demo-config.json the sample credentials and the proxy's fixed allow-list, for the page
 //
-// Node ≥ 20, node: modules only.
+// Node ≥ 20, node: modules only, and the built package (make pkg) for its
+// loopback rule.
 import http from "node:http";
 import https from "node:https";
 import { createHash } from "node:crypto";
@@ -26,6 +30,17 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../tests/emulator/server.mjs";
+
+// The library's one loopback rule (docs/API.md §2: localhost, 127.0.0.0/8 in
+// dotted decimal, [::1]; no *.localhost), so the proxy refuses exactly what
+// the library refuses. It is the package's wasm: the package must be built.
+let libraryIsLoopback;
+try {
+  await import("../pkg/node.js"); // initialises the wasm
+  ({ isLoopbackHost: libraryIsLoopback } = await import("../pkg/edge_auth.js"));
+} catch (e) {
+  throw new Error(`www/server.mjs needs the built package in pkg/ (run make pkg): ${e.message}`);
+}
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -77,12 +92,24 @@ const DROP_RESPONSE_HEADERS = new Set([
 // ---------------------------------------------------------------------------
 // helpers
 
-/** localhost, 127.0.0.0/8, ::1 (with or without brackets). */
+/** The library's loopback rule, for a host name as a URL parser gives it (an IPv6 address with or without brackets). */
 export function isLoopbackHost(hostname) {
-  const h = String(hostname).toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (net.isIPv4(h)) return h.startsWith("127.");
-  return h === "::1" || h === "0:0:0:0:0:0:0:1";
+  const h = String(hostname).toLowerCase();
+  return libraryIsLoopback(net.isIPv6(h) ? `[${h}]` : h);
+}
+
+/**
+ * `lookup` for connections to a loopback target: its address without asking
+ * any resolver (`localhost` is 127.0.0.1), so a name can never be answered
+ * by whoever controls DNS. Only loopback hosts get here.
+ */
+function loopbackLookup(hostname, options, callback) {
+  const done = typeof options === "function" ? options : callback;
+  const bare = hostname.replace(/^\[|\]$/g, "");
+  const address = /^localhost\.?$/i.test(bare) ? "127.0.0.1" : bare;
+  const family = net.isIPv6(address) ? 6 : 4;
+  if (options?.all) return done(null, [{ address, family }]);
+  done(null, address, family);
 }
 
 /**
@@ -274,7 +301,8 @@ export async function startDemoServer({ port = DEFAULT_PORT, host = "127.0.0.1",
     }
     if (proxy) headers[HOP_HEADER] = "1";
     const lib = target.protocol === "https:" ? https : http;
-    const upstream = lib.request(target, { method: req.method, headers, timeout: UPSTREAM_TIMEOUT_MS });
+    const lookup = isLoopbackHost(target.hostname) ? { lookup: loopbackLookup } : {};
+    const upstream = lib.request(target, { method: req.method, headers, timeout: UPSTREAM_TIMEOUT_MS, ...lookup });
     const where = `${target.origin}${target.pathname}`;
     let finished = false;
 

@@ -3,18 +3,19 @@
 //! `api_headers` and `build_request` on whatever it accepts.
 //!
 //! Input layout: records of `name:u8 tag:u8 payload` until the input ends;
-//! `name % 21` indexes NAMES, `tag % 6`: 0 absent, 1 string `len:u8` bytes,
+//! `name % 23` indexes NAMES, `tag % 7`: 0 absent, 1 string `len:u8` bytes,
 //! 2 number (`f64` from 8 little-endian bytes), 3 boolean `u8`,
 //! 4 other type `u8` (object/function/symbol/bigint), 5 a known string
-//! `u8` (KNOWN: provider names, URLs, choices, secrets, injections). A later
-//! record for the same name wins.
+//! `u8` (KNOWN: provider names, URLs, choices, secrets, injections), 6 a
+//! list of `n:u8 % 4` known strings. A later record for the same name wins.
 //!
 //! Invariants: errors are `invalid_config` and name an option; neither an
 //! error, nor a Config's `Debug`, nor a token request's `Debug` ever
 //! contains a credential value, and errors do not depend on the credential
 //! values at all (replacing each by a sentinel gives the same error); an
 //! accepted Config has https (or loopback http) URLs with no fragment,
-//! header-safe header values and bounded timeouts.
+//! allowed origins that are https (or loopback http) origins, header-safe
+//! header values and bounded timeouts and deadline.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -27,10 +28,10 @@ use edge_auth::core::url::check_endpoint;
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 23] = [
     "provider", "baseUrl", "tokenUrl", "refreshUrl", "environment", "apiVersion", "clientId", "secret", "username", "password",
     "apiKey", "clientSecret", "tokenName", "scope", "audience", "bodyEncoding", "clientAuth", "refreshLeewaySeconds", "timeoutMs",
-    "legalEntity", "autoRefresh",
+    "legalEntity", "autoRefresh", "deadlineMs", "allowedOrigins",
 ];
 
 /// The options whose values are credentials.
@@ -61,7 +62,7 @@ fn decode(data: &[u8]) -> arbitrary::Result<Map> {
     let mut map = HashMap::new();
     while !u.is_empty() {
         let name = NAMES[u8::arbitrary(&mut u)? as usize % NAMES.len()];
-        let value = match u8::arbitrary(&mut u)? % 6 {
+        let value = match u8::arbitrary(&mut u)? % 7 {
             0 => OptionValue::Absent,
             1 => {
                 let len = u8::arbitrary(&mut u)? as usize;
@@ -74,7 +75,15 @@ fn decode(data: &[u8]) -> arbitrary::Result<Map> {
             }
             3 => OptionValue::Bool(u8::arbitrary(&mut u)? & 1 == 1),
             4 => OptionValue::Other(OTHER[u8::arbitrary(&mut u)? as usize % OTHER.len()]),
-            _ => OptionValue::Str(KNOWN[u8::arbitrary(&mut u)? as usize % KNOWN.len()].to_owned()),
+            5 => OptionValue::Str(KNOWN[u8::arbitrary(&mut u)? as usize % KNOWN.len()].to_owned()),
+            _ => {
+                let n = u8::arbitrary(&mut u)? % 4;
+                let mut items = Vec::new();
+                for _ in 0..n {
+                    items.push(OptionValue::Str(KNOWN[u8::arbitrary(&mut u)? as usize % KNOWN.len()].to_owned()));
+                }
+                OptionValue::List(items)
+            }
         };
         map.insert(name, value);
     }
@@ -101,6 +110,11 @@ fn check_config(c: &Config, secrets: &[String]) {
         edge_auth::core::url::check_base(b).unwrap_or_else(|e| panic!("API base {b:?}: {e:?}"));
     }
     assert!((1..=600_000).contains(&c.timeout_ms), "timeout {}", c.timeout_ms);
+    assert!((1..=600_000).contains(&c.deadline_ms), "deadline {}", c.deadline_ms);
+    for o in &c.allowed_origins {
+        let p = check_endpoint(o).unwrap_or_else(|e| panic!("allowed origin {o:?}: {e:?}"));
+        assert!(matches!(p.rest, "" | "/"), "allowed origin {o:?} has a path, query or fragment");
+    }
     assert!(c.leeway_ms <= 86_400_000, "leeway {}", c.leeway_ms);
     assert!(header_safe(&c.api_version) && !c.api_version.is_empty());
     if let Some(e) = &c.legal_entity {

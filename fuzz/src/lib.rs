@@ -3,12 +3,12 @@
 //! written by hand), the secrets every target redacts, and the invariant
 //! checks more than one target asserts.
 
-use edge_auth::core::encoding::{form_urlencode, json_string};
-use edge_auth::core::secret::REDACTED;
+use edge_auth::core::encoding::base64_encode;
+use edge_auth::core::secret::{echo_encodings, MIN_EMBEDDED_BASE64_BYTES, REDACTED};
 
 /// Secrets passed to every parser that takes secrets. None of their
-/// spellings (raw, form-encoded, JSON-escaped) overlaps the `[redacted]`
-/// marker, so a leak check on them can never be fooled by the marker itself.
+/// spellings (see [`spellings`]) overlaps the `[redacted]` marker, so a
+/// leak check on them can never be fooled by the marker itself.
 pub const FIXED_SECRETS: [&str; 3] = ["S3CR3T-xyz", "p@ss w0rd&=\u{fc}", "k\"e\\y/1"];
 
 /// The largest `Date.now()` a JavaScript runtime can return (8.64e15 ms):
@@ -82,20 +82,170 @@ pub fn derived_secret(body: &[u8], offset: u16, len: u8) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// The spellings of a secret that `redact` promises to remove: raw,
-/// form-encoded and JSON-escaped.
+/// The spellings of a secret that `redact` promises to remove (docs/API.md
+/// §5): every encoding of `core::secret::echo_encodings` (raw, JSON-escaped
+/// in every style, percent- and form-encoded, HTML-escaped, base64 and
+/// base64url), and for secrets of `MIN_EMBEDDED_BASE64_BYTES` or more the
+/// characters that encode only the secret inside a longer base64 string,
+/// at each alignment, in both alphabets.
 pub fn spellings(secret: &str) -> Vec<String> {
-    let mut out = vec![secret.to_owned()];
-    let form = form_urlencode(secret);
-    if form != secret {
-        out.push(form);
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: String| {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for (_, e) in echo_encodings(secret) {
+        add(e);
     }
-    let json = json_string(secret);
-    let inner = &json[1..json.len() - 1];
-    if inner != secret {
-        out.push(inner.to_owned());
+    for form in base64_spellings(secret.as_bytes()) {
+        add(form.replace('+', "-").replace('/', "_"));
+        add(form);
     }
     out
+}
+
+/// The base64 (std alphabet, no padding) forms of a secret: its own, and its
+/// fully determined characters at byte alignments 0, 1 and 2 inside a longer string.
+pub fn base64_spellings(secret: &[u8]) -> Vec<String> {
+    let mut out = vec![base64_encode(secret).trim_end_matches('=').to_owned()];
+    if secret.len() >= MIN_EMBEDDED_BASE64_BYTES {
+        for lead in 0..3usize {
+            let mut input = vec![0u8; lead];
+            input.extend_from_slice(secret);
+            let encoded = base64_encode(&input);
+            // Characters mixing in the lead zero bytes, and the last one mixing in what follows, are left out.
+            let first = (lead * 8).div_ceil(6);
+            let whole = input.len() * 8 / 6;
+            if first < whole {
+                out.push(encoded[first..whole].to_owned());
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Every character a spelling starting at `text[i..]` may stand for, with
+/// the spelling's length in bytes: the character itself (and a space for
+/// `+`, a `+` for a space), a run of `%HH` bytes, a backslash escape (JSON,
+/// Python), an HTML character reference. Written independently of the
+/// core's matcher, as an oracle for it.
+fn denotations(text: &str, i: usize) -> Vec<(char, usize)> {
+    let mut out = Vec::new();
+    let Some(rest) = text.get(i..) else { return out };
+    let Some(c) = rest.chars().next() else { return out };
+    out.push((c, c.len_utf8()));
+    match c {
+        '+' => out.push((' ', 1)),
+        ' ' => out.push(('+', 1)),
+        _ => {}
+    }
+    let b = rest.as_bytes();
+    let hex = |s: &[u8]| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(s).ok()?, 16).ok().filter(|_| s.iter().all(u8::is_ascii_hexdigit)) };
+    if c == '%' {
+        let mut bytes = Vec::new();
+        for k in 0..4 {
+            let at = k * 3;
+            if b.get(at) != Some(&b'%') {
+                break;
+            }
+            let Some(v) = b.get(at + 1..at + 3).and_then(hex) else { break };
+            bytes.push(v as u8);
+            if let Ok(s) = std::str::from_utf8(&bytes) {
+                if let Some(ch) = s.chars().next() {
+                    out.push((ch, at + 3));
+                }
+                break;
+            }
+        }
+    }
+    if c == '\\' {
+        let short = match b.get(1) {
+            Some(b'"') => Some('"'),
+            Some(b'\\') => Some('\\'),
+            Some(b'/') => Some('/'),
+            Some(b'\'') => Some('\''),
+            Some(b'b') => Some('\u{8}'),
+            Some(b'f') => Some('\u{c}'),
+            Some(b'n') => Some('\n'),
+            Some(b'r') => Some('\r'),
+            Some(b't') => Some('\t'),
+            _ => None,
+        };
+        if let Some(ch) = short {
+            out.push((ch, 2));
+        }
+        let code = |start: usize, n: usize| b.get(start..start + n).and_then(hex);
+        match b.get(1) {
+            Some(b'x') => out.extend(code(2, 2).and_then(char::from_u32).map(|ch| (ch, 4))),
+            Some(b'U') => out.extend(code(2, 8).and_then(char::from_u32).map(|ch| (ch, 10))),
+            Some(b'u') => {
+                if let Some(unit) = code(2, 4) {
+                    let pair = (b.get(6..8) == Some(b"\\u")).then(|| code(8, 4)).flatten();
+                    match (unit, pair) {
+                        (0xD800..=0xDBFF, Some(low @ 0xDC00..=0xDFFF)) => {
+                            out.extend(char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)).map(|ch| (ch, 12)))
+                        }
+                        _ => out.extend(char::from_u32(unit).map(|ch| (ch, 6))),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if c == '&' {
+        let body = &b[1..];
+        let end = |len: usize| if body.get(len) == Some(&b';') { len + 2 } else { len + 1 };
+        for (name, ch) in [("amp", '&'), ("lt", '<'), ("gt", '>'), ("quot", '"'), ("apos", '\''), ("nbsp", '\u{a0}')] {
+            if body.len() >= name.len() && body[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+                out.push((ch, end(name.len())));
+            }
+        }
+        if body.first() == Some(&b'#') {
+            let is_hex = matches!(body.get(1), Some(b'x' | b'X'));
+            let start = if is_hex { 2 } else { 1 };
+            let digits = body[start..].iter().take_while(|d| if is_hex { d.is_ascii_hexdigit() } else { d.is_ascii_digit() }).count();
+            if (1..=10).contains(&digits) {
+                let s = std::str::from_utf8(&body[start..start + digits]).unwrap();
+                if let Some(ch) = u32::from_str_radix(s, if is_hex { 16 } else { 10 }).ok().and_then(char::from_u32) {
+                    out.push((ch, end(start + digits)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `text` holds a spelling of `needle` starting at byte `i`,
+/// character by character (`base64`: `+`/`/` also match `-`/`_`).
+/// Memoised, so a run of ambiguous characters stays polynomial.
+fn spelled_at(text: &str, i: usize, needle: &[char], base64: bool, failed: &mut std::collections::HashSet<(usize, usize)>) -> bool {
+    let Some((&want, rest)) = needle.split_first() else { return true };
+    if failed.contains(&(i, rest.len())) {
+        return false;
+    }
+    for (c, len) in denotations(text, i) {
+        let same = c == want || (base64 && ((want == '+' && c == '-') || (want == '/' && c == '_')));
+        if same && spelled_at(text, i + len, rest, base64, failed) {
+            return true;
+        }
+    }
+    failed.insert((i, rest.len()));
+    false
+}
+
+/// The oracle: whether `text` holds any spelling `redact` removes of `secret`.
+pub fn holds_a_spelling_of(text: &str, secret: &str) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let mut needles: Vec<(Vec<char>, bool)> = vec![(secret.chars().collect(), false)];
+    needles.extend(base64_spellings(secret.as_bytes()).into_iter().map(|f| (f.chars().collect(), true)));
+    needles.iter().any(|(needle, base64)| {
+        let mut failed = std::collections::HashSet::new();
+        text.char_indices().any(|(i, _)| spelled_at(text, i, needle, *base64, &mut failed))
+    })
 }
 
 /// Whether `needle` could ever match text that includes part of a
@@ -152,14 +302,14 @@ pub fn without_cut_marker(message: &str) -> &str {
 
 /// Invariants of `vendor_messages`' output that hold whatever the body:
 /// at most ten messages, each non-empty, at most 500 characters, no control
-/// characters, no duplicates, no leaked secret.
+/// or format characters (bidi, zero-width), no duplicates, no leaked secret.
 #[track_caller]
 pub fn check_messages(messages: &[String], secrets: &[&str]) {
     assert!(messages.len() <= 10, "{} messages", messages.len());
     for (i, m) in messages.iter().enumerate() {
         assert!(!m.is_empty(), "empty message");
         assert!(m.chars().count() <= MAX_MESSAGE_CHARS, "message of {} chars", m.chars().count());
-        assert!(!m.chars().any(char::is_control), "control character in {m:?}");
+        assert!(!m.chars().any(edge_auth::core::text::is_hidden), "control or format character in {m:?}");
         assert!(!messages[..i].contains(m), "duplicate message {m:?}");
         assert_no_leak("vendor message", without_cut_marker(m), secrets);
     }
@@ -258,6 +408,16 @@ mod tests {
             assert!(!overlaps_marker(&no), "{no}");
         }
         assert!(!overlaps_marker("x]y"));
+    }
+
+    #[test]
+    fn the_oracle_finds_every_listed_spelling() {
+        for secret in FIXED_SECRETS.iter().chain(&["a \u{1f511}/&+%x", "abcdefgh"]) {
+            for sp in spellings(secret) {
+                assert!(holds_a_spelling_of(&format!("<{sp}>"), secret), "{secret:?} as {sp:?}");
+            }
+            assert!(!holds_a_spelling_of("nothing here at all", secret));
+        }
     }
 
     #[test]

@@ -31,6 +31,38 @@ pub enum Next {
     Start,
 }
 
+/// After an API's 401 has forced a new token, another 401 on that new token
+/// within this long (from when it arrived), before any API accepted it,
+/// does not force one more: the credentials are fine, the endpoint refuses
+/// something else, and asking again would only hand it one valid token per
+/// call (docs/API.md §4).
+pub const REFUSAL_WINDOW_MS: u64 = 30_000;
+
+/// With no caller in between, the refresh timer renews at most this many
+/// times in a row, then stops; the next call gets a token (waiting for it)
+/// and the timer starts again. An idle client with a 1-second token makes
+/// three token requests, not one a second until `free()` (docs/API.md §6).
+pub const MAX_IDLE_RENEWALS: u32 = 3;
+
+/// What became of an API's 401 on a token (see [`TokenCache::refuse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The token was dropped: get another and send the call again.
+    Dropped,
+    /// Another caller had already replaced it: send the call again with the new one.
+    AlreadyReplaced,
+    /// It replaced a refused token moments ago ([`REFUSAL_WINDOW_MS`]): kept,
+    /// and the 401 is the answer.
+    Kept,
+}
+
+/// Where a token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Vendor,
+    Store,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Flight {
     id: u64,
@@ -50,13 +82,34 @@ pub struct TokenCache {
     /// The last token refused (an API 401) or invalidated: never adopted
     /// again from the shared store, where other clients may still have it.
     refused: Option<Secret>,
+    /// When an API last refused (401) the cached token.
+    refused_at: Option<Millis>,
+    /// The cached token was read from the shared store.
+    from_store: bool,
+    /// A token from the store was refused: the next token request goes to
+    /// the vendor (and overwrites the entry) instead of reading the store.
+    bypass_store: bool,
+    /// Timer renewals since a caller last asked for a token.
+    idle_renewals: u32,
     flight: Option<Flight>,
     flights: u64,
 }
 
 impl TokenCache {
     pub fn new(leeway_ms: u64) -> Self {
-        TokenCache { token: None, leeway_ms, jitter: 0.0, shared: false, refused: None, flight: None, flights: 0 }
+        TokenCache {
+            token: None,
+            leeway_ms,
+            jitter: 0.0,
+            shared: false,
+            refused: None,
+            refused_at: None,
+            from_store: false,
+            bypass_store: false,
+            idle_renewals: 0,
+            flight: None,
+            flights: 0,
+        }
     }
 
     /// A cache whose clients share a store: each draws `jitter` (0..1) and
@@ -184,6 +237,12 @@ impl TokenCache {
     /// the cached token; after `invalidate()` (nothing cached, no flight)
     /// it is dropped, so nobody receives a token asked for before then.
     pub fn finish(&mut self, id: u64, token: Option<Token>) {
+        self.finish_from(id, token, Source::Vendor);
+    }
+
+    /// [`finish`](Self::finish), saying where the token came from. A token
+    /// from the vendor ends a store bypass (it is written to the store).
+    pub fn finish_from(&mut self, id: u64, token: Option<Token>, source: Source) {
         let current = self.is_current(id);
         if current {
             self.flight = None;
@@ -192,8 +251,35 @@ impl TokenCache {
             let outlives = self.token.as_ref().is_some_and(|old| new.expires_at >= old.expires_at);
             if current || outlives {
                 self.token = Some(new);
+                self.from_store = source == Source::Store;
+                if source == Source::Vendor {
+                    self.bypass_store = false;
+                }
             }
         }
+    }
+
+    /// Whether the next token request reads the shared store first: not
+    /// after an API refused a token that came from it.
+    pub fn reads_store(&self) -> bool {
+        !self.bypass_store
+    }
+
+    /// A caller asked for a token (through the wasm, or by using the
+    /// published one): the refresh timer may renew again.
+    pub fn caller_seen(&mut self) {
+        self.idle_renewals = 0;
+    }
+
+    /// Whether the refresh timer may start a renewal now
+    /// ([`MAX_IDLE_RENEWALS`] in a row at most without a caller).
+    pub fn timer_may_renew(&self) -> bool {
+        self.idle_renewals < MAX_IDLE_RENEWALS
+    }
+
+    /// The refresh timer started a renewal.
+    pub fn timer_renewed(&mut self) {
+        self.idle_renewals = self.idle_renewals.saturating_add(1);
     }
 
     /// Which grant the next token request should use: union's refresh token
@@ -224,15 +310,27 @@ impl TokenCache {
         self.flight = None;
     }
 
-    /// Drops the cached token only if it is `access_token`: after an API
-    /// 401, a token that another caller has already replaced is kept.
-    pub fn invalidate_token(&mut self, access_token: &str) -> bool {
-        if self.token.as_ref().is_some_and(|t| t.access_token.expose() == access_token) {
-            self.refused = self.token.take().map(|t| t.access_token);
-            true
-        } else {
-            false
+    /// An API answered a call made with `access_token` with a 401 at `now`;
+    /// `accepted`: an API has answered a call with this token with
+    /// something else before. The cached token is dropped if it is that
+    /// token, unless it replaced a refused token less than
+    /// [`REFUSAL_WINDOW_MS`] ago and no API has accepted it since (then the
+    /// endpoint refuses something else; a token that worked and is now
+    /// refused was revoked). A token another caller has already replaced is
+    /// left alone. A refused token from the store makes the next token
+    /// request bypass the store.
+    pub fn refuse(&mut self, access_token: &str, accepted: bool, now: Millis) -> Refusal {
+        let Some(t) = self.token.as_ref().filter(|t| t.access_token.expose() == access_token) else {
+            return Refusal::AlreadyReplaced;
+        };
+        let replacement = self.refused_at.is_some_and(|at| t.obtained_at >= at);
+        if replacement && !accepted && now < t.obtained_at.saturating_add(REFUSAL_WINDOW_MS) {
+            return Refusal::Kept;
         }
+        self.refused_at = Some(now);
+        self.bypass_store |= self.from_store;
+        self.refused = self.token.take().map(|t| t.access_token);
+        Refusal::Dropped
     }
 }
 
@@ -335,14 +433,70 @@ mod tests {
     }
 
     #[test]
-    fn invalidate_token_only_drops_that_token() {
+    fn refuse_only_drops_that_token() {
         let mut c = TokenCache::new(0);
         let id = c.begin(T0);
         c.finish(id, Some(token("new", T0, 10_000)));
-        assert!(!c.invalidate_token("old"));
+        assert_eq!(c.refuse("old", false, T0), Refusal::AlreadyReplaced);
         assert_eq!(c.state(T0), State::Fresh);
-        assert!(c.invalidate_token("new"));
+        assert_eq!(c.refuse("new", false, T0), Refusal::Dropped);
         assert_eq!(c.state(T0), State::Empty);
+    }
+
+    #[test]
+    fn a_replacement_refused_again_within_the_window_is_kept() {
+        let mut c = TokenCache::new(0);
+        let id = c.begin(T0);
+        c.finish(id, Some(token("a", T0, 3_600_000)));
+        assert_eq!(c.refuse("a", false, T0 + 100), Refusal::Dropped);
+        let id = c.begin(T0 + 100);
+        c.finish(id, Some(token("b", T0 + 150, 3_600_000)));
+        // A 401 on the replacement within the window: the endpoint refuses
+        // something else. Twenty calls, no more tokens.
+        for i in 0..20 {
+            assert_eq!(c.refuse("b", false, T0 + 200 + i * 1000), Refusal::Kept);
+        }
+        assert_eq!(c.token().unwrap().access_token.expose(), "b");
+        // After the window, a 401 counts again.
+        assert_eq!(c.refuse("b", false, T0 + 150 + REFUSAL_WINDOW_MS), Refusal::Dropped);
+        // A replacement that an API accepted and now refuses was revoked: dropped at once.
+        let id = c.begin(T0 + 40_000);
+        c.finish(id, Some(token("d", T0 + 40_000, 3_600_000)));
+        assert_eq!(c.refuse("d", true, T0 + 40_100), Refusal::Dropped);
+        // A token that did not replace a refused one is dropped at its first 401.
+        let mut fresh = TokenCache::new(0);
+        let id = fresh.begin(T0);
+        fresh.finish(id, Some(token("c", T0, 3_600_000)));
+        assert_eq!(fresh.refuse("c", false, T0 + 1), Refusal::Dropped);
+    }
+
+    #[test]
+    fn a_refused_store_token_makes_the_next_request_bypass_the_store() {
+        let mut c = TokenCache::new(0).shared(0.0);
+        assert!(c.reads_store());
+        let id = c.begin(T0);
+        c.finish_from(id, Some(token("from-store", T0, 3_600_000)), Source::Store);
+        assert!(c.reads_store());
+        assert_eq!(c.refuse("from-store", false, T0 + 10), Refusal::Dropped);
+        assert!(!c.reads_store(), "the next token request goes to the vendor");
+        let id = c.begin(T0 + 10);
+        c.finish_from(id, Some(token("from-vendor", T0 + 20, 3_600_000)), Source::Vendor);
+        assert!(c.reads_store(), "a vendor token ends the bypass");
+        // A refused vendor token does not bypass the store.
+        assert_eq!(c.refuse("from-vendor", false, T0 + REFUSAL_WINDOW_MS + 30), Refusal::Dropped);
+        assert!(c.reads_store());
+    }
+
+    #[test]
+    fn the_timer_stops_renewing_after_idle_renewals() {
+        let mut c = TokenCache::new(0);
+        for _ in 0..MAX_IDLE_RENEWALS {
+            assert!(c.timer_may_renew());
+            c.timer_renewed();
+        }
+        assert!(!c.timer_may_renew(), "no caller since {MAX_IDLE_RENEWALS} renewals: stop");
+        c.caller_seen();
+        assert!(c.timer_may_renew());
     }
 
     #[test]
@@ -396,7 +550,7 @@ mod tests {
         assert!(!c.usable_from_store(&token("a", T0, 3_600_000), T0 + 10), "the same token: not newer");
         assert!(c.usable_from_store(&token("b", T0 + 5, 3_600_000), T0 + 10), "a newer one");
         // After an API 401 the refused token is never taken back from the store.
-        assert!(c.invalidate_token("a"));
+        assert_eq!(c.refuse("a", false, T0 + 10), Refusal::Dropped);
         assert!(!c.usable_from_store(&token("a", T0, 3_600_000), T0 + 10));
         assert!(c.usable_from_store(&token("b", T0 + 5, 3_600_000), T0 + 10));
         // Likewise after invalidate().

@@ -6,6 +6,7 @@ use super::dialect::{BodyEncoding, ClientAuth, Provider};
 use super::error::Failure;
 use super::secret::Secret;
 use super::text::{concat, push_u64, trim_end_ascii};
+use super::encoding::form_urlencode;
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -29,7 +30,7 @@ pub trait Options {
 /// Every option [`Config::from_options`] reads. The wasm shell has a typed
 /// getter for each (`src/js/options.rs`); a test there checks it has one
 /// for every name here, and a test below that nothing else is read.
-pub const OPTION_NAMES: [&str; 22] = [
+pub const OPTION_NAMES: [&str; 24] = [
     "provider",
     "environment",
     "baseUrl",
@@ -52,6 +53,8 @@ pub const OPTION_NAMES: [&str; 22] = [
     "refreshLeewaySeconds",
     "autoRefresh",
     "timeoutMs",
+    "deadlineMs",
+    "allowedOrigins",
 ];
 
 /// The identity and secrets of one provider.
@@ -84,6 +87,20 @@ impl Credentials {
             Credentials::OAuth2 { client_secret, .. } => vec![client_secret.expose()],
         }
     }
+
+    /// The `id:secret` strings an HTTP Basic header of these credentials
+    /// would carry, raw and form-encoded (RFC 6749 §2.3.1): a vendor that
+    /// quotes the header echoes their base64. Redacted with `secrets()`.
+    pub fn basic_pairs(&self) -> Vec<Secret> {
+        let (id, secret) = match self {
+            Credentials::Younium { client_id, secret } => (client_id.as_str(), secret),
+            Credentials::Union { username, password } => (username.as_str(), password),
+            Credentials::Papaya { api_key, client_secret, .. } => (api_key.expose(), client_secret),
+            Credentials::OAuth2 { client_id, client_secret, .. } => (client_id.as_str(), client_secret),
+        };
+        let form = Secret::new(form_urlencode(secret.expose()));
+        vec![Secret::new(concat(&[id, ":", secret.expose()])), Secret::new(concat(&[&form_urlencode(id), ":", form.expose()]))]
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -106,10 +123,16 @@ pub struct Config {
     /// `None`: the runtime's default (timers where they outlive a request).
     pub auto_refresh: Option<bool>,
     pub timeout_ms: u32,
+    /// The most one `getToken()` may take in all: attempts, retries, waits, store.
+    pub deadline_ms: u32,
+    /// Origins besides the API base's that `client.fetch` may send the token to.
+    pub allowed_origins: Vec<String>,
 }
 
 pub const DEFAULT_LEEWAY_SECONDS: f64 = 60.0;
 pub const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+/// `deadlineMs` when not given: 30 s, or `timeoutMs` if that is longer (one attempt must fit).
+pub const DEFAULT_DEADLINE_MS: f64 = 30_000.0;
 /// A token request may take at most ten minutes; a timer cannot wait longer than 2^31-1 ms anyway.
 const MAX_TIMEOUT_MS: f64 = 600_000.0;
 /// A day of leeway is already more than any vendor's token lifetime needs.
@@ -258,6 +281,33 @@ fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Optio
     }
 }
 
+/// `allowedOrigins`: an array of origins, each `https:` (or `http:` on
+/// loopback) with no path, query or fragment.
+fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
+    const NAME: &str = "allowedOrigins";
+    let items = match opts.get(NAME) {
+        OptionValue::Absent => return Ok(Vec::new()),
+        OptionValue::List(items) => items,
+        other => return Err(wrong_type(NAME, "list of origins", &other)),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let reason = match &item {
+            OptionValue::Str(origin) => match check_endpoint(origin) {
+                Ok(parsed) if matches!(parsed.rest, "" | "/") => {
+                    out.push(origin.clone());
+                    continue;
+                }
+                Ok(_) => "entries must be origins such as \"https://api.example.com\": no path, query or fragment",
+                Err(e) => e.reason(),
+            },
+            _ => "entries must be strings",
+        };
+        return Err(Failure::config(NAME, reason));
+    }
+    Ok(out)
+}
+
 impl Config {
     pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
         let provider_name = match string(opts, "provider")? {
@@ -325,6 +375,7 @@ impl Config {
 
         let leeway = number(opts, "refreshLeewaySeconds", 0.0, MAX_LEEWAY_SECONDS, DEFAULT_LEEWAY_SECONDS)?;
         let timeout = number(opts, "timeoutMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS)?;
+        let deadline = number(opts, "deadlineMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_DEADLINE_MS.max(timeout))?;
 
         Ok(Config {
             provider,
@@ -338,6 +389,8 @@ impl Config {
             leeway_ms: (leeway * 1000.0) as u64,
             auto_refresh: boolean(opts, "autoRefresh")?,
             timeout_ms: timeout.ceil() as u32,
+            deadline_ms: deadline.ceil() as u32,
+            allowed_origins: origins(opts)?,
         })
     }
 }
@@ -494,6 +547,43 @@ pub(crate) mod tests {
         o.0.remove("autoRefresh");
         o.0.insert("clientId", OptionValue::Num(1.0));
         assert_eq!(err(&o), "invalid option `clientId`: must be a string, got number");
+    }
+
+    #[test]
+    fn allowed_origins_and_deadline() {
+        let mut o = opts(&[("provider", "oauth2"), ("baseUrl", "https://api.example.com"), ("clientId", "i"), ("clientSecret", "s")]);
+        let c = Config::from_options(&o).unwrap();
+        assert!(c.allowed_origins.is_empty());
+        assert_eq!((c.timeout_ms, c.deadline_ms), (10_000, 30_000));
+        let list = |items: &[&str]| OptionValue::List(items.iter().map(|s| OptionValue::Str((*s).to_owned())).collect());
+        o.0.insert("allowedOrigins", list(&["https://files.example.com", "http://127.0.0.1:8080/", "https://[::1]:9"]));
+        let c = Config::from_options(&o).unwrap();
+        assert_eq!(c.allowed_origins, ["https://files.example.com", "http://127.0.0.1:8080/", "https://[::1]:9"]);
+        for (bad, why) in [
+            (list(&["https://h/path"]), "invalid option `allowedOrigins`: entries must be origins such as \"https://api.example.com\": no path, query or fragment"),
+            (list(&["https://ok", "http://example.com"]), "invalid option `allowedOrigins`: must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])"),
+            (list(&["https://h?x=1"]), "invalid option `allowedOrigins`: entries must be origins such as \"https://api.example.com\": no path, query or fragment"),
+            (list(&["https://user:pw@h"]), "invalid option `allowedOrigins`: must not contain a user name or password"),
+            (OptionValue::List(vec![OptionValue::Num(1.0)]), "invalid option `allowedOrigins`: entries must be strings"),
+            (OptionValue::Str("https://h".into()), "invalid option `allowedOrigins`: must be a list of origins, got string"),
+        ] {
+            o.0.insert("allowedOrigins", bad);
+            assert_eq!(err(&o), why);
+        }
+        o.0.remove("allowedOrigins");
+        o.0.insert("timeoutMs", OptionValue::Num(45_000.0));
+        assert_eq!(Config::from_options(&o).unwrap().deadline_ms, 45_000, "the default deadline fits one attempt");
+        o.0.insert("deadlineMs", OptionValue::Num(2_000.0));
+        assert_eq!(Config::from_options(&o).unwrap().deadline_ms, 2_000);
+        o.0.insert("deadlineMs", OptionValue::Num(0.0));
+        assert_eq!(err(&o), "invalid option `deadlineMs`: must be a number from 1 to 600000");
+    }
+
+    #[test]
+    fn basic_pairs_hold_id_and_secret() {
+        let c = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "my id"), ("clientSecret", "p&ss")])).unwrap();
+        let pairs: Vec<String> = c.credentials.basic_pairs().iter().map(|p| p.expose().to_owned()).collect();
+        assert_eq!(pairs, ["my id:p&ss", "my+id:p%26ss"]);
     }
 
     #[test]

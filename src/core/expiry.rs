@@ -26,7 +26,7 @@ pub const DEFAULT_LIFETIME_MS: Millis = 300_000;
 /// seconds, and a token that lives less than that is no token to cache.
 const MIN_LIFETIME_MS: f64 = 1_000.0;
 /// The longest lifetime believed: ten years.
-const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
+pub const MAX_LIFETIME_MS: f64 = 10.0 * 365.0 * 86_400_000.0;
 
 /// Whether a stated lifetime is believed (see the module comment).
 fn believable(lifetime_ms: f64) -> bool {

@@ -108,8 +108,8 @@ use super::error::{ErrorCode, Failure};
 use super::headers::{api_headers, ApiHeader};
 use super::response::{self, Arrival, Token};
 use super::rng::Rng;
-use super::attempts::{self, MAX_TOKEN_REQUESTS};
-use super::schedule::{backoff_delay, timer_delay};
+use super::attempts;
+use super::schedule::{attempt_timeout, retry_budget, retry_timer_delay, timer_delay, DEADLINE_GRACE_MS};
 use super::secret::Secret;
 use super::store;
 use super::Millis;
@@ -343,6 +343,11 @@ struct Flight {
     step: Step,
     /// Abandoned then: no flight legitimately takes longer.
     deadline: Millis,
+    /// Its work (store calls, attempts, retry waits) ends by then:
+    /// `deadlineMs` after it started (docs/API.md §4).
+    work_deadline: Millis,
+    /// The last attempt's timeout (cut to the deadline, it may be under `timeoutMs`).
+    attempt_ms: u32,
     /// The exchange in progress uses union's refresh grant.
     refreshing: bool,
     /// The refresh token that exchange sent: an echo of it is redacted
@@ -359,6 +364,9 @@ struct Flight {
     /// callers must wait for it (no timers: the write must happen within
     /// their request).
     holding: Option<Token>,
+    /// Its token came from the store (an API refusing it makes the next
+    /// flight skip the store).
+    from_store: bool,
 }
 
 #[derive(Debug)]
@@ -424,6 +432,8 @@ pub struct TokenManager {
     settings: Settings,
     rng: Rng,
     cache: TokenCache,
+    /// The credentials' `id:secret` pairs, as an HTTP Basic header carries them (redacted too).
+    basic_pairs: Vec<Secret>,
     /// How token requests are sent, and what the oauth2 dialect has learnt
     /// of the server: kept for the client's life (`core::dialect::Detection`).
     detection: Detection,
@@ -446,6 +456,9 @@ pub struct TokenManager {
     epoch: u64,
     freed: bool,
     actions: Queue<Action>,
+    /// The shared store's key (the shell hashes `store::key_material`):
+    /// values are bound to it (docs/API.md §7). Empty until the shell sets it.
+    store_key: String,
 }
 
 /// What is waited for (see `TokenManager::next_due`).
@@ -464,6 +477,10 @@ fn freed_error() -> Failure {
     Failure::new(ErrorCode::InvalidConfig, "this AuthClient has been freed; create a new one")
 }
 
+/// How long after its deadline an aborted request is given up on, if its
+/// `fetch` does not stop (it ignores the signal).
+pub const ABORT_GRACE_MS: u64 = DEADLINE_GRACE_MS;
+
 fn waited_too_long(ms: u64) -> Failure {
     let mut m = String::from("no token within ");
     super::text::push_u64(&mut m, ms);
@@ -481,6 +498,7 @@ impl TokenManager {
         }
         TokenManager {
             detection: Detection::for_config(&config),
+            basic_pairs: config.credentials.basic_pairs(),
             config,
             settings,
             rng,
@@ -496,27 +514,47 @@ impl TokenManager {
             epoch: 0,
             freed: false,
             actions: Queue::default(),
+            store_key: String::new(),
         }
+    }
+
+    /// The shell has hashed the store key: stored values are written and
+    /// read bound to it.
+    pub fn set_store_key(&mut self, key: String) {
+        self.store_key = key;
+    }
+
+    pub fn store_key(&self) -> &str {
+        &self.store_key
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// The longest one flight can take: two grants (union's refresh, then
-    /// its password fallback), each up to three attempts of `timeoutMs` plus
-    /// `timeoutMs` of waiting between them, plus the store's bounds. A
-    /// flight still going then is abandoned (its answer may never come: in
-    /// workerd, a promise made by a request that has ended never settles).
+    /// The longest one flight can take: its work ends by `deadlineMs`
+    /// after it started (store calls, attempts and waits are cut to it), and
+    /// a moment more lets its own error come first. A flight still going
+    /// then is abandoned (its answer may never come: in workerd, a promise
+    /// made by a request that has ended never settles).
     pub fn flight_bound_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_REQUESTS) + 1);
-        per_grant * 2 + 3_000
+        u64::from(self.config.deadline_ms) + DEADLINE_GRACE_MS
     }
 
-    /// The longest a caller waits before it is settled: the flight it
-    /// found, and one more. Past it the caller is rejected with `timeout`.
+    /// The longest a caller waits before it is settled (docs/API.md §4:
+    /// `deadlineMs`, and the same moment). Past it the caller is rejected
+    /// with `timeout`.
     pub fn caller_bound_ms(&self) -> u64 {
-        2 * self.flight_bound_ms()
+        u64::from(self.config.deadline_ms) + DEADLINE_GRACE_MS
+    }
+
+    /// `timeout`: `deadlineMs` ran out during `what`.
+    fn deadline_failure(&self, what: &str) -> Failure {
+        let mut message = String::from(what);
+        message.push_str(" ran out of deadlineMs (");
+        super::text::push_u64(&mut message, self.config.deadline_ms.into());
+        message.push_str(" ms for one getToken(), every attempt, retry and wait included)");
+        Failure::new(ErrorCode::Timeout, message)
     }
 
     /// The next action, if any.
@@ -574,6 +612,7 @@ impl TokenManager {
             return id;
         }
         self.advance(now);
+        self.cache.caller_seen();
         let wall = self.clock.wall;
         if let (Next::Use, Some(t)) = (self.cache.next(wall, u64::MAX, self.settings.background), self.cache.valid(wall)) {
             self.actions.push_back(Action::Resolve { caller: id, access_token: t.access_token.clone() });
@@ -596,7 +635,7 @@ impl TokenManager {
         self.advance(now);
     }
 
-    pub fn token_response(&mut self, now: Millis, request: RequestId, response: TokenResponse) {
+    pub fn token_response(&mut self, now: Millis, request: RequestId, mut response: TokenResponse) {
         if self.freed {
             return;
         }
@@ -612,6 +651,10 @@ impl TokenManager {
                 self.after_exchange(result);
             }
             _ => self.late_response(request, &response),
+        }
+        // The body may hold tokens: not left in memory (docs/API.md §8).
+        if let ResponseBody::Bytes(bytes) = &mut response.body {
+            super::secret::wipe_bytes(bytes);
         }
         self.serve_waiters();
     }
@@ -634,7 +677,9 @@ impl TokenManager {
             SendFailure::Timeout(m) => (ErrorCode::Timeout, m),
             SendFailure::Config(m) => (ErrorCode::InvalidConfig, m),
         };
-        // Named like a response's failure (docs/API.md §5).
+        // Named like a response's failure (docs/API.md §5); a custom fetch's
+        // error may quote the request.
+        let message = self.safe_message(&message, &[]);
         let failure = Failure::new(code, super::text::concat(&[&message, " (token endpoint ", response::shown_endpoint(&http.url), ")"]));
         self.after_exchange(Err(failure));
         self.serve_waiters();
@@ -702,16 +747,28 @@ impl TokenManager {
         self.publish();
     }
 
-    /// An API answered a call made with `access` with a 401: drop it, unless
-    /// it has already been replaced.
-    pub fn refuse(&mut self, now: Millis, access: &str) {
+    /// An API answered a call made with `access` with a 401 (`accepted`: an
+    /// API answered one made with it otherwise before). It is dropped
+    /// unless another caller has already replaced it, or it replaced a
+    /// refused token moments ago and was never accepted
+    /// (`cache::REFUSAL_WINDOW_MS`). Returns whether the call is worth
+    /// sending again with a new token.
+    pub fn refuse(&mut self, now: Millis, access: &str, accepted: bool) -> bool {
         if self.freed {
-            return;
+            return false;
         }
         self.advance(now);
-        if self.cache.invalidate_token(access) {
+        let refusal = self.cache.refuse(access, accepted, self.clock.wall);
+        if refusal == super::cache::Refusal::Dropped {
             self.publish();
         }
+        refusal != super::cache::Refusal::Kept
+    }
+
+    /// The JS face served calls from the published token since the last
+    /// timer: they count as callers for the refresh timer's idle stop.
+    pub fn published_used(&mut self) {
+        self.cache.caller_seen();
     }
 
     /// Stops the client: callers waiting are rejected, flights and timers
@@ -780,7 +837,8 @@ impl TokenManager {
             let step = match &f.step {
                 Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
                 Step::Sending { until, aborted: false, .. } => Some(*until),
-                Step::Sending { .. } | Step::Idle => None,
+                Step::Sending { until, aborted: true, .. } => Some(*until + ABORT_GRACE_MS),
+                Step::Idle => None,
             };
             consider(step, Due::Step);
             consider(Some(f.deadline), Due::FlightBound);
@@ -800,16 +858,33 @@ impl TokenManager {
             Due::Caller => {
                 let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
                 self.callers = kept;
-                let failure = waited_too_long(self.caller_bound_ms());
+                let failure = self.deadline_failure("the wait for a token");
                 for c in late {
                     self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
                 }
             }
-            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { .. }, .. })) => {
+            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: false, .. }, .. })) => {
                 if let Some(Flight { step: Step::Sending { request, aborted, .. }, .. }) = self.flight.as_mut() {
                     *aborted = true;
                     self.actions.push_back(Action::AbortTokenRequest(*request));
                 }
+            }
+            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: true, .. }, .. })) => {
+                // Its fetch did not stop when aborted (it ignores its signal):
+                // the attempt has timed out all the same, and an answer that
+                // still comes is read as a given-up request's.
+                let Some(f) = self.flight.as_mut() else { return true };
+                if let Step::Sending { request, .. } = &f.step {
+                    if self.late.len() >= LATE_REQUESTS {
+                        self.late.remove(0);
+                    }
+                    let epoch = if f.superseded { u64::MAX } else { self.epoch };
+                    self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: mono, aborted: true });
+                }
+                let mut message = String::from("token request timed out after ");
+                super::text::push_u64(&mut message, f.attempt_ms.into());
+                message.push_str(" ms (its fetch did not stop when aborted)");
+                self.after_exchange(Err(Failure::new(ErrorCode::Timeout, message)));
             }
             Due::Step => match self.flight.as_mut().map(|f| core::mem::replace(&mut f.step, Step::Idle)) {
                 Some(Step::ReadingStore { .. }) => {
@@ -870,15 +945,31 @@ impl TokenManager {
     fn start_flight(&mut self, starter: Option<CallerId>) {
         let id = FlightId(self.cache.begin(self.clock.wall));
         let deadline = self.clock.mono + self.flight_bound_ms();
-        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, sent: 0, superseded: false, holding: None });
+        let work_deadline = self.clock.mono + u64::from(self.config.deadline_ms);
+        self.flight = Some(Flight {
+            id,
+            step: Step::Idle,
+            deadline,
+            work_deadline,
+            attempt_ms: 0,
+            refreshing: false,
+            sent_refresh: None,
+            waited: 0,
+            sent: 0,
+            superseded: false,
+            holding: None,
+            from_store: false,
+        });
         // Whoever waits with a `waitUntil` keeps the flight alive.
         let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
         for caller in keep {
             self.actions.push_back(Action::WaitUntil { caller, flight: id });
         }
-        if self.settings.store {
+        // Not after an API refused a token from the store: then the vendor
+        // is asked, and its token overwrites the entry.
+        let bound = self.store_bound().filter(|_| self.settings.store && self.cache.reads_store());
+        if let Some(bound) = bound {
             let op = StoreOpId(self.fresh_id());
-            let bound = self.store_bound();
             let until = self.clock.mono + u64::from(bound);
             if let Some(f) = self.flight.as_mut() {
                 f.step = Step::ReadingStore { op, until };
@@ -925,8 +1016,11 @@ impl TokenManager {
         }
     }
 
-    fn store_bound(&self) -> u32 {
-        STORE_BOUND_MS.min(self.config.timeout_ms)
+    /// A store call's bound, within what is left of the flight's deadline;
+    /// `None` once nothing is left (the call is skipped).
+    fn store_bound(&self) -> Option<u32> {
+        let deadline = self.flight.as_ref().map_or(u64::MAX, |f| f.work_deadline);
+        attempt_timeout(STORE_BOUND_MS.min(self.config.timeout_ms), deadline, self.clock.mono)
     }
 
     /// Starts an exchange: union's refresh grant while its refresh token
@@ -949,11 +1043,17 @@ impl TokenManager {
 
     fn send(&mut self, http: HttpRequest) {
         let request = RequestId(self.fresh_id());
-        let timeout_ms = self.config.timeout_ms;
-        let until = self.clock.mono + u64::from(timeout_ms);
+        let mono = self.clock.mono;
         let Some(f) = self.flight.as_mut() else { return };
+        // `timeoutMs`, cut to what is left of the flight's deadline.
+        let Some(timeout_ms) = attempt_timeout(self.config.timeout_ms, f.work_deadline, mono) else {
+            let failure = self.deadline_failure("the token request");
+            return self.end_flight(Err(failure));
+        };
+        let until = mono + u64::from(timeout_ms);
         self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
         f.sent += 1;
+        f.attempt_ms = timeout_ms;
         f.step = Step::Sending { request, http, until, aborted: false };
     }
 
@@ -961,7 +1061,9 @@ impl TokenManager {
     /// client holds, and the refresh token the request sent.
     fn redaction_secrets<'a>(&'a self, sent_refresh: Option<&'a Secret>) -> Vec<&'a str> {
         let mut out = self.config.credentials.secrets();
-        if let Some(t) = self.cache.token() {
+        out.extend(self.basic_pairs.iter().map(Secret::expose));
+        let held = self.flight.as_ref().and_then(|f| f.holding.as_ref());
+        for t in [self.cache.token(), held].into_iter().flatten() {
             out.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
                 out.push(rt.expose());
@@ -969,6 +1071,16 @@ impl TokenManager {
         }
         out.extend(sent_refresh.map(Secret::expose));
         out
+    }
+
+    /// Text from outside (a runtime's, a custom fetch's or a store's error)
+    /// fit for an error message: no credential or token the client holds,
+    /// nor `extra` (the token an API call used, a value being stored), in
+    /// any spelling, and nothing hidden (`core::secret::safe_message`).
+    pub fn safe_message(&self, text: &str, extra: &[&str]) -> String {
+        let mut secrets = self.redaction_secrets(None);
+        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
+        super::secret::safe_message(text, &secrets)
     }
 
     /// A token request the manager gave up on was answered after all. Its
@@ -1011,7 +1123,9 @@ impl TokenManager {
             Err(mut failure) => {
                 // One budget for the oauth2 format's resends and the retries
                 // (core::attempts); the detection learns from every failure.
-                let budget = u64::from(self.config.timeout_ms).saturating_sub(f.waited);
+                let budget = retry_budget(self.config.timeout_ms, f.waited, f.work_deadline, self.clock.mono);
+                // An attempt cut short by the deadline timed out: say what ran out.
+                let cut = failure.code == ErrorCode::Timeout && f.attempt_ms < self.config.timeout_ms;
                 let jitter = self.rng.unit();
                 match attempts::after_failure(&self.config, &mut self.detection, &mut failure, f.sent, jitter, budget) {
                     attempts::Next::Resend => {
@@ -1028,6 +1142,10 @@ impl TokenManager {
                         self.cache.drop_refresh_token();
                         self.send_grant(true);
                     }
+                    attempts::Next::GiveUp if cut => {
+                        let failure = self.deadline_failure("the token request");
+                        self.end_flight(Err(failure))
+                    }
                     attempts::Next::GiveUp => self.end_flight(Err(failure)),
                 }
             }
@@ -1039,7 +1157,7 @@ impl TokenManager {
             f.step = Step::Idle;
         }
         if let StoreAnswer::Value(text) = answer {
-            match store::decode(&text) {
+            match store::decode(&text, &self.store_key, self.clock.wall) {
                 Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.got_token(token, false),
                 Ok(_) => {}
                 Err(why) => self.actions.push_back(Action::ReportStoreError(why)),
@@ -1053,7 +1171,12 @@ impl TokenManager {
     /// callers are settled after the write, so that it happens within
     /// their request; elsewhere at once, and the write goes on behind.
     fn got_token(&mut self, token: Token, from_vendor: bool) {
-        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token)) {
+        if let Some(f) = self.flight.as_mut() {
+            f.from_store = !from_vendor;
+        }
+        // Written bound to the store's key (none yet: not written), within the deadline.
+        let bound = self.store_bound().filter(|_| self.settings.store && from_vendor && !self.store_key.is_empty());
+        let value = match bound.map(|_| store::encode(&token, &self.store_key)) {
             Some(Some(value)) => value,
             Some(None) => {
                 self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
@@ -1062,7 +1185,7 @@ impl TokenManager {
             None => return self.end_flight(Ok(token)),
         };
         let op = StoreOpId(self.fresh_id());
-        let bound = self.store_bound();
+        let bound = bound.unwrap_or_default();
         let ttl_seconds = store::expiration_ttl(&token, self.clock.wall);
         self.actions.push_back(Action::WriteStore { op, value, ttl_seconds, bound_ms: bound });
         let until = self.clock.mono + u64::from(bound);
@@ -1113,7 +1236,8 @@ impl TokenManager {
             Ok(token) => {
                 let access = token.access_token.clone();
                 let info = TokenInfo::of(&token);
-                self.cache.finish(id.0, Some(token));
+                let source = if flight.from_store { super::cache::Source::Store } else { super::cache::Source::Vendor };
+                self.cache.finish_from(id.0, Some(token), source);
                 if self.settings.store {
                     // A new renewal point for every token: two clients that
                     // drew close ones once do not collide at every renewal after.
@@ -1160,14 +1284,14 @@ impl TokenManager {
         let delay = match failed {
             None => {
                 self.failures = 0;
-                self.cache.token().map(|t| timer_delay(self.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, t.expires_at, wall))
+                self.cache.token().map(|t| timer_delay(self.cache.timer_at().unwrap_or(t.expires_at), t.obtained_at, wall))
             }
             Some(f) => {
                 let attempt = self.failures;
                 self.failures = self.failures.saturating_add(1);
                 let jitter = self.rng.unit();
                 let valid_for = self.cache.valid(wall).map(|t| t.expires_at - wall);
-                valid_for.map(|left| backoff_delay(attempt, jitter, f.retry_after_ms).min(left))
+                valid_for.map(|left| retry_timer_delay(attempt, jitter, f.retry_after_ms, left))
             }
         };
         self.refresh_timer = delay.map(|ms| self.clock.mono + ms);
@@ -1180,14 +1304,17 @@ impl TokenManager {
             return;
         }
         let wall = self.clock.wall;
-        let (due, wait) = match (self.cache.token(), self.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, t.expires_at, wall)),
+        let wait = match (self.cache.token(), self.cache.timer_at()) {
+            (Some(t), Some(at)) => timer_delay(at, t.obtained_at, wall),
             _ => return,
         };
-        if due && self.flight.is_none() {
-            self.start_flight(None);
-        } else if !due {
+        if wait > 0 {
             self.refresh_timer = Some(self.clock.mono + wait);
+        } else if self.flight.is_none() && self.cache.timer_may_renew() {
+            // At most `cache::MAX_IDLE_RENEWALS` renewals with no caller in
+            // between; the next caller's token request arms it again.
+            self.cache.timer_renewed();
+            self.start_flight(None);
         }
     }
 }

@@ -348,14 +348,11 @@ fn raw_messages(body: &[u8]) -> (Vec<String>, Option<OAuthError>) {
 fn clean_messages(found: Vec<String>, secrets: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in found {
-        // Redact, drop control characters, redact again: removing them can
-        // put a secret back together ("S3CR3T-\u{1}xyz"), and trimming first
-        // could cut a secret with spaces at its ends down to a non-match.
-        // Plain loops: collect::<String>() costs more wasm here.
-        let mut visible = String::new();
-        for c in redact(&m, secrets).chars().filter(|c| !c.is_control()) {
-            visible.push(c);
-        }
+        // Redact, drop control and format characters and ANSI sequences
+        // (text::printable), redact again: removing them can put a secret
+        // back together ("S3CR3T-\u{1}xyz"), and trimming first could cut
+        // a secret with spaces at its ends down to a non-match.
+        let visible = text::printable(&redact(&m, secrets));
         let mut clean = String::new();
         for c in redact(&visible, secrets).trim().chars().take(MAX_MESSAGE_CHARS) {
             clean.push(c);
@@ -516,6 +513,12 @@ mod tests {
             let m = vendor_messages(body, &["S3CR3T-xyz"]);
             assert!(m.iter().all(|m| !m.contains("S3CR3T-xyz")), "{m:?}");
         }
+    }
+
+    #[test]
+    fn messages_cannot_spoof_a_log_line() {
+        let body = r#"{"errors":["bad\u202e txt.exe\u200b \u001b[31mFAKE ok\u001b[0m\u2066x\u2069"]}"#;
+        assert_eq!(vendor_messages(body.as_bytes(), &[]), vec!["bad txt.exe FAKE okx"]);
     }
 
     #[test]

@@ -17,19 +17,46 @@ pub const BACKOFF_CAP_MS: u64 = 60_000;
 /// A `Retry-After` longer than this is not waited for in full.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// A token that lives less than twice this is not refreshed by timer sooner
-/// than this after it arrived (a vendor that sends `expires_in: 0` must not
-/// get a request loop). Longer-lived tokens are refreshed at their point:
-/// pushing a 2-second token's timer to 1 s would put it at the callers' due
-/// point, where a caller can arrive just before the timer does.
-pub const MIN_REFRESH_INTERVAL_MS: u64 = 1_000;
+/// The refresh timer never fires sooner than this after the token it
+/// renews arrived, and a retry never sooner than this after the last
+/// attempt: at most one timer token request a second, whatever the
+/// lifetime (a vendor that sends `expires_in: 0` or `1` gets no request
+/// loop). Tokens that live under two seconds are renewed at 1 s even if
+/// that is past the callers' due point.
+pub const MIN_TIMER_INTERVAL_MS: u64 = 1_000;
 
-/// How long to arm the refresh timer for: until `target`, in steps.
-pub fn timer_delay(target: Millis, obtained_at: Millis, expires_at: Millis, now: Millis) -> u64 {
-    let lifetime = expires_at.saturating_sub(obtained_at);
-    let floor = if lifetime < 2 * MIN_REFRESH_INTERVAL_MS { MIN_REFRESH_INTERVAL_MS } else { 0 };
-    let target = target.max(obtained_at.saturating_add(floor));
+/// How long to arm the refresh timer for: until `target`, in steps, and
+/// never sooner than [`MIN_TIMER_INTERVAL_MS`] after the token arrived.
+/// Zero means the renewal is due now.
+pub fn timer_delay(target: Millis, obtained_at: Millis, now: Millis) -> u64 {
+    let target = target.max(obtained_at.saturating_add(MIN_TIMER_INTERVAL_MS));
     target.saturating_sub(now).min(MAX_TIMER_STEP_MS)
+}
+
+/// The delay before the timer retries a failed refresh: the backoff, but
+/// not past the current token's end (`valid_for_ms`), and never under
+/// [`MIN_TIMER_INTERVAL_MS`].
+pub fn retry_timer_delay(attempt: u32, jitter: f64, retry_after_ms: Option<u64>, valid_for_ms: u64) -> u64 {
+    backoff_delay(attempt, jitter, retry_after_ms).min(valid_for_ms).max(MIN_TIMER_INTERVAL_MS)
+}
+
+/// A flight cut at its deadline settles a moment after it; a caller's own
+/// wait (and a joiner's patience) ends this much later, so the flight's
+/// own error, which says what ran out, reaches the caller first.
+pub const DEADLINE_GRACE_MS: u64 = 250;
+
+/// How long the next attempt of a token request may take: `timeoutMs`,
+/// cut to what is left of the flight's `deadlineMs` (`deadline_at`);
+/// `None` once nothing is left.
+pub fn attempt_timeout(timeout_ms: u32, deadline_at: Millis, now: Millis) -> Option<u32> {
+    let left = deadline_at.saturating_sub(now);
+    (left > 0).then(|| u64::from(timeout_ms).min(left) as u32)
+}
+
+/// How long a retry may wait: what is left of `timeoutMs` of waiting
+/// (`waited` so far), and of the flight's deadline.
+pub fn retry_budget(timeout_ms: u32, waited: u64, deadline_at: Millis, now: Millis) -> u64 {
+    u64::from(timeout_ms).saturating_sub(waited).min(deadline_at.saturating_sub(now))
 }
 
 /// The delay before retry number `attempt` (0 for the first retry): capped
@@ -123,25 +150,42 @@ mod tests {
 
     #[test]
     fn long_timers_are_stepped() {
-        assert_eq!(timer_delay(10_000, 0, 20_000, 4_000), 6_000);
-        assert_eq!(timer_delay(3 * 86_400_000, 0, 4 * 86_400_000, 0), MAX_TIMER_STEP_MS);
-        assert_eq!(timer_delay(5, 0, 20_000, 10_000), 0);
+        assert_eq!(timer_delay(10_000, 0, 4_000), 6_000);
+        assert_eq!(timer_delay(3 * 86_400_000, 0, 0), MAX_TIMER_STEP_MS);
+        assert_eq!(timer_delay(5_000, 0, 10_000), 0);
     }
 
     #[test]
-    fn a_zero_lifetime_token_is_not_refreshed_in_a_loop() {
-        // expires_in: 0 makes the target the arrival itself.
-        assert_eq!(timer_delay(50_000, 50_000, 50_000, 50_000), MIN_REFRESH_INTERVAL_MS);
-        assert_eq!(timer_delay(50_000, 50_000, 50_000, 50_600), 400);
+    fn a_zero_or_short_lifetime_token_is_not_refreshed_more_than_once_a_second() {
+        // expires_in: 0 makes the target the arrival itself; a 2 s token's
+        // timer (leeway capped at 1 s) would aim at 0.875 s.
+        assert_eq!(timer_delay(50_000, 50_000, 50_000), MIN_TIMER_INTERVAL_MS);
+        assert_eq!(timer_delay(50_000, 50_000, 50_600), 400);
+        assert_eq!(timer_delay(875, 0, 0), MIN_TIMER_INTERVAL_MS);
+        // Failed refreshes retry no faster either, even with the token about to end.
+        assert_eq!(retry_timer_delay(0, 0.0, None, 3), MIN_TIMER_INTERVAL_MS);
+        assert_eq!(retry_timer_delay(3, 1.0, None, 60_000), 8_000);
     }
 
     #[test]
-    fn a_two_second_token_is_refreshed_before_callers_are_due() {
-        // 2 s token, leeway capped at 1 s: the timer aims at 0.875 s, not the 1 s floor.
-        assert_eq!(timer_delay(875, 0, 2_000, 0), 875);
+    fn the_deadline_cuts_attempts_and_waits() {
+        assert_eq!(attempt_timeout(10_000, 30_000, 0), Some(10_000));
+        assert_eq!(attempt_timeout(10_000, 30_000, 25_000), Some(5_000));
+        assert_eq!(attempt_timeout(10_000, 30_000, 30_000), None);
+        assert_eq!(retry_budget(10_000, 2_000, 30_000, 0), 8_000);
+        assert_eq!(retry_budget(10_000, 0, 30_000, 29_500), 500);
     }
 
     proptest! {
+        /// Whatever the lifetime and clock, a timer set after a token arrived
+        /// fires at least a second after it (so at most once a second).
+        #[test]
+        fn the_timer_never_fires_within_a_second_of_the_token(target in 0u64..1 << 45, obtained in 0u64..1 << 45, late in 0u64..5_000) {
+            let now = obtained + late;
+            let d = timer_delay(target, obtained, now);
+            prop_assert!(now + d >= obtained + MIN_TIMER_INTERVAL_MS || d == MAX_TIMER_STEP_MS);
+        }
+
         #[test]
         fn backoff_is_bounded(attempt in 0u32..1000, jitter in proptest::num::f64::ANY, ra in proptest::option::of(0u64..u64::MAX)) {
             let d = backoff_delay(attempt, jitter, ra);

@@ -2,8 +2,14 @@
 //! the value's format. The shell hashes the key material with SHA-256
 //! (`crypto.subtle`), so a key never contains a credential; the value holds
 //! the access token and, for union, the refresh token, never a credential.
+//!
+//! A value is bound to its key: it carries the key it was written under,
+//! and a reader refuses a value that names another (an entry copied from
+//! another identity's key). Stored lifetimes are capped as response
+//! lifetimes are (10 years), and an entry obtained in the future is refused.
 
 use super::config::{Config, Credentials};
+use super::expiry::MAX_LIFETIME_MS;
 use super::response::Token;
 use super::secret::Secret;
 use super::Millis;
@@ -11,7 +17,14 @@ use super::json::{self, write_string, Value};
 use super::text::{concat, push_u64};
 
 /// Prefix of every key; the version changes when the value format does.
-pub const KEY_PREFIX: &str = "edge-auth:v1:";
+pub const KEY_PREFIX: &str = "edge-auth:v2:";
+
+/// The value format written under [`KEY_PREFIX`].
+const VALUE_VERSION: u64 = 2;
+
+/// How far in the future (by the reader's clock) a stored `obtainedAt` may
+/// be: the clocks of processes sharing a store differ a little.
+pub const MAX_CLOCK_SKEW_MS: Millis = 300_000;
 
 /// Workers KV refuses an `expirationTtl` below 60 seconds.
 pub const MIN_TTL_SECONDS: u64 = 60;
@@ -56,8 +69,10 @@ pub fn key(digest: &[u8]) -> String {
 
 /// The stored value: JSON, times in ms since the epoch. `None` when it would
 /// be larger than [`MAX_VALUE_BYTES`], which `decode` would refuse.
-pub fn encode(token: &Token) -> Option<Secret> {
-    let mut out = String::from("{\"v\":1,\"accessToken\":");
+pub fn encode(token: &Token, key: &str) -> Option<Secret> {
+    let mut out = String::from("{\"v\":2,\"key\":");
+    write_string(&mut out, key);
+    out.push_str(",\"accessToken\":");
     write_string(&mut out, token.access_token.expose());
     out.push_str(",\"tokenType\":");
     write_string(&mut out, &token.token_type);
@@ -80,21 +95,30 @@ pub fn encode(token: &Token) -> Option<Secret> {
     (value.expose().len() <= MAX_VALUE_BYTES).then_some(value)
 }
 
-/// Reads a stored value. Anything malformed is an error, which the shell
-/// reports and treats as a miss.
-pub fn decode(text: &str) -> Result<Token, &'static str> {
+/// Reads the value stored under `key`, at `now`. Anything malformed, a
+/// value bound to another key, or one obtained in the future is an error,
+/// which the shell reports and treats as a miss.
+pub fn decode(text: &str, key: &str, now: Millis) -> Result<Token, &'static str> {
     if text.len() > MAX_VALUE_BYTES {
         return Err("stored value is too large");
     }
     let v: Value = json::parse(text.as_bytes()).ok_or("stored value is not JSON")?;
-    if v.get("v").and_then(Value::as_u64) != Some(1) {
+    if v.get("v").and_then(Value::as_u64) != Some(VALUE_VERSION) {
         return Err("stored value has an unknown version");
+    }
+    if v.get("key").and_then(Value::as_str) != Some(key) {
+        return Err("stored value is bound to another key (another identity's token?); ignored");
     }
     let text_field = |k: &str| v.get(k).and_then(Value::as_str);
     let time_field = |k: &str| v.get(k).and_then(Value::as_u64);
     let access = text_field("accessToken").filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic())).ok_or("stored value has no usable access token")?;
     let expires_at = time_field("expiresAt").ok_or("stored value has no expiry")?;
     let obtained_at = time_field("obtainedAt").filter(|o| *o <= expires_at).ok_or("stored value has no valid obtainedAt")?;
+    if obtained_at > now.saturating_add(MAX_CLOCK_SKEW_MS) {
+        return Err("stored value was obtained in the future; ignored");
+    }
+    // Capped as a response's lifetime is.
+    let expires_at = expires_at.min(obtained_at.saturating_add(MAX_LIFETIME_MS as Millis));
     let refresh_token = text_field("refreshToken").filter(|t| !t.is_empty()).map(Secret::new);
     let refresh_expires_at = refresh_token.as_ref().and(time_field("refreshExpiresAt"));
     Ok(Token {
@@ -132,9 +156,12 @@ mod tests {
         }
     }
 
+    const KEY: &str = "edge-auth:v2:ab01";
+    const NOW: Millis = 2_000;
+
     #[test]
     fn round_trip() {
-        let back = decode(encode(&token()).unwrap().expose()).unwrap();
+        let back = decode(encode(&token(), KEY).unwrap().expose(), KEY, NOW).unwrap();
         assert_eq!(back.access_token.expose(), "at-1");
         assert_eq!((back.obtained_at, back.expires_at, back.refresh_expires_at), (1_000, 3_601_000, Some(1_801_000)));
         assert_eq!(back.refresh_token.unwrap().expose(), "rt-1");
@@ -144,18 +171,32 @@ mod tests {
     #[test]
     fn what_encode_writes_decode_reads_or_encode_refuses() {
         // Found by fuzzing: 11,000 form feeds in a scope grew past the limit once escaped.
-        let t = decode(&format!(r#"{{"v":1,"accessToken":"a","obtainedAt":0,"expiresAt":0,"scope":"{}"}}"#, "\\f".repeat(11_000))).unwrap();
-        assert!(encode(&t).is_none(), "too large to store: not written");
+        let t = decode(&format!(r#"{{"v":2,"key":"{KEY}","accessToken":"a","obtainedAt":0,"expiresAt":0,"scope":"{}"}}"#, "\\f".repeat(11_000)), KEY, NOW).unwrap();
+        assert!(encode(&t, KEY).is_none(), "too large to store: not written");
         let mut big = token();
         big.access_token = Secret::new("x".repeat(MAX_VALUE_BYTES));
-        assert!(encode(&big).is_none());
-        assert!(decode(encode(&token()).unwrap().expose()).is_ok());
+        assert!(encode(&big, KEY).is_none());
+        assert!(decode(encode(&token(), KEY).unwrap().expose(), KEY, NOW).is_ok());
     }
 
     #[test]
     fn corrupt_values_are_errors() {
-        for bad in ["", "null", "{}", r#"{"v":2,"accessToken":"a","expiresAt":5,"obtainedAt":1}"#, r#"{"v":1,"accessToken":"a b","expiresAt":5,"obtainedAt":1}"#, r#"{"v":1,"accessToken":"a","obtainedAt":1}"#, r#"{"v":1,"accessToken":"a","expiresAt":5,"obtainedAt":9}"#] {
-            assert!(decode(bad).is_err(), "{bad}");
+        let k = format!(r#""key":"{KEY}""#);
+        for bad in [
+            "".to_owned(),
+            "null".into(),
+            "{}".into(),
+            format!(r#"{{"v":1,{k},"accessToken":"a","expiresAt":5,"obtainedAt":1}}"#),
+            format!(r#"{{"v":2,{k},"accessToken":"a b","expiresAt":5,"obtainedAt":1}}"#),
+            format!(r#"{{"v":2,{k},"accessToken":"a","obtainedAt":1}}"#),
+            format!(r#"{{"v":2,{k},"accessToken":"a","expiresAt":5,"obtainedAt":9}}"#),
+            // Not bound, or bound to another key.
+            r#"{"v":2,"accessToken":"a","expiresAt":5,"obtainedAt":1}"#.into(),
+            r#"{"v":2,"key":"edge-auth:v2:ffff","accessToken":"a","expiresAt":5,"obtainedAt":1}"#.into(),
+            // Obtained in the future.
+            format!(r#"{{"v":2,{k},"accessToken":"a","expiresAt":8640000000000000,"obtainedAt":8640000000000000}}"#),
+        ] {
+            assert!(decode(&bad, KEY, NOW).is_err(), "{bad}");
         }
     }
 
@@ -165,7 +206,7 @@ mod tests {
         let b = Config::from_options(&opts(&[("provider", "papaya"), ("baseUrl", "https://p"), ("apiKey", "KEY-2"), ("clientSecret", "CS")])).unwrap();
         assert_ne!(key_material(&a).expose(), key_material(&b).expose());
         assert!(!key_material(&a).expose().contains("CS"));
-        assert_eq!(key(&[0xab, 0x01]), "edge-auth:v1:ab01");
+        assert_eq!(key(&[0xab, 0x01]), "edge-auth:v2:ab01");
         let o = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "c"), ("clientSecret", "S"), ("scope", "read")])).unwrap();
         assert!(key_material(&o).expose().contains("read"));
         // A token for one resource is not a token for another.
@@ -183,10 +224,17 @@ mod tests {
         assert_eq!(expiration_ttl(&token(), 9_999_999), MIN_TTL_SECONDS);
     }
 
+    #[test]
+    fn stored_lifetimes_are_capped_as_response_lifetimes_are() {
+        let text = format!(r#"{{"v":2,"key":"{KEY}","accessToken":"a","obtainedAt":1000,"expiresAt":8640000000000000}}"#);
+        let t = decode(&text, KEY, NOW).unwrap();
+        assert_eq!(t.expires_at, 1000 + MAX_LIFETIME_MS as Millis);
+    }
+
     proptest! {
         #[test]
         fn decode_never_panics(s in ".{0,200}") {
-            let _ = decode(&s);
+            let _ = decode(&s, KEY, NOW);
         }
     }
 }

@@ -150,10 +150,108 @@ pub fn digits(s: &str) -> Option<u64> {
     Some(n)
 }
 
+/// Characters that are not shown but change what a log line shows:
+/// Unicode's format characters (Cf: zero-width spaces and joiners, the bidi
+/// embeddings, overrides and isolates, the BOM, tag characters) and the line
+/// and paragraph separators. Ranges of General_Category Cf (Unicode 15.1)
+/// plus U+2028 and U+2029.
+const INVISIBLE: [(u32, u32); 22] = [
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+    (0xFFFF, 0xFFFF),
+];
+
+/// Whether `c` would change how text around it is shown without being
+/// seen itself: a control character (Cc, C0 and C1) or one of [`INVISIBLE`].
+pub fn is_hidden(c: char) -> bool {
+    let v = c as u32;
+    c.is_control() || INVISIBLE.iter().any(|&(lo, hi)| v >= lo && v <= hi)
+}
+
+/// Text from outside (a vendor's message, a runtime's error) made safe to
+/// put into a log line: ANSI escape sequences removed whole (`ESC [ 31 m`,
+/// OSC strings), then every control and format character (see
+/// [`is_hidden`]) dropped, so nothing can recolour, reorder (U+202E) or
+/// hide (U+200B) what a reader sees.
+pub fn printable(s: &str) -> String {
+    #[derive(PartialEq)]
+    enum In {
+        Text,
+        /// After ESC.
+        Escape,
+        /// A CSI sequence: parameters until a final byte (0x40-0x7E).
+        Csi,
+        /// An OSC (or DCS, SOS, PM, APC) string: until BEL or ST.
+        Str,
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut state = In::Text;
+    for c in s.chars() {
+        let v = c as u32;
+        state = match state {
+            In::Text => match v {
+                0x1b => In::Escape,
+                0x9b => In::Csi,
+                0x90 | 0x98 | 0x9d | 0x9e | 0x9f => In::Str,
+                _ => {
+                    if !is_hidden(c) {
+                        out.push(c);
+                    }
+                    In::Text
+                }
+            },
+            In::Escape => match c {
+                '[' => In::Csi,
+                ']' | 'P' | 'X' | '^' | '_' => In::Str,
+                // ESC and one more character (ESC c, ESC 7, …).
+                _ => In::Text,
+            },
+            In::Csi if (0x20..=0x3f).contains(&v) => In::Csi,
+            In::Csi => In::Text,
+            // BEL or ST (U+009C; ESC \ ends it through In::Escape).
+            In::Str if v == 0x07 || v == 0x9c => In::Text,
+            In::Str if v == 0x1b => In::Escape,
+            In::Str => In::Str,
+        };
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn printable_drops_what_could_spoof_a_log_line() {
+        assert_eq!(printable("ok\u{1b}[31mRED\u{1b}[0m done"), "okRED done");
+        assert_eq!(printable("\u{1b}]0;title\u{7}x\u{1b}]8;;http://e\u{1b}\\link"), "xlink");
+        assert_eq!(printable("a\u{202e}gnp.exe\u{202c} b\u{200b}c\u{2066}d\u{2069}\u{feff}"), "agnp.exe bcd");
+        assert_eq!(printable("line\u{2028}two\r\nthree\u{9b}1mx\u{85}"), "linetwothreex");
+        assert_eq!(printable("\u{1b}"), "");
+        assert_eq!(printable("tag\u{e0041}s and \u{ad}soft"), "tags and soft");
+        // Visible text, accents and emoji included, is kept.
+        assert_eq!(printable("Ünïcødé 🔑 <b>&amp;</b>"), "Ünïcødé 🔑 <b>&amp;</b>");
+    }
 
     #[test]
     fn numbers() {
@@ -182,6 +280,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn printable_keeps_no_hidden_character(s in "\\PC{0,20}|[\u{0}-\u{a0}\u{200b}-\u{206f}\u{feff}a]{0,40}") {
+            let out = printable(&s);
+            prop_assert!(!out.chars().any(is_hidden), "{:?} → {:?}", s, out);
+            prop_assert!(!out.contains(char::from(0x1b)), "ESC left in {:?}", out);
+        }
+
         #[test]
         fn searches_match_std(hay in "[ab\u{e9}/:]{0,30}", needle in "[ab\u{e9}/:]{1,3}") {
             prop_assert_eq!(find(&hay, &needle), hay.find(needle.as_str()));

@@ -33,7 +33,8 @@ use super::timer::{PageListener, Timer};
 use super::transport::{self, ignore};
 use crate::core::config::Config;
 use crate::core::error::{ErrorCode, Failure};
-use crate::core::manager::{Action, CallerId, FlightId, RequestId, Settings, Timeout, TokenManager};
+use crate::core::manager::{Action, CallerId, FlightId, RequestId, Settings, StoreAnswer, Timeout, TokenManager};
+use crate::core::secret::Secret;
 use crate::core::Millis;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
@@ -93,6 +94,10 @@ struct Shell {
     fetch: Option<Function>,
     on_token: Option<Function>,
     store: Option<SharedStore>,
+    /// The JS face's other hook: whether `client.fetch` used the published
+    /// token since it was last asked (and forget it), so that the refresh
+    /// timer counts those calls as callers (docs/API.md §6).
+    published_used: Option<Function>,
     /// The JS face's hook (`pkg-template/api.js`): told the cached token,
     /// until when it is fresh, and the headers an API call gets with it,
     /// each time they change, so that `client.fetch`
@@ -106,6 +111,10 @@ struct Shell {
 }
 
 impl Shell {
+    fn published_token_used(&self) -> bool {
+        self.published_used.as_ref().is_some_and(|used| used.call0(&JsValue::UNDEFINED).is_ok_and(|v| v.is_truthy()))
+    }
+
     /// Feeds one event to the manager, then performs what it asks.
     fn handle(self: &Rc<Self>, event: impl FnOnce(&mut TokenManager, Millis)) {
         event(&mut self.manager.borrow_mut(), now());
@@ -156,7 +165,22 @@ impl Shell {
                 let shell = self.clone();
                 spawn_local(async move {
                     let Some(store) = &shell.store else { return };
-                    let answer = store.read().await;
+                    let read = match store.key().await {
+                        Ok(key) => {
+                            // Values are read (and written) bound to it.
+                            shell.manager.borrow_mut().set_store_key(key.clone());
+                            store.read(&key).await
+                        }
+                        Err(failure) => Err(failure),
+                    };
+                    let answer = match read {
+                        Ok(Some(text)) => StoreAnswer::Value(text),
+                        Ok(None) => StoreAnswer::Miss,
+                        Err(failure) => {
+                            shell.report_store_failure(&failure, None);
+                            StoreAnswer::Failed
+                        }
+                    };
                     shell.handle(move |m, now| m.store_read(now, op, answer));
                 });
             }
@@ -164,7 +188,13 @@ impl Shell {
                 let shell = self.clone();
                 spawn_local(async move {
                     let Some(store) = &shell.store else { return };
-                    store.write(&value, ttl_seconds).await;
+                    let written = match store.key().await {
+                        Ok(key) => store.write(&key, &value, ttl_seconds).await,
+                        Err(failure) => Err(failure),
+                    };
+                    if let Err(failure) = written {
+                        shell.report_store_failure(&failure, Some(&value));
+                    }
                     shell.handle(move |m, now| m.store_written(now, op));
                 });
             }
@@ -199,7 +229,7 @@ impl Shell {
             }
             Action::ReportStoreError(message) => {
                 if let Some(store) = &self.store {
-                    store.report(message, None);
+                    store.report(message);
                 }
             }
             Action::WaitUntil { caller, flight } => {
@@ -224,6 +254,14 @@ impl Shell {
                 }
             }
         }
+    }
+
+    /// Reports a store's failure to `onStoreError`, cleaned of every secret
+    /// (and of `value`, the entry being written, which its error may quote).
+    fn report_store_failure(&self, failure: &str, value: Option<&Secret>) {
+        let Some(store) = &self.store else { return };
+        let clean = self.manager.borrow().safe_message(failure, &[value.map_or("", Secret::expose)]);
+        store.report(&clean);
     }
 
     fn take_caller(&self, id: CallerId) -> Option<Caller> {
@@ -253,7 +291,13 @@ impl Shell {
                 // The polled timer is taken out first, so that the next one
                 // is armed afresh even for the same time.
                 let fired = if polled { shell.io.borrow_mut().timer.take() } else { None };
-                shell.handle(|m, now| m.timer(now));
+                let used = shell.published_token_used();
+                shell.handle(|m, now| {
+                    if used {
+                        m.published_used();
+                    }
+                    m.timer(now)
+                });
                 drop(fired);
             }
         })
@@ -269,7 +313,7 @@ pub struct WasmAuthClient {
 #[wasm_bindgen]
 impl WasmAuthClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, publish: Option<Function>) -> Result<WasmAuthClient, JsValue> {
+    pub fn new(options: JsValue, publish: Option<Function>, published_used: Option<Function>) -> Result<WasmAuthClient, JsValue> {
         // typeof, not instanceof: options may come from another realm.
         if !options.is_object() || options.is_function() {
             return Err(to_js(&Failure::new(ErrorCode::InvalidConfig, "options must be an object, e.g. new AuthClient({ provider: \"younium\", … })")));
@@ -289,12 +333,31 @@ impl WasmAuthClient {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let settings = Settings { background, timers, store: store.is_some(), seed };
         let manager = TokenManager::new(config, settings, now());
-        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, publish, workerd, io: RefCell::new(Io::default()) });
+        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, published_used, publish, workerd, io: RefCell::new(Io::default()) });
+        if shell.store.is_some() {
+            // The store key, hashed at once: a write may come before any read
+            // (after an API refused a token from the store).
+            let shell = shell.clone();
+            spawn_local(async move {
+                if let Some(Ok(key)) = match &shell.store {
+                    Some(store) => Some(store.key().await),
+                    None => None,
+                } {
+                    shell.manager.borrow_mut().set_store_key(key);
+                }
+            });
+        }
         if timers {
             let weak = Rc::downgrade(&shell);
             let listener = PageListener::add(move || {
                 if let Some(shell) = weak.upgrade() {
-                    shell.handle(|m, now| m.page_visible(now));
+                    let used = shell.published_token_used();
+                    shell.handle(|m, now| {
+                        if used {
+                            m.published_used();
+                        }
+                        m.page_visible(now)
+                    });
                 }
             });
             shell.io.borrow_mut().page_listener = listener;
@@ -346,9 +409,26 @@ impl WasmAuthClient {
         header_list(&self.shell.manager.borrow().api_headers(access))
     }
 
-    /// An API answered a call made with `access` with a 401.
-    pub fn refuse(&self, access: &str) {
-        self.shell.handle(|m, now| m.refuse(now, access));
+    /// An API answered a call made with `access` with a 401 (`accepted`:
+    /// an API answered one made with it otherwise before). Whether to send
+    /// the call again, with a new token (docs/API.md §4).
+    pub fn refuse(&self, access: &str, accepted: bool) -> bool {
+        let mut again = false;
+        self.shell.handle(|m, now| again = m.refuse(now, access, accepted));
+        again
+    }
+
+    /// `text` (an API call's failure, from a runtime or a custom fetch)
+    /// without any secret, the call's `token` included, or hidden character.
+    #[wasm_bindgen(js_name = safeMessage)]
+    pub fn safe_message(&self, text: &str, token: &str) -> String {
+        self.shell.manager.borrow().safe_message(text, &[token])
+    }
+
+    /// The `allowedOrigins` option, as given, for the JS face's origin check.
+    #[wasm_bindgen(getter = allowedOrigins)]
+    pub fn allowed_origins(&self) -> js_sys::Array {
+        self.shell.manager.borrow().config().allowed_origins.iter().map(|o| JsValue::from_str(o)).collect()
     }
 
     /// The `fetch` option, for the JS face's own API calls.

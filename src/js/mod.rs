@@ -10,9 +10,11 @@
 //! - `outbound`: what goes out as plain values (TokenInfo, header lists)
 //! - `error`: building `AuthError` values
 //! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
+//! - `memory`: the allocator wrapper that zeroes every block it frees
 
 mod client;
 mod error;
+pub(crate) mod memory;
 mod options;
 mod outbound;
 mod store;

@@ -56,6 +56,8 @@ option_getters! {
     refresh_leeway_seconds => "refreshLeewaySeconds",
     auto_refresh => "autoRefresh",
     timeout_ms => "timeoutMs",
+    deadline_ms => "deadlineMs",
+    allowed_origins => "allowedOrigins",
     fetch => "fetch",
     on_token => "onToken",
     on_store_error => "onStoreError",

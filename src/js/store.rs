@@ -7,13 +7,16 @@
 //! A store that throws, rejects, or answers with something that is not a
 //! string is reported to `onStoreError` (never to the caller) and counts as
 //! a miss; so does one that takes too long, which the token manager decides.
+//! What is reported is cleaned of secrets first (the token manager's
+//! `safe_message`): a store's error may quote the value it was given.
 
 use super::options::StoreShape;
+use super::error::describe_error;
 use super::transport::ignore;
 use crate::core::config::Config;
-use crate::core::manager::StoreAnswer;
 use crate::core::secret::Secret;
 use crate::core::store;
+use crate::core::text::concat;
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -38,18 +41,22 @@ pub struct SharedStore {
     key: RefCell<Option<String>>,
 }
 
+/// `name: description` of a store's error (it may quote the value it was
+/// given: the caller cleans it before reporting).
+fn failed(what: &str, error: &JsValue) -> String {
+    concat(&[what, ": ", &describe_error(error)])
+}
+
 impl SharedStore {
     pub fn new(store: StoreShape, on_error: Option<Function>, config: &Config) -> Self {
         SharedStore { store, on_error, material: RefCell::new(Some(store::key_material(config))), key: RefCell::new(None) }
     }
 
-    /// Calls `onStoreError` with an `Error`; whatever it throws or rejects with stays contained.
-    pub fn report(&self, message: &str, cause: Option<&JsValue>) {
+    /// Calls `onStoreError` with an `Error` of this (clean) message; whatever
+    /// it throws or rejects with stays contained.
+    pub fn report(&self, message: &str) {
         let Some(on_error) = &self.on_error else { return };
-        let error = js_sys::Error::new(&crate::core::text::concat(&["edge-auth token store: ", message]));
-        if let Some(cause) = cause {
-            error.set_cause(cause);
-        }
+        let error = js_sys::Error::new(&concat(&["edge-auth token store: ", message]));
         if let Ok(returned) = on_error.call1(&JsValue::UNDEFINED, &error) {
             if returned.is_object() {
                 ignore(&Promise::resolve(&returned));
@@ -57,66 +64,38 @@ impl SharedStore {
         }
     }
 
-    /// `edge-auth:v1:` + hex SHA-256 of the key material, computed once.
-    async fn key(&self) -> Option<String> {
+    /// `edge-auth:v2:` + hex SHA-256 of the key material, computed once.
+    pub async fn key(&self) -> Result<String, String> {
         if let Some(k) = self.key.borrow().as_ref() {
-            return Some(k.clone());
+            return Ok(k.clone());
         }
-        let material = self.material.borrow().as_ref()?.clone();
+        let material = self.material.borrow().as_ref().cloned().ok_or_else(String::new)?;
         let digest = match CRYPTO.with(|c| c.as_ref().map(|c| c.subtle().digest_with_str_and_u8_array("SHA-256", material.expose().as_bytes()))) {
             Some(Ok(promise)) => JsFuture::from(promise).await,
             Some(Err(e)) => Err(e),
-            None => Err(JsValue::UNDEFINED),
-        };
-        let digest = match digest {
-            Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
-            Err(e) => {
-                self.report("cannot hash the key (crypto.subtle unavailable?)", Some(&e).filter(|e| !e.is_undefined()));
-                return None;
-            }
-        };
-        let key = store::key(&digest);
+            None => Err(js_sys::TypeError::new("crypto.subtle is not defined").into()),
+        }
+        .map_err(|e| failed("cannot hash the key (crypto.subtle unavailable?)", &e))?;
+        let key = store::key(&Uint8Array::new(&digest).to_vec());
         *self.key.borrow_mut() = Some(key.clone());
         self.material.borrow_mut().take();
-        Some(key)
+        Ok(key)
     }
 
-    /// The store's answer for the token's key.
-    pub async fn read(&self) -> StoreAnswer {
-        let Some(key) = self.key().await else { return StoreAnswer::Failed };
-        let pending = match self.store.get(&key) {
-            Ok(p) => p,
-            Err(e) => {
-                self.report("get threw", Some(&e));
-                return StoreAnswer::Failed;
-            }
-        };
-        match JsFuture::from(Promise::resolve(&pending)).await {
-            Ok(v) if v.is_undefined() || v.is_null() => StoreAnswer::Miss,
-            Ok(v) => match v.as_string() {
-                Some(text) => StoreAnswer::Value(text),
-                None => {
-                    self.report("get returned something that is not a string", None);
-                    StoreAnswer::Failed
-                }
-            },
-            Err(e) => {
-                self.report("get failed", Some(&e));
-                StoreAnswer::Failed
-            }
+    /// The store's entry for the key: its text, `None` for a miss, or what went wrong.
+    pub async fn read(&self, key: &str) -> Result<Option<String>, String> {
+        let pending = self.store.get(key).map_err(|e| failed("get threw", &e))?;
+        let v = JsFuture::from(Promise::resolve(&pending)).await.map_err(|e| failed("get failed", &e))?;
+        if v.loose_eq(&JsValue::NULL) {
+            return Ok(None);
         }
+        v.as_string().map(Some).ok_or_else(|| "get returned something that is not a string".into())
     }
 
-    pub async fn write(&self, value: &Secret, ttl_seconds: u64) {
-        let Some(key) = self.key().await else { return };
+    /// Writes `value`; what went wrong, if anything.
+    pub async fn write(&self, key: &str, value: &Secret, ttl_seconds: u64) -> Result<(), String> {
         let options = super::outbound::put_options(ttl_seconds);
-        match self.store.put(&key, value.expose(), &options) {
-            Ok(pending) => {
-                if let Err(e) = JsFuture::from(Promise::resolve(&pending)).await {
-                    self.report("put failed", Some(&e));
-                }
-            }
-            Err(e) => self.report("put threw", Some(&e)),
-        }
+        let pending = self.store.put(key, value.expose(), &options).map_err(|e| failed("put threw", &e))?;
+        JsFuture::from(Promise::resolve(&pending)).await.map(drop).map_err(|e| failed("put failed", &e))
     }
 }

@@ -107,7 +107,7 @@ fn object(pairs: &[(&str, &JsValue)]) -> JsValue {
 }
 
 fn client(extra: &[(&str, &JsValue)], publish: Option<Function>) -> WasmAuthClient {
-    WasmAuthClient::new(options(&object(extra)), publish).expect("valid options")
+    WasmAuthClient::new(options(&object(extra)), publish, None).expect("valid options")
 }
 
 /// A caller's own promise, as the JS face makes it.

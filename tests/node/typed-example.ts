@@ -42,6 +42,8 @@ const younium: Options = {
   refreshLeewaySeconds: 60,
   autoRefresh: true,
   timeoutMs: 10_000,
+  deadlineMs: 30_000,
+  allowedOrigins: ["https://files.sandbox.younium.com", "http://127.0.0.1:8787"],
   fetch: myFetch,
   store,
   onToken,
@@ -99,9 +101,13 @@ const badAutoRefresh: Options = { provider: "younium", clientId: "id", secret: "
 const badEncoding: Options = { provider: "oauth2", baseUrl: "https://o.example.com", clientId: "id", clientSecret: "s", bodyEncoding: "xml" };
 // @ts-expect-error: environment is one of four
 const badEnvironment: Options = { provider: "younium", environment: "mars", clientId: "id", secret: "s" };
+// @ts-expect-error: allowedOrigins is a list of origins
+const badOrigins: Options = { provider: "younium", clientId: "id", secret: "s", allowedOrigins: "https://x.example.com" };
+// @ts-expect-error: deadlineMs is a number
+const badDeadline: Options = { provider: "younium", clientId: "id", secret: "s", deadlineMs: "30s" };
 // @ts-expect-error: resource is a string or an array of strings
 const badResource: Options = { provider: "oauth2", tokenUrl: "https://o.example.com/t", clientId: "id", clientSecret: "s", resource: 42 };
-void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment, badResource];
+void [badProvider, badTimeout, badAutoRefresh, badEncoding, badEnvironment, badOrigins, badDeadline, badResource];
 
 async function main(): Promise<void> {
   const clients: AuthClient[] = [younium, youniumV1, ...youniumEnvs, union, papaya, oauth2, oauth2Defaults, oauth2Detected, oauth2Resource, oauth2Resources].map((o) => new AuthClient(o));
@@ -118,6 +124,9 @@ async function main(): Promise<void> {
   const r1: Response = await client.fetch("/Accounts");
   const r2: Response = await client.fetch(new URL("https://api.younium.com/Invoices"), { method: "POST", body: "{}" });
   const r3: Response = await client.fetch(new Request("https://api.younium.com/Orders"), { headers: { "legal-entity": "x" } });
+  const controller = new AbortController();
+  const r4: Response = await client.fetch("/Accounts", undefined, { signal: controller.signal, waitUntil: (p: Promise<unknown>) => void p });
+  const t2: string = await client.getToken({ signal: AbortSignal.timeout(5000) });
   const headers: Record<string, string> = await client.authHeaders();
   const authorization: string | undefined = headers["Authorization"] ?? headers["authorization"];
 
@@ -151,7 +160,7 @@ async function main(): Promise<void> {
   }
 
   for (const c of clients) c.free();
-  void [token, accessToken, tokenType, expiresAt, refreshExpiresAt, scope, r1, r2, r3, authorization, v1, v2, v3, asFetch];
+  void [token, t2, accessToken, tokenType, expiresAt, refreshExpiresAt, scope, r1, r2, r3, r4, authorization, v1, v2, v3, asFetch];
 }
 
 void main;

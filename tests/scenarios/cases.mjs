@@ -78,7 +78,7 @@ function checkTokenInfo(ctx, info, token, { tokenType = "Bearer", extraSecrets =
 }
 
 /** Waits until predicate() is truthy, polling; fails after `ms`. */
-async function waitFor(ctx, predicate, ms, what) {
+export async function waitFor(ctx, predicate, ms, what) {
   const end = Date.now() + ms;
   for (;;) {
     if (await predicate()) return;
@@ -98,8 +98,11 @@ function fakeJwt(claims) {
   return `${b64url(JSON.stringify({ alg: "RS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}.c2lnbmF0dXJl`;
 }
 
-/** A Workers-KV-shaped in-memory store that records what it is given. */
-function memoryKv() {
+/**
+ * A Workers-KV-shaped in-memory store that records what it is given.
+ * `serve(key, map)`, if given, may answer a get instead (undefined: no).
+ */
+export function memoryKv(serve) {
   const map = new Map();
   const puts = [];
   const gets = [];
@@ -109,6 +112,8 @@ function memoryKv() {
     gets,
     async get(key) {
       gets.push(key);
+      const served = serve?.(key, map);
+      if (served !== undefined) return served;
       return map.has(key) ? map.get(key) : null;
     },
     async put(key, value, options) {
@@ -778,7 +783,7 @@ scenario("errors: a closed port → network", ["errors", "network"], async (ctx,
 });
 
 scenario("errors: client.fetch to an unreachable API → network, then recovery", ["errors", "network", "fetch"], async (ctx, assert) => {
-  const c = ctx.dialectClient("younium");
+  const c = ctx.dialectClient("younium", { allowedOrigins: ["http://127.0.0.1:2"] });
   ctx.track(await c.getToken());
   await ctx.expectAuthError(() => c.fetch("http://127.0.0.1:2/api/x"), { code: "network", status: null, label: "unreachable API" });
   await ctx.control.fault({ target: "api", kind: "drop", count: 1 });

@@ -277,6 +277,10 @@ struct RequestRecord {
     /// Its answer ignores an abort (it never comes, or comes late anyway).
     ignores_abort: bool,
     aborted: bool,
+    /// `elapsed` when it was aborted.
+    aborted_elapsed: u64,
+    /// Its attempt's timeout (`timeoutMs`, or less near the deadline).
+    timeout_ms: u32,
     format: Format,
 }
 
@@ -360,6 +364,8 @@ pub struct World {
     store_scripted: usize,
     steady_first_token: bool,
     sent_formats: Vec<Format>,
+    /// Flights the refresh timer started since the last caller asked.
+    idle_renewals: u32,
     pub violations: Vec<String>,
     pub stats: Stats,
     logging: bool,
@@ -370,7 +376,9 @@ impl World {
     pub fn new(sc: Scenario, logging: bool) -> World {
         let creds = credentials(sc.dialect, sc.seed);
         let cfg = config(&sc, &creds);
-        let m = TokenManager::new(cfg, sc.settings(), T0);
+        let mut m = TokenManager::new(cfg, sc.settings(), T0);
+        // As the shell does once it has hashed the key material.
+        m.set_store_key(edge_auth::core::store::key(&[0x5a; 32]));
         let rng = Rng::new(sc.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1CE);
         let mut w = World {
             sc,
@@ -396,6 +404,7 @@ impl World {
             store_scripted: 0,
             steady_first_token: false,
             sent_formats: Vec::new(),
+            idle_renewals: 0,
             violations: Vec::new(),
             stats: Stats::default(),
             logging,
@@ -501,8 +510,15 @@ impl World {
                 let id = self.m.ask(wall, *wait_until);
                 self.callers.insert(id, CallerState { asked: self.t, ..Default::default() });
                 self.note(|| format!("  asked: {id:?}"));
-                let was_steady = self.steady_first_token;
+                // After MAX_IDLE_RENEWALS timer renewals with no caller the
+                // timer stops (docs/API.md §6): the caller after that may wait.
+                let idle_stopped = self.idle_renewals >= edge_auth::core::cache::MAX_IDLE_RENEWALS;
+                self.idle_renewals = 0;
+                let was_steady = self.steady_first_token && !idle_stopped;
                 self.drain("ask");
+                if idle_stopped {
+                    self.steady_first_token = false;
+                }
                 if self.sc.steady && was_steady && self.callers.get(&id).is_some_and(|c| c.settled.is_none()) {
                     self.violate(format!("steady caller {id:?} waits although auto-refresh has a token"));
                 }
@@ -530,7 +546,9 @@ impl World {
             }
             Step::Refuse(token) => {
                 let wall = self.wall();
-                self.m.refuse(wall, token);
+                // Whether an API accepted the token before (the refusal window's rule).
+                let accepted = self.rng.below(2) == 0;
+                self.m.refuse(wall, token, accepted);
                 self.drain("refuse");
             }
             Step::PageVisible => {
@@ -552,7 +570,7 @@ impl World {
                     refresh_expires_at: None,
                     scope: None,
                 };
-                self.store_value = edge_auth::core::store::encode(&token).map(|v| v.expose().to_owned());
+                self.store_value = edge_auth::core::store::encode(&token, self.m.store_key()).map(|v| v.expose().to_owned());
             }
             Step::StoreGarbage => self.store_value = Some("not json {".into()),
             Step::Free => {
@@ -780,13 +798,15 @@ impl World {
                     return self.violate(format!("{request:?} aborted twice"));
                 }
                 r.aborted = true;
+                r.aborted_elapsed = self.elapsed;
                 let (sent_elapsed, answered, ignores) = (r.sent_elapsed, r.answered, r.ignores_abort);
                 // (An answer arriving at the deadline itself may meet its abort: harmless.)
                 if answered.is_some_and(|a| a < self.t) {
                     return self.violate(format!("{request:?} aborted after its answer"));
                 }
                 // On the manager's clock (a wall clock jumping forward ends waits early).
-                if self.elapsed < sent_elapsed + u64::from(self.sc.timeout_ms) {
+                let own_timeout = self.requests[&request].timeout_ms;
+                if self.elapsed < sent_elapsed + u64::from(own_timeout) {
                     self.violate(format!("{request:?} aborted {} ms after it was sent, before timeoutMs", self.elapsed - sent_elapsed));
                 }
                 if answered.is_some() {
@@ -829,7 +849,15 @@ impl World {
         let t = self.t;
         let bound = self.m.flight_bound_ms();
         // At most one token request out (one older than the flight bound is dead).
-        let out: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && self.elapsed < r.flight_started_elapsed + bound).map(|(id, _)| *id).collect();
+        // (Nor one aborted a moment ago whose fetch ignores its signal: the
+        // manager has given up on it, as the shell aborted it.)
+        let grace = edge_auth::core::manager::ABORT_GRACE_MS;
+        let out: Vec<RequestId> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.answered.is_none() && self.elapsed < r.flight_started_elapsed + bound && self.elapsed < r.sent_elapsed + u64::from(r.timeout_ms) + grace)
+            .map(|(id, _)| *id)
+            .collect();
         if !out.is_empty() {
             self.violate(format!("{request:?} sent while {out:?} still out: two token requests in flight"));
         }
@@ -841,6 +869,9 @@ impl World {
         let flight_started_elapsed = fr.started_elapsed;
         fr.requests.push(request);
         let (background, started) = (fr.background, fr.started);
+        if new_flight && background {
+            self.idle_renewals = self.idle_renewals.saturating_add(1);
+        }
         if new_flight && background && started + 1_000 >= t {
             self.background_starts.push(t);
             let recent = self.background_starts.iter().filter(|s| t - **s < 1_000).count();
@@ -898,7 +929,7 @@ impl World {
         } else {
             self.sent_formats.push(format);
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, format });
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, aborted_elapsed: 0, timeout_ms, format });
 
         // The vendor.
         let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {
@@ -1129,7 +1160,7 @@ impl World {
         // Every token request is answered or aborted by its deadline.
         if !freed {
             let (elapsed, timeout) = (self.elapsed, u64::from(self.sc.timeout_ms));
-            let overdue: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && !r.aborted && elapsed > r.sent_elapsed + timeout).map(|(id, _)| *id).collect();
+            let overdue: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && !r.aborted && elapsed > r.sent_elapsed + u64::from(r.timeout_ms).min(timeout)).map(|(id, _)| *id).collect();
             for id in overdue {
                 self.violate(format!("{id:?} still out {} ms after it was sent, past timeoutMs, and not aborted", elapsed - self.requests[&id].sent_elapsed));
                 self.requests.get_mut(&id).unwrap().aborted = true;

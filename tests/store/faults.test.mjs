@@ -63,15 +63,21 @@ const FAULTS = [
   // Where timers run the token is handed out before the write (docs/API.md §7):
   // a hanging put costs the caller nothing; its bound ends it later.
   { name: "put never resolves", put: never, expect: /put timed out/, reportedLater: true },
+  { name: "put rejects quoting the value it was given", put: async (key, value) => { throw new Error(`cannot store ${value} under ${key}`); }, expect: /put failed: Error: cannot store .*\[redacted\]/ },
+  { name: "get throws quoting the key", get: (key) => { throw new TypeError(`no such key ${key}`); }, expect: /get threw: TypeError: no such key edge-auth:v2:/ },
   { name: "get returns non-JSON", get: async () => "<html>not json</html>", expect: /not JSON/ },
   { name: "get returns JSON null", get: async () => "null", expect: /version/ },
-  { name: "get returns an unknown version", get: async () => JSON.stringify({ v: 2, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /version/ },
-  { name: "get returns a token with spaces", get: async () => JSON.stringify({ v: 1, accessToken: "a token with spaces", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /access token/ },
-  { name: "get returns a token with a newline", get: async () => JSON.stringify({ v: 1, accessToken: "abc\r\nX-Injected: 1", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /access token/ },
-  { name: "get returns no expiry", get: async () => JSON.stringify({ v: 1, accessToken: "abc", obtainedAt: Date.now() }), expect: /expiry/ },
-  { name: "get returns an expiry as a string", get: async () => JSON.stringify({ v: 1, accessToken: "abc", obtainedAt: Date.now(), expiresAt: String(Date.now() + 3_600_000) }), expect: /expiry/ },
+  { name: "get returns an unknown version", get: async (key) => JSON.stringify({ v: 3, key, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /version/ },
+  { name: "get returns the previous format (v1, unbound)", get: async () => JSON.stringify({ v: 1, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /version/ },
+  { name: "get returns an entry bound to another key", get: async () => JSON.stringify({ v: 2, key: `edge-auth:v2:${"0".repeat(64)}`, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /another key/ },
+  { name: "get returns an entry without its key", get: async () => JSON.stringify({ v: 2, accessToken: "abc", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /another key/ },
+  { name: "get returns an entry obtained in the future", get: async (key) => JSON.stringify({ v: 2, key, accessToken: "abc", tokenType: "Bearer", obtainedAt: 8.64e15, expiresAt: 8.64e15 }), expect: /future/ },
+  { name: "get returns a token with spaces", get: async (key) => JSON.stringify({ v: 2, key, accessToken: "a token with spaces", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /access token/ },
+  { name: "get returns a token with a newline", get: async (key) => JSON.stringify({ v: 2, key, accessToken: "abc\r\nX-Injected: 1", tokenType: "Bearer", obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }), expect: /access token/ },
+  { name: "get returns no expiry", get: async (key) => JSON.stringify({ v: 2, key, accessToken: "abc", obtainedAt: Date.now() }), expect: /expiry/ },
+  { name: "get returns an expiry as a string", get: async (key) => JSON.stringify({ v: 2, key, accessToken: "abc", obtainedAt: Date.now(), expiresAt: String(Date.now() + 3_600_000) }), expect: /expiry/ },
   { name: "get returns a number, not a string", get: async () => 42, expect: /not a string/ },
-  { name: "get returns an object, not a string", get: async () => ({ v: 1, accessToken: "abc" }), expect: /not a string/ },
+  { name: "get returns an object, not a string", get: async (key) => ({ v: 2, key, accessToken: "abc" }), expect: /not a string/ },
   { name: "get returns 100 KB", get: async () => "x".repeat(100 * 1024), expect: /too large/ },
 ];
 
@@ -112,8 +118,10 @@ for (const fault of FAULTS) {
       }
       assert.equal(errors.length, 1, `onStoreError calls: ${errors.map((e) => e.message).join(" | ")}`);
       assert.match(errors[0].message, fault.expect);
-      assert.ok(!errors[0].message.includes(token), "the error does not contain the token");
-      assert.ok(!errors[0].message.includes(SAMPLE_CREDENTIALS.younium.secret), "nor the secret");
+      for (const [what, text] of [["message", errors[0].message], ["cause", String(errors[0].cause?.message ?? errors[0].cause ?? "")], ["stack", String(errors[0].stack)]]) {
+        assert.ok(!text.includes(token), `the error's ${what} does not contain the token`);
+        assert.ok(!text.includes(SAMPLE_CREDENTIALS.younium.secret), `nor the secret`);
+      }
     } finally {
       client.free();
     }

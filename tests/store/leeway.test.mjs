@@ -20,10 +20,10 @@ async function fresh(config = {}) {
   return control;
 }
 
-/** The documented key: "edge-auth:v1:" + hex SHA-256 of provider, token URL and identity. */
+/** The documented key: "edge-auth:v2:" + hex SHA-256 of provider, token URL and identity. */
 function younium_key(base) {
   const material = `edge-auth/v1\nyounium\n${base}/auth/v2/token\n${SAMPLE_CREDENTIALS.younium.clientId}\n\n`;
-  return `edge-auth:v1:${createHash("sha256").update(material).digest("hex")}`;
+  return `edge-auth:v2:${createHash("sha256").update(material).digest("hex")}`;
 }
 
 /** A store holding exactly one entry under `key`, recording every call. */
@@ -44,8 +44,9 @@ function plantedStore(key, value) {
   };
 }
 
-const entry = ({ token, obtainedAgoS, expiresInS }) =>
-  JSON.stringify({ v: 1, accessToken: token, tokenType: "Bearer", obtainedAt: Date.now() - obtainedAgoS * 1000, expiresAt: Date.now() + expiresInS * 1000 });
+// The documented value: bound to its key (docs/API.md §7).
+const entry = ({ key, token, obtainedAgoS, expiresInS }) =>
+  JSON.stringify({ v: 2, key, accessToken: token, tokenType: "Bearer", obtainedAt: Date.now() - obtainedAgoS * 1000, expiresAt: Date.now() + expiresInS * 1000 });
 
 // [description, reader's refreshLeewaySeconds (undefined: default 60), entry, used?]
 const CASES = [
@@ -67,7 +68,7 @@ for (const [name, leeway, shape, used] of CASES) {
     const control = await fresh();
     const key = younium_key(control.base);
     const planted = `planted.${nsCounter}.token`;
-    const store = plantedStore(key, entry({ token: planted, ...shape }));
+    const store = plantedStore(key, entry({ key, token: planted, ...shape }));
     const errors = [];
     const options = { provider: "younium", baseUrl: control.base, ...SAMPLE_CREDENTIALS.younium, store, onStoreError: (e) => errors.push(e.message), autoRefresh: false };
     if (leeway !== undefined) options.refreshLeewaySeconds = leeway;

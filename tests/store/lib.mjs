@@ -16,7 +16,7 @@ const CHILD = path.join(HERE, "deno-child.mjs");
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export const KEY_PATTERN = /^edge-auth:v1:[0-9a-f]{64}$/;
+export const KEY_PATTERN = /^edge-auth:v2:[0-9a-f]{64}$/;
 
 /**
  * The in-process emulator for one test file, started before its tests and

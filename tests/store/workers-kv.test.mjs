@@ -48,9 +48,9 @@ async function call(fetcher, route, params) {
 
 const jwtExpMs = (token) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp * 1000;
 
-/** The documented key for a client: "edge-auth:v1:" + hex SHA-256 of provider, token URL, identity. */
+/** The documented key for a client: "edge-auth:v2:" + hex SHA-256 of provider, token URL, identity. */
 function documentedKey(provider, tokenUrl, identity, scope = "", audience = "") {
-  return `edge-auth:v1:${createHash("sha256").update(`edge-auth/v1\n${provider}\n${tokenUrl}\n${identity}\n${scope}\n${audience}`).digest("hex")}`;
+  return `edge-auth:v2:${createHash("sha256").update(`edge-auth/v1\n${provider}\n${tokenUrl}\n${identity}\n${scope}\n${audience}`).digest("hex")}`;
 }
 
 /** Every entry of the KV namespace, as seen from one Miniflare instance. */
@@ -108,7 +108,8 @@ test("three isolates in two workerd processes share one token through Workers KV
     assert.equal(entries.length, 1, `the entry under the documented key, seen from worker ${w}'s process`);
     const value = JSON.parse(entries[0].value);
     assert.equal(value.accessToken, first.token);
-    assert.equal(value.v, 1);
+    assert.equal(value.v, 2);
+    assert.equal(value.key, key, "the value is bound to its key");
   }
 });
 
