@@ -221,7 +221,7 @@ async fn the_store_round_trip_shares_a_token_between_clients() {
     assert_eq!(puts.length(), 1, "one store write");
     let put = puts.get(0);
     let key = get(&put, "key").as_string().unwrap();
-    assert!(key.starts_with("edge-auth:v1:") && key.len() == 13 + 64, "{key}");
+    assert!(key.starts_with("edge-auth:v2:") && key.len() == 13 + 64, "{key}");
     let ttl = get(&get(&put, "options"), "expirationTtl").as_f64().unwrap();
     assert!((60.0..=3600.0).contains(&ttl), "expirationTtl {ttl}");
     let value = get(&put, "value").as_string().unwrap();

@@ -54,17 +54,18 @@ scenario("invalidate() during a token request: one request at a time, and the ca
   await ctx.expectTokenRequests({ younium: 2 }, "the one out when invalidate() came, then one more");
 });
 
-scenario("a token request whose answer never comes is abandoned at its bound, and the caller that started it gets a token", ["single-flight", "faults"], async (ctx, assert) => {
+scenario("a token request whose answer never comes does not hang the caller that started it, and the next call gets a token", ["single-flight", "faults"], async (ctx, assert) => {
   // The first token request never settles and ignores its abort signal, as
-  // a promise of a workerd request that has ended does. With timeoutMs 50 a
-  // flight's bound is 2 grants × 4 attempts × 50 ms + 3 s = 3.4 s.
+  // a promise of a workerd request that has ended does. Its timeoutMs (50)
+  // still ends the caller's wait: a moment after the abort it counts as
+  // timed out (docs/API.md §4).
   let calls = 0;
   const fetch = (input, init) => (++calls === 1 ? new Promise(() => {}) : globalThis.fetch(input, init));
   const c = ctx.dialectClient("papaya", { fetch, timeoutMs: 50 });
   const started = Date.now();
+  await ctx.expectAuthError(c.getToken(), { code: "timeout", label: "the caller whose request never answers" });
+  assert.ok(Date.now() - started < 3_000, `settled after ${Date.now() - started} ms`);
   ctx.track(await c.getToken());
-  const took = Date.now() - started;
-  assert.between(took, 3_000, 7_000, "the caller waited about the flight's bound");
   assert.equal(calls, 2, "fetch calls: the lost one, then one more");
 });
 
