@@ -1174,7 +1174,9 @@ impl TokenManager {
         if let Some(f) = self.flight.as_mut() {
             f.from_store = !from_vendor;
         }
-        // Written bound to the store's key (none yet: not written), within the deadline.
+        // Written bound to the store's key, within the deadline. (The key is
+        // known: a write follows a read, in this flight or, when the store is
+        // bypassed, in the flight that read the refused token.)
         let bound = self.store_bound().filter(|_| self.settings.store && from_vendor && !self.store_key.is_empty());
         let value = match bound.map(|_| store::encode(&token, &self.store_key)) {
             Some(Some(value)) => value,

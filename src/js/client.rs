@@ -334,19 +334,7 @@ impl WasmAuthClient {
         let settings = Settings { background, timers, store: store.is_some(), seed };
         let manager = TokenManager::new(config, settings, now());
         let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, published_used, publish, workerd, io: RefCell::new(Io::default()) });
-        if shell.store.is_some() {
-            // The store key, hashed at once: a write may come before any read
-            // (after an API refused a token from the store).
-            let shell = shell.clone();
-            spawn_local(async move {
-                if let Some(Ok(key)) = match &shell.store {
-                    Some(store) => Some(store.key().await),
-                    None => None,
-                } {
-                    shell.manager.borrow_mut().set_store_key(key);
-                }
-            });
-        }
+
         if timers {
             let weak = Rc::downgrade(&shell);
             let listener = PageListener::add(move || {
