@@ -143,11 +143,11 @@ fn type_of(v: &JsValue) -> &'static str {
 impl Options for JsOptions {
     fn get(&self, name: &'static str) -> OptionValue {
         let v = self.raw(name);
-        // An array's items are read like options (`resource: ["a", "b"]`).
-        if v.is_object() && js_sys::Array::is_array(&v) {
-            return OptionValue::List(v.unchecked_into::<js_sys::Array>().iter().map(|item| scalar(&item)).collect());
+        match scalar(&v) {
+            // An array's items are read like options (`resource: ["a", "b"]`).
+            OptionValue::Other("array") => OptionValue::List(v.unchecked_into::<js_sys::Array>().iter().map(|item| scalar(&item)).collect()),
+            other => other,
         }
-        scalar(&v)
     }
 }
 

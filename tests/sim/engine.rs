@@ -906,6 +906,11 @@ impl World {
                 self.violate(format!("flight {flight:?} fell back to the password grant after {status:?}, not a 400/401"));
             }
         }
+        // deadlineMs: a flight's requests go out, and end, by its deadline.
+        let deadline = u64::from(self.m.config().deadline_ms);
+        if self.elapsed + u64::from(timeout_ms) > flight_started_elapsed + deadline {
+            self.violate(format!("{request:?} (timeout {timeout_ms} ms) sent {} ms into its flight: past deadlineMs ({deadline} ms)", self.elapsed - flight_started_elapsed));
+        }
         // oauth2 detection: a client's format only ever moves on (JSON to a
         // form, the body to Basic), never back; a pinned one never moves; a
         // request in a new format goes out at once after the refusal.
