@@ -54,17 +54,27 @@
 //!   retry after a wait, or give up (then union's refresh grant falls back
 //!   to the password grant after a 400 or 401); a grant sends at most
 //!   `MAX_TOKEN_REQUESTS` requests. A token settles the format.
+//! - `deadlineMs` (docs/API.md §4): a flight's work (store calls,
+//!   attempts, retry waits) is cut to `deadlineMs` after it started, and a
+//!   caller is settled by `deadlineMs` and a moment after it asked
+//!   (`schedule::DEADLINE_GRACE_MS`), with `timeout` naming `deadlineMs`.
+//! - A token request's deadline is the manager's: at its attempt's timeout
+//!   it asks for `AbortTokenRequest`, and a moment later
+//!   ([`ABORT_GRACE_MS`]) counts it as timed out even if its `fetch`
+//!   ignores the abort (an answer that still comes is a late one).
+//! - `refuse(now, access, accepted)` returns whether the call is worth
+//!   sending again: a token that replaced a refused one moments ago and was
+//!   never accepted is kept (`cache::REFUSAL_WINDOW_MS`); a refused token
+//!   that came from the store makes the next flight skip `ReadStore`.
+//! - The refresh timer stops after `cache::MAX_IDLE_RENEWALS` renewals
+//!   with no caller; callers are `ask`s and the shell's
+//!   `published_used()` (calls served from the published token).
+//! - Store values are bound to the key the shell hashed (`set_store_key`);
+//!   a write needs it (it follows a read that set it).
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
 //! # Where the rules to come fit
 //!
-//! - A total deadline per acquisition: the caller's deadline (`Caller`).
-//! - "A second API 401 on a fresh token within a short window forces no
-//!   new request": `refuse` has `now` and the cached token's `obtained_at`.
-//! - An idle stop for auto-refresh: `schedule_after_flight` and
-//!   `on_refresh_timer`, which see every `ask`'s time.
-//! - Bypassing the store after an API 401 on a stored token: `refuse`
-//!   marks it, `start_flight` skips `ReadStore`.
 //! - A store lease or a broker: more `StoreAnswer`s (lease granted, held
 //!   by another) and a wait step in `Step`, bounded like the others.
 //!
