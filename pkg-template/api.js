@@ -7,7 +7,7 @@
 
 import { WasmAuthClient } from "./edge_auth.js";
 import { AuthError } from "./auth_error.js";
-import { apiFetch, apiOrigins, freedError, headerObject, ownSignal, slotHeaders, withSignal } from "./api_fetch.js";
+import { apiFetch, apiOrigins, askToken, freedError, headerObject, ownSignal, slotHeaders } from "./api_fetch.js";
 
 const freed = () => Promise.reject(freedError());
 
@@ -31,7 +31,7 @@ export class AuthClient {
       slot.used = false;
       return was;
     };
-    const wasm = new WasmAuthClient(options, publish, used);
+    const wasm = new WasmAuthClient(ownOptions(options), publish, used);
     let origins;
     try {
       origins = apiOrigins(wasm.apiBase, wasm.allowedOrigins);
@@ -48,7 +48,7 @@ export class AuthClient {
   // `call` is optional: `{ waitUntil, signal }` (see the README).
   getToken(call) {
     const wasm = this.#core.wasm;
-    return wasm ? withSignal(() => wasm.getToken(call), ownSignal(call)) : freed();
+    return wasm ? askToken(this.#core, call, ownSignal(call)) : freed();
   }
 
   async tokenInfo(call) {
@@ -80,6 +80,31 @@ export class AuthClient {
       wasm.free();
     }
   }
+}
+
+/**
+ * The options' own properties (docs/API.md §2: an inherited
+ * `Object.prototype.tokenUrl` is not an option), on an object without a
+ * prototype, for the wasm's typed getters; a property whose getter throws
+ * reads as absent. Anything but an object is passed on for the wasm to refuse.
+ */
+function ownOptions(options) {
+  if (options === null || typeof options !== "object") return options;
+  const own = Object.create(null);
+  let names = [];
+  try {
+    names = Object.getOwnPropertyNames(options);
+  } catch {
+    // A proxy whose trap throws: no options.
+  }
+  for (const name of names) {
+    try {
+      own[name] = options[name];
+    } catch {
+      // A throwing getter: absent.
+    }
+  }
+  return own;
 }
 
 if (typeof Symbol.dispose === "symbol") {

@@ -21,7 +21,6 @@
 // `core.wasm` is undefined once the client is freed.
 
 import { AuthError, abortedError, apiFailure, describeError } from "./auth_error.js";
-import { cancel, isResponse } from "./transport.js";
 
 export const freedError = () => new AuthError("invalid_config", "this AuthClient has been freed; create a new one");
 const configError = (message) => new AuthError("invalid_config", message);
@@ -106,7 +105,35 @@ function tokenFor(core, call, signal) {
     return slot.token;
   }
   if (!wasm) throw freedError();
-  return withSignal(() => wasm.getToken(call), signal);
+  return askToken(core, call, signal);
+}
+
+/**
+ * A token for one caller, on a promise of its own that the wasm settles
+ * (made here, in the caller's own request: in workerd a promise made by a
+ * request that has ended never settles). The caller's `signal` rejects it
+ * as soon as it aborts (at once, without asking, if it already has) and
+ * ends only this caller's wait: a token request other callers share goes on.
+ * `waitUntil` is read as an own property, as every option is.
+ */
+export function askToken(core, call, signal) {
+  if (signal?.aborted) return Promise.reject(abortedError(signal));
+  return new Promise((resolve, reject) => {
+    const waitUntil = call !== null && typeof call === "object" && Object.hasOwn(call, "waitUntil") ? call.waitUntil : undefined;
+    const listens = typeof signal?.addEventListener === "function";
+    let settled = false;
+    const onAbort = () => {
+      reject(abortedError(signal));
+      core.wasm?.giveUp(caller);
+    };
+    const settle = (f) => (value) => {
+      settled = true;
+      if (listens) signal.removeEventListener("abort", onAbort);
+      f(value);
+    };
+    const caller = core.wasm.getToken(typeof waitUntil === "function" ? waitUntil : undefined, settle(resolve), settle(reject));
+    if (listens && !settled) signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** `value` if it looks like an AbortSignal. */
@@ -253,5 +280,18 @@ function cloneOf(request) {
     return request.clone();
   } catch {
     return undefined;
+  }
+}
+
+const isResponse = (r) =>
+  r !== null && typeof r === "object" && typeof r.status === "number" && r.headers !== null && typeof r.headers === "object";
+
+/** Lets go of a body that will not be read. */
+function cancel(response) {
+  try {
+    const body = response.body;
+    if (body && !body.locked) body.cancel().catch(() => {});
+  } catch {
+    // A body that cannot be cancelled is left to the garbage collector.
   }
 }

@@ -23,27 +23,31 @@ const at = (name) => path.join(PKG, name);
 const esbuild = await import(pathToFileURL(path.join(ROOT, "node_modules/esbuild/lib/main.js")).href);
 
 // The modules every entry shares.
-const SHARED = ["edge_auth.js", "api.js", "api_fetch.js", "transport.js", "store.js", "auth_error.js", "load.js", "realm.js", "wasm_text.js"];
+const SHARED = ["edge_auth.js", "api.js", "api_fetch.js", "auth_error.js", "load.js", "realm.js", "wasm_text.js"];
 // What is minified: those and the entries, but deno.js (`import source`,
 // which esbuild does not parse) and bun.js (kept as written, its import
-// attribute untouched).
-const MINIFIED = [...SHARED, "workerd.js", "edge-light.js", "node.js", "browser.js", "streaming.js"];
+// attribute untouched). Whitespace and syntax only, so stack traces still
+// name functions; but wasm-bindgen's glue, whose names nobody debugs by, is
+// minified fully (about -0.5 KB gzipped).
+const MINIFIED = [...SHARED.filter((name) => name !== "edge_auth.js"), "workerd.js", "edge-light.js", "node.js", "browser.js", "streaming.js"];
 
 // --- 1. realm-safe glue ------------------------------------------------------
 
-// Each rewrite must match at least once, so that a wasm-bindgen upgrade that
-// changes the glue fails the build here instead of shipping an instanceof.
+// The loader's checks are always there: that rewrite must match, so that a
+// wasm-bindgen upgrade that changes the glue fails the build here. The
+// others rewrite JsCast::dyn_into / dyn_ref checks (__wbg_instanceof_*),
+// which appear only while the Rust shell uses them; whatever instanceof is
+// left after all of them fails the build below.
 const REWRITES = [
-  // JsCast::dyn_into / dyn_ref checks (__wbg_instanceof_*).
-  [/\b(\w+) instanceof Object\b/g, (_, v) => `(${v} !== null && (typeof ${v} === "object" || typeof ${v} === "function"))`],
-  [/\b(\w+) instanceof Uint8Array\b/g, (_, v) => `isBytes(${v})`],
-  [/\b(\w+) instanceof (Promise|WebAssembly\.Module|WebAssembly\.Instance|Response|Request|URL)\b/g, (_, v, tag) => `isA(${v}, "${tag}")`],
+  [/\b(\w+) instanceof Object\b/g, (_, v) => `(${v} !== null && (typeof ${v} === "object" || typeof ${v} === "function"))`, false],
+  [/\b(\w+) instanceof Uint8Array\b/g, (_, v) => `isBytes(${v})`, false],
+  [/\b(\w+) instanceof (Promise|WebAssembly\.Module|WebAssembly\.Instance|Response|Request|URL)\b/g, (_, v, tag) => `isA(${v}, "${tag}")`, true],
 ];
 
 function realmSafeGlue() {
   let glue = readFileSync(at("edge_auth.js"), "utf8");
-  for (const [pattern, replace] of REWRITES) {
-    if (!pattern.test(glue)) throw new Error(`tools/pkg.mjs: wasm-bindgen's glue has no match for ${pattern}: update REWRITES for this wasm-bindgen version`);
+  for (const [pattern, replace, required] of REWRITES) {
+    if (required && !pattern.test(glue)) throw new Error(`tools/pkg.mjs: wasm-bindgen's glue has no match for ${pattern}: update REWRITES for this wasm-bindgen version`);
     glue = glue.replace(pattern, replace);
   }
   const left = glue.split("\n").filter((line) => /\binstanceof\b/.test(line));
@@ -89,6 +93,7 @@ const MINIFY = { minifyWhitespace: true, minifySyntax: true, logLevel: "warning"
 
 async function minifyShared() {
   await esbuild.build({ entryPoints: MINIFIED.map(at), outdir: PKG, allowOverwrite: true, format: "esm", ...MINIFY });
+  await esbuild.build({ entryPoints: [at("edge_auth.js")], outdir: PKG, allowOverwrite: true, format: "esm", minify: true, logLevel: "warning" });
 }
 
 async function commonJsBundle() {

@@ -27,6 +27,36 @@ pub trait Options {
     fn get(&self, name: &'static str) -> OptionValue;
 }
 
+/// Every option [`Config::from_options`] reads. The wasm shell has a typed
+/// getter for each (`src/js/options.rs`); a test there checks it has one
+/// for every name here, and a test below that nothing else is read.
+pub const OPTION_NAMES: [&str; 24] = [
+    "provider",
+    "environment",
+    "baseUrl",
+    "tokenUrl",
+    "refreshUrl",
+    "clientId",
+    "secret",
+    "username",
+    "password",
+    "apiKey",
+    "clientSecret",
+    "tokenName",
+    "scope",
+    "audience",
+    "resource",
+    "bodyEncoding",
+    "clientAuth",
+    "legalEntity",
+    "apiVersion",
+    "refreshLeewaySeconds",
+    "autoRefresh",
+    "timeoutMs",
+    "deadlineMs",
+    "allowedOrigins",
+];
+
 /// The identity and secrets of one provider.
 #[derive(Clone, Debug)]
 pub enum Credentials {
@@ -369,6 +399,43 @@ impl Config {
 pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Options that fail the test when the core reads a name missing from
+    /// `OPTION_NAMES` (the shell could not read it).
+    struct Listed<'a>(&'a Map);
+
+    impl Options for Listed<'_> {
+        fn get(&self, name: &'static str) -> OptionValue {
+            assert!(OPTION_NAMES.contains(&name), "Config::from_options reads `{name}`, which OPTION_NAMES does not list");
+            self.0.get(name)
+        }
+    }
+
+    #[test]
+    fn every_option_read_is_listed() {
+        let all: Vec<(&'static str, &str)> = vec![
+            ("environment", "sandbox"),
+            ("baseUrl", "https://h"),
+            ("tokenUrl", "https://h/t"),
+            ("refreshUrl", "https://h/r"),
+            ("clientId", "i"),
+            ("secret", "s"),
+            ("username", "u"),
+            ("password", "p"),
+            ("apiKey", "k"),
+            ("clientSecret", "c"),
+            ("tokenName", "n"),
+            ("scope", "a"),
+            ("audience", "b"),
+            ("legalEntity", "e"),
+            ("apiVersion", "1.0"),
+        ];
+        for provider in crate::core::dialect::Provider::NAMES {
+            let mut pairs = all.clone();
+            pairs.push(("provider", provider));
+            Config::from_options(&Listed(&opts(&pairs))).unwrap();
+        }
+    }
 
     pub struct Map(pub HashMap<&'static str, OptionValue>);
 

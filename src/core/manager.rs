@@ -48,22 +48,33 @@
 //! - `WaitUntil` names the caller that started a flight, or, for a flight
 //!   started again, every waiting caller that gave a `waitUntil`.
 //! - `give_up` only forgets the caller; the shell rejects it.
+//! - oauth2's format detection (`core::dialect::Detection`) is the
+//!   manager's, for the client's life: after a failed exchange
+//!   `core::attempts` says whether to resend at once in another format,
+//!   retry after a wait, or give up (then union's refresh grant falls back
+//!   to the password grant after a 400 or 401); a grant sends at most
+//!   `MAX_TOKEN_REQUESTS` requests. A token settles the format.
+//! - `deadlineMs` (docs/API.md §4): a flight's work (store calls,
+//!   attempts, retry waits) is cut to `deadlineMs` after it started, and a
+//!   caller is settled by `deadlineMs` and a moment after it asked
+//!   (`schedule::DEADLINE_GRACE_MS`), with `timeout` naming `deadlineMs`.
+//! - A token request's deadline is the manager's: at its attempt's timeout
+//!   it asks for `AbortTokenRequest`, and a moment later
+//!   ([`ABORT_GRACE_MS`]) counts it as timed out even if its `fetch`
+//!   ignores the abort (an answer that still comes is a late one).
+//! - `refuse(now, access, accepted)` returns whether the call is worth
+//!   sending again: a token that replaced a refused one moments ago and was
+//!   never accepted is kept (`cache::REFUSAL_WINDOW_MS`); a refused token
+//!   that came from the store makes the next flight skip `ReadStore`.
+//! - The refresh timer stops after `cache::MAX_IDLE_RENEWALS` renewals
+//!   with no caller; callers are `ask`s and the shell's
+//!   `published_used()` (calls served from the published token).
+//! - Store values are bound to the key the shell hashed (`set_store_key`);
+//!   a write needs it (it follows a read that set it).
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
 //! # Where the rules to come fit
 //!
-//! - OAuth2 format detection: `after_exchange` decides what follows a
-//!   failed exchange (today: a retry, or union's fallback); a refused JSON
-//!   body resent as a form, or a 401 `invalid_client` resent with Basic, is
-//!   another branch there, counted per flight, with what worked kept
-//!   beside the cache. `TokenResponse::www_authenticate` is carried for it.
-//! - A total deadline per acquisition: the caller's deadline (`Caller`).
-//! - "A second API 401 on a fresh token within a short window forces no
-//!   new request": `refuse` has `now` and the cached token's `obtained_at`.
-//! - An idle stop for auto-refresh: `schedule_after_flight` and
-//!   `on_refresh_timer`, which see every `ask`'s time.
-//! - Bypassing the store after an API 401 on a stored token: `refuse`
-//!   marks it, `start_flight` skips `ReadStore`.
 //! - A store lease or a broker: more `StoreAnswer`s (lease granted, held
 //!   by another) and a wait step in `Step`, bounded like the others.
 //!
@@ -107,12 +118,12 @@ use super::error::{ErrorCode, Failure};
 use super::headers::{api_headers, ApiHeader};
 use super::response::{self, Arrival, Token};
 use super::rng::Rng;
-use super::schedule::{backoff_delay, timer_delay, token_retry, MAX_TOKEN_RETRIES};
+use super::attempts;
+use super::schedule::{attempt_timeout, retry_budget, retry_timer_delay, timer_delay, DEADLINE_GRACE_MS};
 use super::secret::Secret;
 use super::store;
 use super::Millis;
 use core::fmt;
-use std::collections::VecDeque;
 
 /// The longest a store call may take before it counts as a miss.
 pub const STORE_BOUND_MS: u32 = 1_000;
@@ -234,29 +245,26 @@ impl TokenInfo {
     }
 }
 
-/// What `client.fetch` may use without asking the wasm.
+/// What `client.fetch` may use without asking the wasm; the headers an
+/// API call gets with it are [`TokenManager::api_headers`].
+#[derive(Debug)]
 pub struct Published {
     pub access_token: Secret,
     /// Fresh until then (the renewal point).
     pub until: Millis,
-    /// The headers an API call gets with this token.
-    pub headers: Vec<ApiHeader<'static>>,
-}
-
-impl fmt::Debug for Published {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The Authorization header's value is the token.
-        let names: Vec<&str> = self.headers.iter().map(|h| h.name).collect();
-        f.debug_struct("Published").field("access_token", &self.access_token).field("until", &self.until).field("headers", &names).finish()
-    }
 }
 
 /// What the shell must do.
 #[derive(Debug)]
 pub enum Action {
-    /// Send this token request, bounded by `timeout_ms` (body included);
-    /// answer with `token_response` or `token_request_failed`.
+    /// Send this token request; answer with `token_response` or
+    /// `token_request_failed`. Its deadline (`timeout_ms`, body included)
+    /// is the manager's: then it asks for `AbortTokenRequest`.
     SendTokenRequest { request: RequestId, flight: FlightId, http: HttpRequest, timeout_ms: u32 },
+    /// The request's deadline has passed: abort it, and answer with
+    /// `token_request_failed` and a `SendFailure::Timeout` (a fetch that
+    /// ignores its signal may never answer: the flight's bound covers that).
+    AbortTokenRequest(RequestId),
     /// Read the store's entry (the key is `core::store::key` of the
     /// digest of `core::store::key_material`); answer with `store_read`.
     /// The manager bounds the call by `bound_ms` itself.
@@ -316,7 +324,8 @@ pub fn read_response(config: &Config, endpoint: &str, response: &TokenResponse, 
     match &response.body {
         ResponseBody::Bytes(body) => response::parse(config.provider, endpoint, arrival, body, secrets),
         // Declared over the limit: the parser refuses a body this long.
-        ResponseBody::TooLarge => response::parse(config.provider, endpoint, arrival, &[0; super::MAX_RESPONSE_BYTES + 1], secrets),
+        // (A heap buffer, not a static one: a static would add 1 MiB to the wasm memory.)
+        ResponseBody::TooLarge => response::parse(config.provider, endpoint, arrival, &vec![0; super::MAX_RESPONSE_BYTES + 1], secrets),
     }
 }
 
@@ -332,7 +341,7 @@ enum Step {
     /// Between two steps (never seen outside a method).
     Idle,
     ReadingStore { op: StoreOpId, until: Millis },
-    Sending { request: RequestId, http: HttpRequest },
+    Sending { request: RequestId, http: HttpRequest, until: Millis, aborted: bool },
     RetryWait { until: Millis, http: HttpRequest },
     /// The token has arrived and callers have it; the store write goes on.
     WritingStore { op: StoreOpId, until: Millis },
@@ -344,14 +353,19 @@ struct Flight {
     step: Step,
     /// Abandoned then: no flight legitimately takes longer.
     deadline: Millis,
+    /// Its work (store calls, attempts, retry waits) ends by then:
+    /// `deadlineMs` after it started (docs/API.md §4).
+    work_deadline: Millis,
+    /// The last attempt's timeout (cut to the deadline, it may be under `timeoutMs`).
+    attempt_ms: u32,
     /// The exchange in progress uses union's refresh grant.
     refreshing: bool,
     /// The refresh token that exchange sent: an echo of it is redacted
     /// even once the cache no longer holds it.
     sent_refresh: Option<Secret>,
-    /// Retry waits so far in this grant's exchange, and retries.
+    /// Retry waits so far in this grant's exchange, and the requests it sent.
     waited: u64,
-    retries: u32,
+    sent: u32,
     /// `invalidate()` came after the flight began: what it gets is not
     /// used, and once its request is answered it starts again for the
     /// callers waiting.
@@ -360,6 +374,9 @@ struct Flight {
     /// callers must wait for it (no timers: the write must happen within
     /// their request).
     holding: Option<Token>,
+    /// Its token came from the store (an API refusing it makes the next
+    /// flight skip the store).
+    from_store: bool,
 }
 
 #[derive(Debug)]
@@ -379,6 +396,40 @@ struct LateRequest {
     sent_refresh: Option<Secret>,
     /// `invalidate()` calls before it was sent.
     epoch: u64,
+    /// Its deadline still holds: aborted then, like any request.
+    until: Millis,
+    aborted: bool,
+}
+
+/// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
+/// in the wasm than a `VecDeque`).
+#[derive(Debug)]
+struct Queue<T> {
+    items: Vec<Option<T>>,
+    next: usize,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue { items: Vec::new(), next: 0 }
+    }
+}
+
+impl<T> Queue<T> {
+    fn push_back(&mut self, item: T) {
+        self.items.push(Some(item));
+    }
+
+    fn pop_front(&mut self) -> Option<T> {
+        let item = self.items.get_mut(self.next).and_then(Option::take);
+        if item.is_some() {
+            self.next += 1;
+        } else {
+            self.items.clear();
+            self.next = 0;
+        }
+        item
+    }
 }
 
 /// How many given-up requests are remembered.
@@ -391,6 +442,11 @@ pub struct TokenManager {
     settings: Settings,
     rng: Rng,
     cache: TokenCache,
+    /// The credentials' `id:secret` pairs, as an HTTP Basic header carries them (redacted too).
+    basic_pairs: Vec<Secret>,
+    /// How token requests are sent, and what the oauth2 dialect has learnt
+    /// of the server: kept for the client's life (`core::dialect::Detection`).
+    detection: Detection,
     /// The one flight: at most one acquisition, and so at most one token
     /// request, at a time.
     flight: Option<Flight>,
@@ -399,7 +455,7 @@ pub struct TokenManager {
     writing: Option<Flight>,
     /// Callers waiting for a token, oldest first.
     callers: Vec<Caller>,
-    late: VecDeque<LateRequest>,
+    late: Vec<LateRequest>,
     next_id: u64,
     clock: Clock,
     /// The armed refresh (or backoff) timer, on the internal clock.
@@ -409,7 +465,7 @@ pub struct TokenManager {
     /// `invalidate()` calls so far.
     epoch: u64,
     freed: bool,
-    actions: VecDeque<Action>,
+    actions: Queue<Action>,
     /// The shared store's key (the shell hashes `store::key_material`):
     /// values are bound to it (docs/API.md §7). Empty until the shell sets it.
     store_key: String,
@@ -420,6 +476,8 @@ pub struct TokenManager {
 enum Due {
     Caller,
     Step,
+    /// A given-up request's deadline.
+    LateDeadline,
     FlightBound,
     Write,
     Refresh,
@@ -428,6 +486,10 @@ enum Due {
 fn freed_error() -> Failure {
     Failure::new(ErrorCode::InvalidConfig, "this AuthClient has been freed; create a new one")
 }
+
+/// How long after its deadline an aborted request is given up on, if its
+/// `fetch` does not stop (it ignores the signal).
+pub const ABORT_GRACE_MS: u64 = DEADLINE_GRACE_MS;
 
 fn waited_too_long(ms: u64) -> Failure {
     let mut m = String::from("no token within ");
@@ -445,6 +507,8 @@ impl TokenManager {
             cache = cache.shared(rng.unit());
         }
         TokenManager {
+            detection: Detection::for_config(&config),
+            basic_pairs: config.credentials.basic_pairs(),
             config,
             settings,
             rng,
@@ -452,14 +516,14 @@ impl TokenManager {
             flight: None,
             writing: None,
             callers: Vec::new(),
-            late: VecDeque::new(),
+            late: Vec::new(),
             next_id: 0,
             clock: Clock { wall: now, mono: now },
             refresh_timer: None,
             failures: 0,
             epoch: 0,
             freed: false,
-            actions: VecDeque::new(),
+            actions: Queue::default(),
             store_key: String::new(),
         }
     }
@@ -478,20 +542,29 @@ impl TokenManager {
         &self.config
     }
 
-    /// The longest one flight can take: two grants (union's refresh, then
-    /// its password fallback), each up to three attempts of `timeoutMs` plus
-    /// `timeoutMs` of waiting between them, plus the store's bounds. A
-    /// flight still going then is abandoned (its answer may never come: in
-    /// workerd, a promise made by a request that has ended never settles).
+    /// The longest one flight can take: its work ends by `deadlineMs`
+    /// after it started (store calls, attempts and waits are cut to it), and
+    /// a moment more lets its own error come first. A flight still going
+    /// then is abandoned (its answer may never come: in workerd, a promise
+    /// made by a request that has ended never settles).
     pub fn flight_bound_ms(&self) -> u64 {
-        let per_grant = u64::from(self.config.timeout_ms) * (u64::from(MAX_TOKEN_RETRIES) + 2);
-        per_grant * 2 + 3_000
+        u64::from(self.config.deadline_ms) + DEADLINE_GRACE_MS
     }
 
-    /// The longest a caller waits before it is settled: the flight it
-    /// found, and one more. Past it the caller is rejected with `timeout`.
+    /// The longest a caller waits before it is settled (docs/API.md §4:
+    /// `deadlineMs`, and the same moment). Past it the caller is rejected
+    /// with `timeout`.
     pub fn caller_bound_ms(&self) -> u64 {
-        2 * self.flight_bound_ms()
+        u64::from(self.config.deadline_ms) + DEADLINE_GRACE_MS
+    }
+
+    /// `timeout`: `deadlineMs` ran out during `what`.
+    fn deadline_failure(&self, what: &str) -> Failure {
+        let mut message = String::from(what);
+        message.push_str(" ran out of deadlineMs (");
+        super::text::push_u64(&mut message, self.config.deadline_ms.into());
+        message.push_str(" ms for one getToken(), every attempt, retry and wait included)");
+        Failure::new(ErrorCode::Timeout, message)
     }
 
     /// The next action, if any.
@@ -534,8 +607,8 @@ impl TokenManager {
     }
 
     /// The headers an API call gets with `access`.
-    pub fn api_headers(&self, access: &str) -> Vec<ApiHeader<'static>> {
-        owned_headers(&self.config, access)
+    pub fn api_headers(&self, access: &str) -> Vec<ApiHeader<'_>> {
+        api_headers(&self.config, access)
     }
 
     // ----- events -----
@@ -549,6 +622,7 @@ impl TokenManager {
             return id;
         }
         self.advance(now);
+        self.cache.caller_seen();
         let wall = self.clock.wall;
         if let (Next::Use, Some(t)) = (self.cache.next(wall, u64::MAX, self.settings.background), self.cache.valid(wall)) {
             self.actions.push_back(Action::Resolve { caller: id, access_token: t.access_token.clone() });
@@ -571,7 +645,7 @@ impl TokenManager {
         self.advance(now);
     }
 
-    pub fn token_response(&mut self, now: Millis, request: RequestId, response: TokenResponse) {
+    pub fn token_response(&mut self, now: Millis, request: RequestId, mut response: TokenResponse) {
         if self.freed {
             return;
         }
@@ -579,16 +653,18 @@ impl TokenManager {
         let wall = self.clock.wall;
         match self.flight.as_ref() {
             Some(f) if matches!(&f.step, Step::Sending { request: r, .. } if *r == request) => {
-                let secrets = self.redaction_secrets(f.sent_refresh.as_ref());
-                let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
                 let endpoint = match &f.step {
                     Step::Sending { http, .. } => http.url.as_str(),
                     _ => self.config.token_url.as_str(),
                 };
-                let result = read_response(&self.config, endpoint, &response, wall, &secrets);
+                let result = read_response(&self.config, endpoint, &response, wall, &self.redaction_secrets(f.sent_refresh.as_ref()));
                 self.after_exchange(result);
             }
             _ => self.late_response(request, &response),
+        }
+        // The body may hold tokens: not left in memory (docs/API.md §8).
+        if let ResponseBody::Bytes(bytes) = &mut response.body {
+            super::secret::wipe_bytes(bytes);
         }
         self.serve_waiters();
     }
@@ -598,16 +674,23 @@ impl TokenManager {
             return;
         }
         self.advance(now);
-        if !self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::Sending { request: r, .. } if *r == request)) {
-            // A given-up request's failure changes nothing.
-            self.late.retain(|l| l.request != request);
-            return;
-        }
-        let failure = match failure {
-            SendFailure::Network(m) => Failure::new(ErrorCode::Network, m),
-            SendFailure::Timeout(m) => Failure::new(ErrorCode::Timeout, m),
-            SendFailure::Config(m) => Failure::new(ErrorCode::InvalidConfig, m),
+        let http = match &self.flight {
+            Some(Flight { step: Step::Sending { request: out, http, .. }, .. }) if *out == request => http,
+            _ => {
+                // A given-up request's failure changes nothing.
+                self.late.retain(|l| l.request != request);
+                return;
+            }
         };
+        let (code, message) = match failure {
+            SendFailure::Network(m) => (ErrorCode::Network, m),
+            SendFailure::Timeout(m) => (ErrorCode::Timeout, m),
+            SendFailure::Config(m) => (ErrorCode::InvalidConfig, m),
+        };
+        // Named like a response's failure (docs/API.md §5); a custom fetch's
+        // error may quote the request.
+        let message = self.safe_message(&message, &[]);
+        let failure = Failure::new(code, super::text::concat(&[&message, " (token endpoint ", response::shown_endpoint(&http.url), ")"]));
         self.after_exchange(Err(failure));
         self.serve_waiters();
     }
@@ -674,18 +757,28 @@ impl TokenManager {
         self.publish();
     }
 
-    /// An API answered a call made with `access` with a 401: drop it, unless
-    /// it has already been replaced.
-    pub fn refuse(&mut self, now: Millis, access: &str) {
+    /// An API answered a call made with `access` with a 401 (`accepted`: an
+    /// API answered one made with it otherwise before). It is dropped
+    /// unless another caller has already replaced it, or it replaced a
+    /// refused token moments ago and was never accepted
+    /// (`cache::REFUSAL_WINDOW_MS`). Returns whether the call is worth
+    /// sending again with a new token.
+    pub fn refuse(&mut self, now: Millis, access: &str, accepted: bool) -> bool {
         if self.freed {
-            return;
+            return false;
         }
         self.advance(now);
-        // (The 401 refusal window of `cache::REFUSAL_WINDOW_MS` is the shell's
-        // for now: `accepted` true keeps the drop-unless-replaced rule.)
-        if self.cache.refuse(access, true, self.clock.wall) == super::cache::Refusal::Dropped {
+        let refusal = self.cache.refuse(access, accepted, self.clock.wall);
+        if refusal == super::cache::Refusal::Dropped {
             self.publish();
         }
+        refusal != super::cache::Refusal::Kept
+    }
+
+    /// The JS face served calls from the published token since the last
+    /// timer: they count as callers for the refresh timer's idle stop.
+    pub fn published_used(&mut self) {
+        self.cache.caller_seen();
     }
 
     /// Stops the client: callers waiting are rejected, flights and timers
@@ -753,7 +846,9 @@ impl TokenManager {
         if let Some(f) = &self.flight {
             let step = match &f.step {
                 Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
-                Step::Sending { .. } | Step::Idle => None,
+                Step::Sending { until, aborted: false, .. } => Some(*until),
+                Step::Sending { until, aborted: true, .. } => Some(*until + ABORT_GRACE_MS),
+                Step::Idle => None,
             };
             consider(step, Due::Step);
             consider(Some(f.deadline), Due::FlightBound);
@@ -761,6 +856,7 @@ impl TokenManager {
         if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
             consider(Some(*until), Due::Write);
         }
+        consider(self.late.iter().filter(|l| !l.aborted).map(|l| l.until).min(), Due::LateDeadline);
         consider(self.refresh_timer, Due::Refresh);
         best
     }
@@ -772,10 +868,33 @@ impl TokenManager {
             Due::Caller => {
                 let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
                 self.callers = kept;
-                let failure = waited_too_long(self.caller_bound_ms());
+                let failure = self.deadline_failure("the wait for a token");
                 for c in late {
                     self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
                 }
+            }
+            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: false, .. }, .. })) => {
+                if let Some(Flight { step: Step::Sending { request, aborted, .. }, .. }) = self.flight.as_mut() {
+                    *aborted = true;
+                    self.actions.push_back(Action::AbortTokenRequest(*request));
+                }
+            }
+            Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: true, .. }, .. })) => {
+                // Its fetch did not stop when aborted (it ignores its signal):
+                // the attempt has timed out all the same, and an answer that
+                // still comes is read as a given-up request's.
+                let Some(f) = self.flight.as_mut() else { return true };
+                if let Step::Sending { request, .. } = &f.step {
+                    if self.late.len() >= LATE_REQUESTS {
+                        self.late.remove(0);
+                    }
+                    let epoch = if f.superseded { u64::MAX } else { self.epoch };
+                    self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: mono, aborted: true });
+                }
+                let mut message = String::from("token request timed out after ");
+                super::text::push_u64(&mut message, f.attempt_ms.into());
+                message.push_str(" ms (its fetch did not stop when aborted)");
+                self.after_exchange(Err(Failure::new(ErrorCode::Timeout, message)));
             }
             Due::Step => match self.flight.as_mut().map(|f| core::mem::replace(&mut f.step, Step::Idle)) {
                 Some(Step::ReadingStore { .. }) => {
@@ -792,6 +911,12 @@ impl TokenManager {
                 }
                 _ => {}
             },
+            Due::LateDeadline => {
+                for l in self.late.iter_mut().filter(|l| !l.aborted && l.until <= mono) {
+                    l.aborted = true;
+                    self.actions.push_back(Action::AbortTokenRequest(l.request));
+                }
+            }
             Due::FlightBound => {
                 let bound = self.flight_bound_ms();
                 self.abandon_flight(waited_too_long(bound));
@@ -830,15 +955,31 @@ impl TokenManager {
     fn start_flight(&mut self, starter: Option<CallerId>) {
         let id = FlightId(self.cache.begin(self.clock.wall));
         let deadline = self.clock.mono + self.flight_bound_ms();
-        self.flight = Some(Flight { id, step: Step::Idle, deadline, refreshing: false, sent_refresh: None, waited: 0, retries: 0, superseded: false, holding: None });
+        let work_deadline = self.clock.mono + u64::from(self.config.deadline_ms);
+        self.flight = Some(Flight {
+            id,
+            step: Step::Idle,
+            deadline,
+            work_deadline,
+            attempt_ms: 0,
+            refreshing: false,
+            sent_refresh: None,
+            waited: 0,
+            sent: 0,
+            superseded: false,
+            holding: None,
+            from_store: false,
+        });
         // Whoever waits with a `waitUntil` keeps the flight alive.
         let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
         for caller in keep {
             self.actions.push_back(Action::WaitUntil { caller, flight: id });
         }
-        if self.settings.store {
+        // Not after an API refused a token from the store: then the vendor
+        // is asked, and its token overwrites the entry.
+        let bound = self.store_bound().filter(|_| self.settings.store && self.cache.reads_store());
+        if let Some(bound) = bound {
             let op = StoreOpId(self.fresh_id());
-            let bound = self.store_bound();
             let until = self.clock.mono + u64::from(bound);
             if let Some(f) = self.flight.as_mut() {
                 f.step = Step::ReadingStore { op, until };
@@ -852,13 +993,13 @@ impl TokenManager {
     /// Ends the flight without a token; a request it has out becomes late.
     fn drop_flight(&mut self) -> Option<Flight> {
         let f = self.flight.take()?;
-        if let Step::Sending { request, .. } = &f.step {
+        if let Step::Sending { request, until, aborted, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
-                self.late.pop_front();
+                self.late.remove(0);
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
-            self.late.push_back(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch });
+            self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: *until, aborted: *aborted });
         }
         if !f.superseded {
             self.cache.finish(f.id.0, None);
@@ -885,18 +1026,18 @@ impl TokenManager {
         }
     }
 
-    fn store_bound(&self) -> u32 {
-        STORE_BOUND_MS.min(self.config.timeout_ms)
+    /// A store call's bound, within what is left of the flight's deadline;
+    /// `None` once nothing is left (the call is skipped).
+    fn store_bound(&self) -> Option<u32> {
+        let deadline = self.flight.as_ref().map_or(u64::MAX, |f| f.work_deadline);
+        attempt_timeout(STORE_BOUND_MS.min(self.config.timeout_ms), deadline, self.clock.mono)
     }
 
     /// Starts an exchange: union's refresh grant while its refresh token
     /// lasts, the credentials otherwise or as the refresh grant's fallback.
     fn send_grant(&mut self, fallback: bool) {
         let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
-        // The oauth2 format detection (dialect::Detection, learning through
-        // attempts::after_failure, as the shell's client does) is not ported
-        // here yet: the manager sends the configured or seed-vendor format.
-        let http = build_request(&self.config, grant, &Detection::for_config(&self.config));
+        let http = build_request(&self.config, grant, &self.detection);
         let sent_refresh = match grant {
             Grant::Refresh(rt) => Some(rt.clone()),
             Grant::Credentials => None,
@@ -905,31 +1046,51 @@ impl TokenManager {
             f.refreshing = sent_refresh.is_some();
             f.sent_refresh = sent_refresh;
             f.waited = 0;
-            f.retries = 0;
+            f.sent = 0;
         }
         self.send(http);
     }
 
     fn send(&mut self, http: HttpRequest) {
         let request = RequestId(self.fresh_id());
-        let timeout_ms = self.config.timeout_ms;
+        let mono = self.clock.mono;
         let Some(f) = self.flight.as_mut() else { return };
+        // `timeoutMs`, cut to what is left of the flight's deadline.
+        let Some(timeout_ms) = attempt_timeout(self.config.timeout_ms, f.work_deadline, mono) else {
+            let failure = self.deadline_failure("the token request");
+            return self.end_flight(Err(failure));
+        };
+        let until = mono + u64::from(timeout_ms);
         self.actions.push_back(Action::SendTokenRequest { request, flight: f.id, http: http.clone(), timeout_ms });
-        f.step = Step::Sending { request, http };
+        f.sent += 1;
+        f.attempt_ms = timeout_ms;
+        f.step = Step::Sending { request, http, until, aborted: false };
     }
 
     /// What a vendor message must not show: the credentials, the tokens the
     /// client holds, and the refresh token the request sent.
-    fn redaction_secrets(&self, sent_refresh: Option<&Secret>) -> Vec<Secret> {
-        let mut out: Vec<Secret> = self.config.credentials.secrets().into_iter().map(Secret::new).collect();
-        if let Some(t) = self.cache.token() {
-            out.push(t.access_token.clone());
+    fn redaction_secrets<'a>(&'a self, sent_refresh: Option<&'a Secret>) -> Vec<&'a str> {
+        let mut out = self.config.credentials.secrets();
+        out.extend(self.basic_pairs.iter().map(Secret::expose));
+        let held = self.flight.as_ref().and_then(|f| f.holding.as_ref());
+        for t in [self.cache.token(), held].into_iter().flatten() {
+            out.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
-                out.push(rt.clone());
+                out.push(rt.expose());
             }
         }
-        out.extend(sent_refresh.cloned());
+        out.extend(sent_refresh.map(Secret::expose));
         out
+    }
+
+    /// Text from outside (a runtime's, a custom fetch's or a store's error)
+    /// fit for an error message: no credential or token the client holds,
+    /// nor `extra` (the token an API call used, a value being stored), in
+    /// any spelling, and nothing hidden (`core::secret::safe_message`).
+    pub fn safe_message(&self, text: &str, extra: &[&str]) -> String {
+        let mut secrets = self.redaction_secrets(None);
+        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
+        super::secret::safe_message(text, &secrets)
     }
 
     /// A token request the manager gave up on was answered after all. Its
@@ -937,14 +1098,12 @@ impl TokenManager {
     /// `invalidate()` since it was sent); anything else is ignored.
     fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
         let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
-        let Some(late) = self.late.remove(i) else { return };
+        let late = self.late.remove(i);
         if late.epoch != self.epoch {
             return;
         }
-        let secrets = self.redaction_secrets(late.sent_refresh.as_ref());
-        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
         // Only a token is used: the endpoint named in a failure does not matter.
-        let Ok(token) = read_response(&self.config, &self.config.token_url, response, self.clock.wall, &secrets) else { return };
+        let Ok(token) = read_response(&self.config, &self.config.token_url, response, self.clock.wall, &self.redaction_secrets(late.sent_refresh.as_ref())) else { return };
         let outlives = self.cache.token().is_some_and(|old| token.expires_at > old.expires_at);
         if outlives {
             let info = TokenInfo::of(&token);
@@ -966,22 +1125,38 @@ impl TokenManager {
             return self.restart_flight();
         }
         match result {
-            Ok(token) => self.got_token(token, true),
-            Err(failure) => {
-                let budget = u64::from(self.config.timeout_ms).saturating_sub(f.waited);
+            Ok(token) => {
+                // The format this token came in is the client's from now on.
+                self.detection.settle();
+                self.got_token(token, true)
+            }
+            Err(mut failure) => {
+                // One budget for the oauth2 format's resends and the retries
+                // (core::attempts); the detection learns from every failure.
+                let budget = retry_budget(self.config.timeout_ms, f.waited, f.work_deadline, self.clock.mono);
+                // An attempt cut short by the deadline timed out: say what ran out.
+                let cut = failure.code == ErrorCode::Timeout && f.attempt_ms < self.config.timeout_ms;
                 let jitter = self.rng.unit();
-                match token_retry(&failure, f.retries, jitter, budget) {
-                    Some(wait) => {
+                match attempts::after_failure(&self.config, &mut self.detection, &mut failure, f.sent, jitter, budget) {
+                    attempts::Next::Resend => {
+                        let grant = if f.refreshing { self.cache.grant(self.clock.wall) } else { Grant::Credentials };
+                        let http = build_request(&self.config, grant, &self.detection);
+                        self.send(http);
+                    }
+                    attempts::Next::RetryAfter(wait) => {
                         f.waited += wait;
-                        f.retries += 1;
                         f.step = Step::RetryWait { until: self.clock.mono + wait, http };
                     }
-                    None if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
+                    attempts::Next::GiveUp if f.refreshing && matches!(failure.status, Some(400 | 401)) => {
                         // The refresh token was refused: the password grant.
                         self.cache.drop_refresh_token();
                         self.send_grant(true);
                     }
-                    None => self.end_flight(Err(failure)),
+                    attempts::Next::GiveUp if cut => {
+                        let failure = self.deadline_failure("the token request");
+                        self.end_flight(Err(failure))
+                    }
+                    attempts::Next::GiveUp => self.end_flight(Err(failure)),
                 }
             }
         }
@@ -1006,7 +1181,14 @@ impl TokenManager {
     /// callers are settled after the write, so that it happens within
     /// their request; elsewhere at once, and the write goes on behind.
     fn got_token(&mut self, token: Token, from_vendor: bool) {
-        let value = match (self.settings.store && from_vendor).then(|| store::encode(&token, &self.store_key)) {
+        if let Some(f) = self.flight.as_mut() {
+            f.from_store = !from_vendor;
+        }
+        // Written bound to the store's key, within the deadline. (The key is
+        // known: a write follows a read, in this flight or, when the store is
+        // bypassed, in the flight that read the refused token.)
+        let bound = self.store_bound().filter(|_| self.settings.store && from_vendor && !self.store_key.is_empty());
+        let value = match bound.map(|_| store::encode(&token, &self.store_key)) {
             Some(Some(value)) => value,
             Some(None) => {
                 self.actions.push_back(Action::ReportStoreError("token too large to share (over 64 KiB); not written"));
@@ -1015,7 +1197,7 @@ impl TokenManager {
             None => return self.end_flight(Ok(token)),
         };
         let op = StoreOpId(self.fresh_id());
-        let bound = self.store_bound();
+        let bound = bound.unwrap_or_default();
         let ttl_seconds = store::expiration_ttl(&token, self.clock.wall);
         self.actions.push_back(Action::WriteStore { op, value, ttl_seconds, bound_ms: bound });
         let until = self.clock.mono + u64::from(bound);
@@ -1066,7 +1248,8 @@ impl TokenManager {
             Ok(token) => {
                 let access = token.access_token.clone();
                 let info = TokenInfo::of(&token);
-                self.cache.finish(id.0, Some(token));
+                let source = if flight.from_store { super::cache::Source::Store } else { super::cache::Source::Vendor };
+                self.cache.finish_from(id.0, Some(token), source);
                 if self.settings.store {
                     // A new renewal point for every token: two clients that
                     // drew close ones once do not collide at every renewal after.
@@ -1094,7 +1277,7 @@ impl TokenManager {
     fn publish(&mut self) {
         let published = match (self.cache.token(), self.cache.renew_at()) {
             (Some(t), Some(until)) if !self.freed => {
-                Some(Published { access_token: t.access_token.clone(), until, headers: owned_headers(&self.config, t.access_token.expose()) })
+                Some(Published { access_token: t.access_token.clone(), until })
             }
             _ => None,
         };
@@ -1120,7 +1303,7 @@ impl TokenManager {
                 self.failures = self.failures.saturating_add(1);
                 let jitter = self.rng.unit();
                 let valid_for = self.cache.valid(wall).map(|t| t.expires_at - wall);
-                valid_for.map(|left| backoff_delay(attempt, jitter, f.retry_after_ms).min(left))
+                valid_for.map(|left| retry_timer_delay(attempt, jitter, f.retry_after_ms, left))
             }
         };
         self.refresh_timer = delay.map(|ms| self.clock.mono + ms);
@@ -1133,21 +1316,17 @@ impl TokenManager {
             return;
         }
         let wall = self.clock.wall;
-        let (due, wait) = match (self.cache.token(), self.cache.timer_at()) {
-            (Some(t), Some(at)) => (at <= wall, timer_delay(at, t.obtained_at, wall)),
+        let wait = match (self.cache.token(), self.cache.timer_at()) {
+            (Some(t), Some(at)) => timer_delay(at, t.obtained_at, wall),
             _ => return,
         };
-        if due && self.flight.is_none() {
-            self.start_flight(None);
-        } else if !due {
+        if wait > 0 {
             self.refresh_timer = Some(self.clock.mono + wait);
+        } else if self.flight.is_none() && self.cache.timer_may_renew() {
+            // At most `cache::MAX_IDLE_RENEWALS` renewals with no caller in
+            // between; the next caller's token request arms it again.
+            self.cache.timer_renewed();
+            self.start_flight(None);
         }
     }
-}
-
-fn owned_headers(config: &Config, access: &str) -> Vec<ApiHeader<'static>> {
-    api_headers(config, access)
-        .into_iter()
-        .map(|h| ApiHeader { name: h.name, value: std::borrow::Cow::Owned(h.value.into_owned()), replace: h.replace })
-        .collect()
 }

@@ -1,19 +1,22 @@
-//! The wasm shell: the side of the wasm that touches JavaScript. It does the
-//! I/O the core decides on and nothing else; the JS-shaped parts of that I/O
-//! are in `pkg-template/` (`transport.js`, `api_fetch.js`).
+//! The wasm shell: the side of the wasm that touches JavaScript. It runs
+//! the core's token manager (`core::manager`) and does the I/O it asks for,
+//! and nothing else.
 //!
-//! - `client`: the exported client class and single-flight token acquisition
-//! - `transport`: calling `fetch` for token requests (timeouts, size caps,
-//!   redirects) and classifying what comes back
-//! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
-//! - `options`: reading the JS options object for the core's validator
+//! - `client`: the exported client class, the manager's executor
+//! - `transport`: one token request with `fetch` (deadline, size cap, no redirects)
+//! - `store`: the shared store's key hash, `get` and `put`
+//! - `timer`: the manager's timer, and the page events that wake it
+//! - `options`: typed getters for what comes in (options, the store's shape)
+//! - `outbound`: what goes out as plain values (TokenInfo, header lists)
 //! - `error`: building `AuthError` values
+//! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
 //! - `memory`: the allocator wrapper that zeroes every block it frees
 
 mod client;
 mod error;
 pub(crate) mod memory;
 mod options;
+mod outbound;
 mod store;
 mod timer;
 mod transport;

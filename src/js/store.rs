@@ -1,98 +1,101 @@
-//! The shared token store (`store` option): a Workers KV namespace, a
-//! `denoKvStore(kv)`, or anything with `get(key)` and
-//! `put(key, value, { expirationTtl })`. Read before every token request,
-//! written after it. A store that throws, hangs past a short bound, or holds
-//! garbage is a miss, reported to `onStoreError` and never to the caller.
-//! What is reported is cleaned of secrets first: a store's error may quote
-//! the value it was given, which holds the token.
+//! The shared token store's I/O (docs/API.md §7): the key's SHA-256 with
+//! `crypto.subtle`, and the store's `get` and `put`. What the key is made
+//! of, what a value holds, when to read and write, how long a call may take
+//! and whether a stored token is usable are the core's (`core::store`,
+//! `core::manager`).
 //!
-//! The calls themselves (crypto.subtle, get/put with a time bound, the
-//! report) are in the package's `store.js`; what the key and the value are
-//! is the core's (`core::store`).
+//! A store that throws, rejects, or answers with something that is not a
+//! string is reported to `onStoreError` (never to the caller) and counts as
+//! a miss; so does one that takes too long, which the token manager decides.
+//! What is reported is cleaned of secrets first (the token manager's
+//! `safe_message`): a store's error may quote the value it was given.
 
-use super::transport::now;
+use super::options::StoreShape;
+use super::error::describe_error;
+use super::transport::ignore;
 use crate::core::config::Config;
-use crate::core::response::Token;
+use crate::core::secret::Secret;
 use crate::core::store;
-use js_sys::{Object, Promise, Uint8Array};
+use crate::core::text::concat;
+use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen(raw_module = "./store.js")]
+#[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = reportStoreError)]
-    fn report_store_error(on_error: &JsValue, message: &str);
-    /// Resolves to the SHA-256 digest (a Uint8Array), or `{ failure }`.
-    #[wasm_bindgen(js_name = storeDigest)]
-    fn store_digest(material: &str) -> Promise;
-    /// Resolves to the stored string, undefined (a miss), or `{ failure }`.
-    #[wasm_bindgen(js_name = storeGet)]
-    fn store_get(store: &Object, key: &str, bound_ms: u32) -> Promise;
-    /// Resolves to undefined, or `{ failure }`.
-    #[wasm_bindgen(js_name = storePut)]
-    fn store_put(store: &Object, key: &str, value: &str, expiration_ttl: f64, bound_ms: u32) -> Promise;
-}
+    #[wasm_bindgen(method, structural, catch, js_name = get)]
+    fn get(this: &StoreShape, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = put)]
+    fn put(this: &StoreShape, key: &str, value: &str, options: &JsValue) -> Result<JsValue, JsValue>;
 
-/// What a store call resolved to: the value, or `None` after reporting its
-/// `{ failure }` (cleaned by `clean`) to `onStoreError`.
-async fn settle(promise: Promise, on_error: &JsValue, clean: &dyn Fn(&str) -> String) -> Option<JsValue> {
-    let value = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
-    match value.dyn_ref::<Object>().filter(|_| !value.is_instance_of::<Uint8Array>()) {
-        Some(object) => {
-            let failure = super::options::own(object, "failure").as_string().unwrap_or_default();
-            report_store_error(on_error, &clean(&failure));
-            None
-        }
-        None => Some(value),
-    }
+    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+    static CRYPTO: Option<web_sys::Crypto>;
 }
-
-/// The longest a store call may take before it counts as a miss (less when
-/// less is left of the flight's `deadlineMs`).
-pub const STORE_TIMEOUT_MS: u32 = 1_000;
 
 pub struct SharedStore {
-    store: Object,
-    /// `onStoreError`, or undefined.
-    on_error: JsValue,
-    /// The hashed key, computed on first use.
+    store: StoreShape,
+    on_error: Option<Function>,
+    /// What the key hashes; dropped once the key is known.
+    material: RefCell<Option<Secret>>,
     key: RefCell<Option<String>>,
 }
 
+/// `name: description` of a store's error (it may quote the value it was
+/// given: the caller cleans it before reporting).
+fn failed(what: &str, error: &JsValue) -> String {
+    concat(&[what, ": ", &describe_error(error)])
+}
+
 impl SharedStore {
-    pub fn new(store: Object, on_error: Option<js_sys::Function>) -> Self {
-        SharedStore { store, on_error: on_error.map_or(JsValue::UNDEFINED, JsValue::from), key: RefCell::new(None) }
+    pub fn new(store: StoreShape, on_error: Option<Function>, config: &Config) -> Self {
+        SharedStore { store, on_error, material: RefCell::new(Some(store::key_material(config))), key: RefCell::new(None) }
     }
 
-    /// `edge-auth:v2:` + hex SHA-256 of the key material.
-    async fn key(&self, config: &Config, clean: &dyn Fn(&str) -> String) -> Option<String> {
-        if let Some(k) = self.key.borrow().as_ref() {
-            return Some(k.clone());
+    /// Calls `onStoreError` with an `Error` of this (clean) message; whatever
+    /// it throws or rejects with stays contained.
+    pub fn report(&self, message: &str) {
+        let Some(on_error) = &self.on_error else { return };
+        let error = js_sys::Error::new(&concat(&["edge-auth token store: ", message]));
+        if let Ok(returned) = on_error.call1(&JsValue::UNDEFINED, &error) {
+            if returned.is_object() {
+                ignore(&Promise::resolve(&returned));
+            }
         }
-        let material = store::key_material(config);
-        let digest = settle(store_digest(material.expose()), &self.on_error, clean).await?;
-        let key = store::key(&digest.dyn_into::<Uint8Array>().ok()?.to_vec());
+    }
+
+    /// `edge-auth:v2:` + hex SHA-256 of the key material, computed once.
+    pub async fn key(&self) -> Result<String, String> {
+        if let Some(k) = self.key.borrow().as_ref() {
+            return Ok(k.clone());
+        }
+        let material = self.material.borrow().as_ref().cloned().ok_or_else(String::new)?;
+        let digest = match CRYPTO.with(|c| c.as_ref().map(|c| c.subtle().digest_with_str_and_u8_array("SHA-256", material.expose().as_bytes()))) {
+            Some(Ok(promise)) => JsFuture::from(promise).await,
+            Some(Err(e)) => Err(e),
+            None => Err(js_sys::TypeError::new("crypto.subtle is not defined").into()),
+        }
+        .map_err(|e| failed("cannot hash the key (crypto.subtle unavailable?)", &e))?;
+        let key = store::key(&Uint8Array::new(&digest).to_vec());
         *self.key.borrow_mut() = Some(key.clone());
-        Some(key)
+        self.material.borrow_mut().take();
+        Ok(key)
     }
 
-    /// A stored token, if the store has a well-formed one bound to our key
-    /// (`None` also when `bound_ms` is: no time left to ask). `clean`
-    /// removes secrets from what is reported.
-    pub async fn read(&self, config: &Config, bound_ms: Option<u32>, clean: &dyn Fn(&str) -> String) -> Option<Token> {
-        let bound_ms = bound_ms?;
-        let key = self.key(config, clean).await?;
-        let text = settle(store_get(&self.store, &key, bound_ms), &self.on_error, clean).await?.as_string()?;
-        store::decode(&text, &key, now()).map_err(|why| report_store_error(&self.on_error, why)).ok()
+    /// The store's entry for the key: its text, `None` for a miss, or what went wrong.
+    pub async fn read(&self, key: &str) -> Result<Option<String>, String> {
+        let pending = self.store.get(key).map_err(|e| failed("get threw", &e))?;
+        let v = JsFuture::from(Promise::resolve(&pending)).await.map_err(|e| failed("get failed", &e))?;
+        if v.loose_eq(&JsValue::NULL) {
+            return Ok(None);
+        }
+        v.as_string().map(Some).ok_or_else(|| "get returned something that is not a string".into())
     }
 
-    pub async fn write(&self, config: &Config, token: &Token, bound_ms: u32, clean: &dyn Fn(&str) -> String) {
-        let Some(key) = self.key(config, clean).await else { return };
-        let Some(value) = store::encode(token, &key) else {
-            return report_store_error(&self.on_error, "token too large to share (over 64 KiB); not written");
-        };
-        let ttl = store::expiration_ttl(token, now());
-        let _ = settle(store_put(&self.store, &key, value.expose(), ttl as f64, bound_ms), &self.on_error, clean).await;
+    /// Writes `value`; what went wrong, if anything.
+    pub async fn write(&self, key: &str, value: &Secret, ttl_seconds: u64) -> Result<(), String> {
+        let options = super::outbound::put_options(ttl_seconds);
+        let pending = self.store.put(key, value.expose(), &options).map_err(|e| failed("put threw", &e))?;
+        JsFuture::from(Promise::resolve(&pending)).await.map(drop).map_err(|e| failed("put failed", &e))
     }
 }

@@ -1,75 +1,98 @@
-//! A one-shot `setTimeout` that never keeps a process alive: the handle is
-//! unref'd where the runtime can (Node's `timeout.unref()`, Deno's
-//! `Deno.unrefTimer(id)`), and dropping the timer clears it. The refresh
-//! timer uses this rather than gloo-timers, whose handle cannot be unref'd.
+//! The one timer the token manager asks for (`poll_timeout`), and the page
+//! events after which it checks its token at once.
+//!
+//! While a caller waits or a flight is out, the timer is an ordinary one
+//! (gloo-timers): it must keep a process alive, as the awaited work does.
+//! When only the refresh timer is waiting, it must never keep a process
+//! alive: its handle is unref'd where the runtime can (Node's
+//! `timeout.unref()`, Deno's `Deno.unrefTimer(id)`), which gloo-timers'
+//! handle does not allow, so that one is armed here. In Workers the token
+//! manager never asks for a refresh timer. Dropping either kind clears it.
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use web_sys::EventTarget;
 
-pub struct Timer {
-    handle: JsValue,
-    _callback: Closure<dyn FnMut()>,
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: u32) -> TimerHandle;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &TimerHandle);
+
+    /// What `setTimeout` returned: Node's `Timeout` object, or a number.
+    pub type TimerHandle;
+    #[wasm_bindgen(method, structural, catch)]
+    fn unref(this: &TimerHandle) -> Result<(), JsValue>;
+
+    type DenoNamespace;
+    #[wasm_bindgen(thread_local_v2, js_name = Deno)]
+    static DENO: Option<DenoNamespace>;
+    #[wasm_bindgen(method, structural, catch, js_name = unrefTimer)]
+    fn unref_timer(this: &DenoNamespace, handle: &TimerHandle) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Option<EventTarget>;
 }
 
-fn global_fn(name: &str) -> Option<Function> {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into().ok()
+/// A one-shot timer; dropping it clears it.
+pub enum Timer {
+    /// Keeps the process alive while it waits.
+    Held(#[allow(dead_code)] gloo_timers::callback::Timeout),
+    /// Never keeps the process alive.
+    Unrefd { handle: TimerHandle, _callback: Closure<dyn FnMut()> },
 }
 
 impl Timer {
-    /// Arms a timer; `None` where the runtime has no `setTimeout`.
-    pub fn start(delay_ms: u64, callback: impl FnMut() + 'static) -> Option<Timer> {
-        let callback = Closure::<dyn FnMut()>::new(callback);
-        let set_timeout = global_fn("setTimeout")?;
-        let delay = JsValue::from_f64(delay_ms.min(i32::MAX as u64) as f64);
-        let handle = set_timeout.call2(&js_sys::global(), callback.as_ref(), &delay).ok()?;
-        unref(&handle);
-        Some(Timer { handle, _callback: callback })
-    }
-}
-
-fn unref(handle: &JsValue) {
-    if let Ok(unref) = Reflect::get(handle, &JsValue::from_str("unref")) {
-        if let Some(unref) = unref.dyn_ref::<Function>() {
-            let _ = unref.call0(handle);
-            return;
+    pub fn start(delay_ms: u64, background: bool, callback: impl FnOnce() + 'static) -> Timer {
+        // setTimeout's delay is a signed 32-bit number: longer waits fire at once.
+        let delay = delay_ms.min(i32::MAX as u64) as u32;
+        if !background {
+            return Timer::Held(gloo_timers::callback::Timeout::new(delay, callback));
         }
-    }
-    let deno = Reflect::get(&js_sys::global(), &JsValue::from_str("Deno")).unwrap_or(JsValue::UNDEFINED);
-    if deno.is_object() {
-        if let Ok(f) = Reflect::get(&deno, &JsValue::from_str("unrefTimer")) {
-            if let Some(f) = f.dyn_ref::<Function>() {
-                let _ = f.call1(&deno, handle);
-            }
+        let callback = Closure::once(callback);
+        let handle = set_timeout(callback.as_ref().unchecked_ref(), delay);
+        if handle.unref().is_err() {
+            DENO.with(|deno| {
+                if let Some(deno) = deno {
+                    let _ = deno.unref_timer(&handle);
+                }
+            });
         }
+        Timer::Unrefd { handle, _callback: callback }
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(clear) = global_fn("clearTimeout") {
-            let _ = clear.call1(&js_sys::global(), &self.handle);
+        if let Timer::Unrefd { handle, .. } = self {
+            clear_timeout(handle);
         }
     }
+}
+
+/// Whether this is a page (it has a `document`).
+pub fn in_page() -> bool {
+    DOCUMENT.with(Option::is_some)
 }
 
 /// A listener on `document` for the events after which a page should check
 /// its token at once (a tab made visible again, a frozen page resumed:
 /// throttled timers may have fired late). Removed when dropped.
 pub struct PageListener {
-    document: JsValue,
+    document: EventTarget,
     callback: Closure<dyn FnMut()>,
 }
 
 const PAGE_EVENTS: [&str; 2] = ["visibilitychange", "resume"];
 
 impl PageListener {
+    /// `None` where there is no `document`.
     pub fn add(callback: impl FnMut() + 'static) -> Option<PageListener> {
-        let document = Reflect::get(&js_sys::global(), &JsValue::from_str("document")).ok().filter(JsValue::is_object)?;
-        let add: Function = Reflect::get(&document, &JsValue::from_str("addEventListener")).ok()?.dyn_into().ok()?;
+        let document = DOCUMENT.with(|d| d.clone())?;
         let callback = Closure::<dyn FnMut()>::new(callback);
         for event in PAGE_EVENTS {
-            let _ = add.call2(&document, &JsValue::from_str(event), callback.as_ref());
+            let _ = document.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
         }
         Some(PageListener { document, callback })
     }
@@ -77,12 +100,8 @@ impl PageListener {
 
 impl Drop for PageListener {
     fn drop(&mut self) {
-        if let Ok(remove) = Reflect::get(&self.document, &JsValue::from_str("removeEventListener")) {
-            if let Some(remove) = remove.dyn_ref::<Function>() {
-                for event in PAGE_EVENTS {
-                    let _ = remove.call2(&self.document, &JsValue::from_str(event), self.callback.as_ref());
-                }
-            }
+        for event in PAGE_EVENTS {
+            let _ = self.document.remove_event_listener_with_callback(event, self.callback.as_ref().unchecked_ref());
         }
     }
 }

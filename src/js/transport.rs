@@ -1,53 +1,45 @@
-//! Token requests and the small async helpers of the shell.
+//! One token request, as the token manager asked for it (`SendTokenRequest`):
+//! sent with the `fetch` option (or the global `fetch`), read into a
+//! `TokenResponse`, or the reason none arrived. What to send, and what the
+//! answer means, are the core's; this is the I/O, in web-sys types:
 //!
-//! The request itself is sent by `sendTokenRequest` in the package's
-//! `transport.js` (fetch, Headers, `AbortSignal.timeout` covering the body,
-//! `redirect: "manual"`, a stream read that stops at 1 MiB): JS-shaped I/O
-//! that is a few lines of JavaScript and many KB of wasm. What to send and
-//! what the answer means stay here and in the core.
+//! - one deadline (`timeoutMs`) covers the body too: the token manager
+//!   keeps it and asks for the request's `AbortController` to be aborted
+//!   (`timed_out` says that is why), as `free()` does;
+//! - `redirect: "manual"`: a redirect would carry the credentials to
+//!   wherever it points, so none is followed (the core refuses it);
+//! - in a page, `credentials: "omit"` (no cookies, no login dialog);
+//! - the body is read through its stream, at most `MAX_RESPONSE_BYTES + 1`
+//!   bytes; a body declared longer is not read at all.
 
+use super::error::describe_error;
 use crate::core::dialect::HttpRequest;
-use crate::core::error::{ErrorCode, Failure};
-use crate::core::response::shown_endpoint;
-use crate::core::text::concat;
-use crate::core::{Millis, MAX_RESPONSE_BYTES};
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use crate::core::manager::{ResponseBody, SendFailure, TokenResponse};
+use crate::core::text::{concat, push_u64};
+use crate::core::MAX_RESPONSE_BYTES;
+use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
+use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCredentials, RequestInit, RequestRedirect, Response};
 
-#[wasm_bindgen(raw_module = "./transport.js")]
+#[wasm_bindgen]
 extern "C" {
-    /// Never rejects: see `pkg-template/transport.js` for what it resolves to.
-    #[wasm_bindgen(js_name = sendTokenRequest)]
-    fn send_token_request(fetch: Option<Function>, url: &str, method: &str, headers: Array, body: &str, timeout_ms: u32, cap: u32) -> Promise;
-}
+    /// The global object, for the `fetch` it has at call time.
+    type Global;
+    #[wasm_bindgen(method, getter, structural)]
+    fn fetch(this: &Global) -> JsValue;
 
-/// Awaits `promise`, or gives up after `deadline_ms` (`None` when it did).
-/// The timer is cleared as soon as the promise settles.
-pub async fn with_deadline(promise: Promise, deadline_ms: u64) -> Option<Result<JsValue, JsValue>> {
-    use std::future::{poll_fn, Future};
-    use std::pin::Pin;
-    use std::task::Poll;
-    let mut shared = JsFuture::from(promise);
-    let mut timer = gloo_timers::future::TimeoutFuture::new(deadline_ms.min(i32::MAX as u64) as u32);
-    poll_fn(|cx| {
-        if let Poll::Ready(r) = Pin::new(&mut shared).poll(cx) {
-            return Poll::Ready(Some(r));
-        }
-        if Pin::new(&mut timer).poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
-}
-
-pub fn now() -> Millis {
-    js_sys::Date::now() as Millis
+    /// Whatever a configured `fetch` resolved to, before it is known to be a
+    /// `Response` (checked by shape, not `instanceof`: it may come from
+    /// another realm).
+    type ResponseLike;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn status(this: &ResponseLike) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {
-    static NOOP: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> = wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+    static NOOP: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
 /// Marks a promise whose outcome does not matter as handled, so that its
@@ -58,58 +50,151 @@ pub fn ignore(promise: &Promise) {
     });
 }
 
-/// What arrived for a token request.
-pub struct Arrived {
-    pub status: u16,
-    pub at: Millis,
-    pub body: Vec<u8>,
-    pub date: Option<String>,
-    pub retry_after: Option<String>,
-    pub www_authenticate: Option<String>,
+/// The body's cap: one byte more than the core reads, so that it can tell
+/// a body that is too long.
+const CAP: usize = MAX_RESPONSE_BYTES + 1;
+
+/// Sends `request` and reads what arrives. `abort` ends it early (its
+/// deadline, when `timed_out` is set, or `free()`).
+pub async fn send(configured: Option<&Function>, request: &HttpRequest, timeout_ms: u32, abort: Option<&AbortController>, timed_out: &Cell<bool>) -> Result<TokenResponse, SendFailure> {
+    let fetch = match configured {
+        Some(f) => f.clone(),
+        None => js_sys::global().unchecked_into::<Global>().fetch().dyn_into::<Function>().map_err(|_| no_fetch())?,
+    };
+    let headers = Headers::new().map_err(|_| no_fetch())?;
+    for (name, value) in &request.headers {
+        if headers.set(name, value.expose()).is_err() {
+            return Err(SendFailure::Config(concat(&["header `", name, "` has a value fetch cannot send"])));
+        }
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(request.body.expose()));
+    init.set_redirect(RequestRedirect::Manual);
+    // In a page, no cookies for token requests, and no login dialog: a
+    // browser answers a same-origin 401 with `WWW-Authenticate: Basic` by
+    // prompting for a password unless credentials are omitted (Fetch,
+    // HTTP-network-or-cache fetch). Only there: workerd refuses
+    // `credentials` under older compatibility dates.
+    if super::timer::in_page() {
+        init.set_credentials(RequestCredentials::Omit);
+    }
+    if let Some(abort) = abort {
+        init.set_signal(Some(&abort.signal()));
+    }
+    let failed = |error: JsValue, during: &str| failure(timed_out.get(), timeout_ms, &error, during);
+
+    const BEFORE: &str = "before a response arrived";
+    let sent = fetch.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init).map_err(|e| failed(e, BEFORE))?;
+    let arrived = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| failed(e, BEFORE))?;
+    let Some(response) = as_response(arrived) else {
+        return Err(failed(js_sys::TypeError::new("fetch resolved to something that is not a Response").into(), BEFORE));
+    };
+    let headers = response.headers();
+    let mut arrival = TokenResponse {
+        status: response.status(),
+        date: header(&headers, "date"),
+        retry_after: header(&headers, "retry-after"),
+        www_authenticate: header(&headers, "www-authenticate"),
+        body: ResponseBody::Bytes(Vec::new()),
+    };
+    let declared = header(&headers, "content-length").and_then(|l| content_length(&l));
+    // A redirect (the core refuses it) or a body declared too long: not read.
+    let redirect = arrival.status == 0 || (300..400).contains(&arrival.status);
+    if redirect || declared.is_some_and(|n| n >= CAP as u64) {
+        if !redirect {
+            arrival.body = ResponseBody::TooLarge;
+        }
+        cancel(&response);
+        return Ok(arrival);
+    }
+    arrival.body = ResponseBody::Bytes(read_capped(&response, declared).await.map_err(|e| failed(e, "while reading the response"))?);
+    Ok(arrival)
 }
 
-/// Sends `request` with the `fetch` option (or `globalThis.fetch`) and
-/// returns what arrived, or the failure to get it.
-pub async fn send(fetch: Option<&Function>, request: &HttpRequest, timeout_ms: u32) -> Result<Arrived, Failure> {
-    let headers: Array = request.headers.iter().map(|(name, value)| -> JsValue { Array::of2(&JsValue::from_str(name), &JsValue::from_str(value.expose())).into() }).collect();
-    let cap = (MAX_RESPONSE_BYTES + 1) as u32;
-    let sent = send_token_request(fetch.cloned(), &request.url, request.method, headers, request.body.expose(), timeout_ms, cap);
-    let outcome = JsFuture::from(sent).await.unwrap_or(JsValue::UNDEFINED);
-    let get = |key: &str| Reflect::get(&outcome, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    if let Some(message) = get("error").as_string() {
-        let code = match get("code").as_string().as_deref() {
-            Some("timeout") => ErrorCode::Timeout,
-            Some("invalid_config") => ErrorCode::InvalidConfig,
-            _ => ErrorCode::Network,
-        };
-        // Name the endpoint, as response failures do (docs/API.md §5).
-        return Err(Failure::new(code, concat(&[&message, " (token endpoint ", shown_endpoint(&request.url), ")"])));
-    }
-    let status = get("status").as_f64().unwrap_or(0.0) as u16;
-    if status == 0 || (300..400).contains(&status) {
-        let mut f = Failure::new(
-            ErrorCode::InvalidResponse,
-            concat(&[
-                "token endpoint ",
-                shown_endpoint(&request.url),
-                " answered with a redirect, which is not followed: credentials go only to the configured URL (set tokenUrl to the final URL)",
-            ]),
-        );
-        f.status = (status != 0).then_some(status);
-        return Err(f);
-    }
-    let body = if get("tooLarge").is_truthy() {
-        // Declared over the limit: the core refuses a body this long.
-        vec![0; MAX_RESPONSE_BYTES + 1]
+/// Why a token request produced no response: its deadline, or the error.
+#[inline(never)]
+fn failure(timed_out: bool, timeout_ms: u32, error: &JsValue, during: &str) -> SendFailure {
+    if timed_out {
+        let mut m = String::from("token request timed out after ");
+        push_u64(&mut m, timeout_ms.into());
+        m.push_str(" ms (");
+        m.push_str(during);
+        m.push(')');
+        SendFailure::Timeout(m)
     } else {
-        get("body").dyn_into::<Uint8Array>().map(|b| b.to_vec()).unwrap_or_default()
-    };
-    Ok(Arrived {
-        status,
-        at: get("at").as_f64().unwrap_or(0.0) as Millis,
-        body,
-        date: get("date").as_string(),
-        retry_after: get("retryAfter").as_string(),
-        www_authenticate: get("wwwAuthenticate").as_string(),
-    })
+        SendFailure::Network(concat(&["token request failed ", during, ": ", &describe_error(error)]))
+    }
+}
+
+/// A response header, if the runtime lets us read it.
+#[inline(never)]
+fn header(headers: &Headers, name: &str) -> Option<String> {
+    headers.get(name).ok().flatten()
+}
+
+fn no_fetch() -> SendFailure {
+    SendFailure::Config("no global fetch in this runtime: pass the `fetch` option".into())
+}
+
+/// `value` if it has a Response's shape: a numeric `status` (a missing
+/// `headers` reads as no headers).
+fn as_response(value: JsValue) -> Option<Response> {
+    let status = value.unchecked_ref::<ResponseLike>().status().ok()?;
+    status.as_f64().is_some().then(|| value.unchecked_into())
+}
+
+/// A `Content-Length` value: digits, optionally after a `+`, around spaces.
+fn content_length(value: &str) -> Option<u64> {
+    let digits = value.trim().strip_prefix('+').unwrap_or(value.trim());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.bytes().fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0'))))
+}
+
+/// Lets go of a body that will not be read.
+pub fn cancel(response: &Response) {
+    if let Some(body) = response.body() {
+        if !body.locked() {
+            ignore(&body.cancel());
+        }
+    }
+}
+
+/// At most `CAP` bytes of the body; the stream is cancelled there, or once
+/// the declared length has arrived (which saves a last read: 8 crossings
+/// of the wasm boundary).
+async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u8>, JsValue> {
+    let mut out = Vec::new();
+    let Some(stream) = response.body() else { return Ok(out) };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    while out.len() < CAP {
+        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read()).await?.unchecked_into();
+        if chunk.get_done().unwrap_or(false) {
+            return Ok(out);
+        }
+        let value = chunk.get_value();
+        if !ArrayBuffer::is_view(&value) {
+            ignore(&reader.cancel());
+            return Err(js_sys::TypeError::new("response body stream gave a chunk that is not a Uint8Array").into());
+        }
+        // Checked by shape: another realm's Uint8Array is not an instance of ours.
+        let bytes: Uint8Array = value.unchecked_into();
+        let length = bytes.length() as usize;
+        let take = length.min(CAP - out.len());
+        let start = out.len();
+        out.resize(start + take, 0);
+        if take < length {
+            bytes.subarray(0, take as u32).copy_to(&mut out[start..]);
+        } else {
+            bytes.copy_to(&mut out[start..]);
+        }
+        if declared == Some(out.len() as u64) {
+            break;
+        }
+    }
+    ignore(&reader.cancel());
+    Ok(out)
 }

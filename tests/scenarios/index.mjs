@@ -19,6 +19,7 @@ import { assert } from "./assert.mjs";
 import { scenarios as allScenarios } from "./cases.mjs";
 import "./timers.mjs"; // registers the timer scenarios into the same list
 import "./oauth2.mjs"; // registers the oauth2 detection and error scenarios
+import "./manager.mjs"; // the token manager's rules, into the same list
 import "./containment.mjs"; // and the containment ones (origins, headers, redaction, store, deadline)
 
 export { assert };

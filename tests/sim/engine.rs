@@ -64,6 +64,30 @@ pub struct Scenario {
     pub script: Vec<(Outcome, u64)>,
     /// How the store answers its first calls: after how long, and what.
     pub store_script: Vec<(u64, StoreKind)>,
+    /// oauth2: the formats the server refuses (detection has to find the other).
+    pub server: Server,
+}
+
+/// An oauth2 server's format: which of the client's first guesses it refuses,
+/// and how (RFC 6749 servers differ).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Server {
+    /// A JSON body is refused (415, or 400 `invalid_request`); only a form works.
+    pub refuses_json: bool,
+    /// Credentials in the body are refused (401 `invalid_client`); only Basic works.
+    pub refuses_body_auth: bool,
+    /// Refuses JSON with a 415 (else a 400 `invalid_request`).
+    pub json_415: bool,
+}
+
+/// How a token request was sent: (a form body, credentials in HTTP Basic).
+pub type Format = (bool, bool);
+
+pub fn format_of(http: &edge_auth::core::dialect::HttpRequest) -> Format {
+    let header = |name: &str| http.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.expose().to_owned());
+    let form = header("content-type").is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let basic = header("authorization").is_some_and(|v| v.starts_with("Basic "));
+    (form, basic)
 }
 
 /// A store call's answer, for scripts.
@@ -95,7 +119,12 @@ impl Scenario {
         let fault_rate = if steady { 0.0 } else { [0.0, 0.1, 0.3, 0.7][r.below(4) as usize] };
         let lost_rate = if steady { 0.0 } else { [0.0, 0.05, 0.3][r.below(3) as usize] };
         let steps = 20 + r.below(100) as usize;
-        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new() }
+        let server = if dialect == "oauth2" {
+            Server { refuses_json: r.below(3) == 0, refuses_body_auth: r.below(3) == 0, json_415: r.below(2) == 0 }
+        } else {
+            Server::default()
+        };
+        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), server }
     }
 
     /// A scenario for a hand-written schedule: no faults unless scripted.
@@ -114,6 +143,7 @@ impl Scenario {
             steps: 0,
             script: Vec::new(),
             store_script: Vec::new(),
+            server: Server::default(),
         }
     }
 
@@ -200,7 +230,10 @@ pub enum Outcome {
 #[derive(Clone, Copy, Debug)]
 pub enum ErrorBody {
     Vendor,
+    /// `invalid_client`.
     OAuth2,
+    /// `invalid_request`: the request's format was refused.
+    InvalidRequest,
     Html,
     Empty,
     /// A vendor that echoes what it was sent (credentials, the refresh token).
@@ -241,6 +274,14 @@ struct RequestRecord {
     /// The HTTP status it got, if a response came.
     status: Option<u16>,
     lost: bool,
+    /// Its answer ignores an abort (it never comes, or comes late anyway).
+    ignores_abort: bool,
+    aborted: bool,
+    /// `elapsed` when it was aborted.
+    aborted_elapsed: u64,
+    /// Its attempt's timeout (`timeoutMs`, or less near the deadline).
+    timeout_ms: u32,
+    format: Format,
 }
 
 #[derive(Default)]
@@ -259,6 +300,8 @@ pub struct Run {
     pub violations: Vec<String>,
     pub log: Vec<String>,
     pub token_requests: usize,
+    /// The format of every token request, in the order sent.
+    pub formats: Vec<Format>,
     pub stats: Stats,
 }
 
@@ -269,6 +312,8 @@ pub struct Stats {
     pub rejected: u64,
     pub rejected_timeout_bound: u64,
     pub retries: u64,
+    /// oauth2 requests sent again at once in another format.
+    pub resends: u64,
     pub fallbacks: u64,
     pub store_tokens: u64,
     pub late_answers: u64,
@@ -282,6 +327,7 @@ impl Stats {
         self.rejected += o.rejected;
         self.rejected_timeout_bound += o.rejected_timeout_bound;
         self.retries += o.retries;
+        self.resends += o.resends;
         self.fallbacks += o.fallbacks;
         self.store_tokens += o.store_tokens;
         self.late_answers += o.late_answers;
@@ -317,6 +363,9 @@ pub struct World {
     scripted: usize,
     store_scripted: usize,
     steady_first_token: bool,
+    sent_formats: Vec<Format>,
+    /// Flights the refresh timer started since the last caller asked.
+    idle_renewals: u32,
     pub violations: Vec<String>,
     pub stats: Stats,
     logging: bool,
@@ -327,7 +376,9 @@ impl World {
     pub fn new(sc: Scenario, logging: bool) -> World {
         let creds = credentials(sc.dialect, sc.seed);
         let cfg = config(&sc, &creds);
-        let m = TokenManager::new(cfg, sc.settings(), T0);
+        let mut m = TokenManager::new(cfg, sc.settings(), T0);
+        // As the shell does once it has hashed the key material.
+        m.set_store_key(edge_auth::core::store::key(&[0x5a; 32]));
         let rng = Rng::new(sc.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1CE);
         let mut w = World {
             sc,
@@ -352,6 +403,8 @@ impl World {
             scripted: 0,
             store_scripted: 0,
             steady_first_token: false,
+            sent_formats: Vec::new(),
+            idle_renewals: 0,
             violations: Vec::new(),
             stats: Stats::default(),
             logging,
@@ -457,8 +510,15 @@ impl World {
                 let id = self.m.ask(wall, *wait_until);
                 self.callers.insert(id, CallerState { asked: self.t, ..Default::default() });
                 self.note(|| format!("  asked: {id:?}"));
-                let was_steady = self.steady_first_token;
+                // After MAX_IDLE_RENEWALS timer renewals with no caller the
+                // timer stops (docs/API.md §6): the caller after that may wait.
+                let idle_stopped = self.idle_renewals >= edge_auth::core::cache::MAX_IDLE_RENEWALS;
+                self.idle_renewals = 0;
+                let was_steady = self.steady_first_token && !idle_stopped;
                 self.drain("ask");
+                if idle_stopped {
+                    self.steady_first_token = false;
+                }
                 if self.sc.steady && was_steady && self.callers.get(&id).is_some_and(|c| c.settled.is_none()) {
                     self.violate(format!("steady caller {id:?} waits although auto-refresh has a token"));
                 }
@@ -486,7 +546,9 @@ impl World {
             }
             Step::Refuse(token) => {
                 let wall = self.wall();
-                self.m.refuse(wall, token);
+                // Whether an API accepted the token before (the refusal window's rule).
+                let accepted = self.rng.below(2) == 0;
+                self.m.refuse(wall, token, accepted);
                 self.drain("refuse");
             }
             Step::PageVisible => {
@@ -729,6 +791,34 @@ impl World {
                 self.check_leak(&shown, "onToken's TokenInfo", false);
             }
             Action::ReportStoreError(message) => self.check_leak(message, "a store error", true),
+            Action::AbortTokenRequest(request) => {
+                // The manager's deadline: at timeoutMs after the request went out.
+                let Some(r) = self.requests.get_mut(&request) else { return self.violate(format!("{request:?} aborted but never sent")) };
+                if r.aborted {
+                    return self.violate(format!("{request:?} aborted twice"));
+                }
+                r.aborted = true;
+                r.aborted_elapsed = self.elapsed;
+                let (sent_elapsed, answered, ignores) = (r.sent_elapsed, r.answered, r.ignores_abort);
+                // (An answer arriving at the deadline itself may meet its abort: harmless.)
+                if answered.is_some_and(|a| a < self.t) {
+                    return self.violate(format!("{request:?} aborted after its answer"));
+                }
+                // On the manager's clock (a wall clock jumping forward ends waits early).
+                let own_timeout = self.requests[&request].timeout_ms;
+                if self.elapsed < sent_elapsed + u64::from(own_timeout) {
+                    self.violate(format!("{request:?} aborted {} ms after it was sent, before timeoutMs", self.elapsed - sent_elapsed));
+                }
+                if answered.is_some() {
+                    return;
+                }
+                if !ignores {
+                    // fetch honours the abort: what was on its way is dropped.
+                    self.pending.retain(|p| !matches!(&p.what, Delivery::Response(id, _) | Delivery::Failure(id, _) if *id == request));
+                    let t = self.t;
+                    self.schedule(t, Delivery::Failure(request, SendFailure::Timeout("token request timed out after the deadline (before a response arrived)".into())));
+                }
+            }
             Action::FlightEnded(f) => match self.flights.get_mut(&f) {
                 Some(r) if r.ended => self.violate(format!("{f:?} ended twice")),
                 Some(r) => r.ended = true,
@@ -759,7 +849,15 @@ impl World {
         let t = self.t;
         let bound = self.m.flight_bound_ms();
         // At most one token request out (one older than the flight bound is dead).
-        let out: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && self.elapsed < r.flight_started_elapsed + bound).map(|(id, _)| *id).collect();
+        // (Nor one aborted a moment ago whose fetch ignores its signal: the
+        // manager has given up on it, as the shell aborted it.)
+        let grace = edge_auth::core::manager::ABORT_GRACE_MS;
+        let out: Vec<RequestId> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.answered.is_none() && self.elapsed < r.flight_started_elapsed + bound && self.elapsed < r.sent_elapsed + u64::from(r.timeout_ms) + grace)
+            .map(|(id, _)| *id)
+            .collect();
         if !out.is_empty() {
             self.violate(format!("{request:?} sent while {out:?} still out: two token requests in flight"));
         }
@@ -771,6 +869,9 @@ impl World {
         let flight_started_elapsed = fr.started_elapsed;
         fr.requests.push(request);
         let (background, started) = (fr.background, fr.started);
+        if new_flight && background {
+            self.idle_renewals = self.idle_renewals.saturating_add(1);
+        }
         if new_flight && background && started + 1_000 >= t {
             self.background_starts.push(t);
             let recent = self.background_starts.iter().filter(|s| t - **s < 1_000).count();
@@ -805,7 +906,35 @@ impl World {
                 self.violate(format!("flight {flight:?} fell back to the password grant after {status:?}, not a 400/401"));
             }
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false });
+        // deadlineMs: a flight's requests go out, and end, by its deadline.
+        let deadline = u64::from(self.m.config().deadline_ms);
+        if self.elapsed + u64::from(timeout_ms) > flight_started_elapsed + deadline {
+            self.violate(format!("{request:?} (timeout {timeout_ms} ms) sent {} ms into its flight: past deadlineMs ({deadline} ms)", self.elapsed - flight_started_elapsed));
+        }
+        // oauth2 detection: a client's format only ever moves on (JSON to a
+        // form, the body to Basic), never back; a pinned one never moves; a
+        // request in a new format goes out at once after the refusal.
+        let format = format_of(&http);
+        if self.sc.dialect == "oauth2" {
+            if let Some(&(form_before, basic_before)) = self.sent_formats.last() {
+                if (form_before && !format.0) || (basic_before && !format.1) {
+                    self.violate(format!("{request:?} sent as {format:?} after a request sent as {:?}: the detection went back", (form_before, basic_before)));
+                }
+                if (form_before, basic_before) != format {
+                    self.stats.resends += 1;
+                    let previous = self.flights[&flight].requests.iter().rev().nth(1).and_then(|id| self.requests.get(id)).filter(|r| r.refresh == refresh);
+                    if let Some(answered) = previous.and_then(|p| p.answered) {
+                        if answered != t {
+                            self.violate(format!("{request:?} in a new format waited {} ms after the refusal", t.saturating_sub(answered)));
+                        }
+                    }
+                }
+            }
+            self.sent_formats.push(format);
+        } else {
+            self.sent_formats.push(format);
+        }
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, aborted_elapsed: 0, timeout_ms, format });
 
         // The vendor.
         let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {
@@ -813,10 +942,31 @@ impl World {
                 self.scripted += 1;
                 (o, Some(d))
             }
-            None => (self.outcome(refresh), None),
+            None => match self.refusal(format) {
+                Some(refusal) => (refusal, None),
+                None => (self.outcome(refresh), None),
+            },
         };
         self.note(|| format!("  vendor will answer {request:?} ({}) with {outcome:?}", if refresh { "refresh grant" } else { "credentials" }));
+        if matches!(outcome, Outcome::Lost | Outcome::Late(_)) {
+            if let Some(r) = self.requests.get_mut(&request) {
+                r.ignores_abort = true;
+            }
+        }
         self.answer(request, &http, outcome, timeout_ms, delay);
+    }
+
+    /// An oauth2 server's answer to a format it refuses.
+    fn refusal(&mut self, (form, basic): Format) -> Option<Outcome> {
+        let server = self.sc.server;
+        if server.refuses_json && !form {
+            let status = if server.json_415 { 415 } else { 400 };
+            return Some(Outcome::Status { status, retry_after: None, body: if server.json_415 { ErrorBody::Empty } else { ErrorBody::InvalidRequest } });
+        }
+        if server.refuses_body_auth && !basic {
+            return Some(Outcome::Status { status: 401, retry_after: None, body: ErrorBody::OAuth2 });
+        }
+        None
     }
 
     fn outcome(&mut self, refresh: bool) -> Outcome {
@@ -857,7 +1007,10 @@ impl World {
 
     fn answer(&mut self, request: RequestId, http: &edge_auth::core::dialect::HttpRequest, outcome: Outcome, timeout_ms: u32, delay: Option<u64>) {
         let t = self.t;
-        let delay = delay.unwrap_or_else(|| self.rng.below(u64::from(timeout_ms)));
+        // A steady vendor answers within half the leeway: slower, a refresh
+        // started an eighth of the leeway early would let the token expire.
+        let most = if self.sc.steady { u64::from(timeout_ms).min(u64::from(self.sc.leeway_s) * 500).max(1) } else { u64::from(timeout_ms) };
+        let delay = delay.unwrap_or_else(|| self.rng.below(most));
         let at = t + delay;
         let response = |status: u16, body: Vec<u8>| TokenResponse { status, date: None, retry_after: None, www_authenticate: None, body: ResponseBody::Bytes(body) };
         match outcome {
@@ -922,6 +1075,7 @@ impl World {
         match body {
             ErrorBody::Vendor => serde_json::json!({"errors": ["Invalid client credentials"]}).to_string(),
             ErrorBody::OAuth2 => serde_json::json!({"error": "invalid_client", "error_description": "Client authentication failed"}).to_string(),
+            ErrorBody::InvalidRequest => serde_json::json!({"error": "invalid_request", "error_description": "unsupported content type"}).to_string(),
             ErrorBody::Html => "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>".into(),
             ErrorBody::Empty => String::new(),
             ErrorBody::Echo(k) => {
@@ -1008,6 +1162,15 @@ impl World {
                 self.violate(format!("the valid token {access} (expires at +{} ms) was dropped", expires_at.saturating_sub(T0)));
             }
         }
+        // Every token request is answered or aborted by its deadline.
+        if !freed {
+            let (elapsed, timeout) = (self.elapsed, u64::from(self.sc.timeout_ms));
+            let overdue: Vec<RequestId> = self.requests.iter().filter(|(_, r)| r.answered.is_none() && !r.aborted && elapsed > r.sent_elapsed + u64::from(r.timeout_ms).min(timeout)).map(|(id, _)| *id).collect();
+            for id in overdue {
+                self.violate(format!("{id:?} still out {} ms after it was sent, past timeoutMs, and not aborted", elapsed - self.requests[&id].sent_elapsed));
+                self.requests.get_mut(&id).unwrap().aborted = true;
+            }
+        }
         // No caller waits beyond the bound.
         let bound = self.m.caller_bound_ms();
         let t = self.t;
@@ -1081,7 +1244,8 @@ pub fn run(seed: u64, logging: bool) -> Run {
     w.finish();
     w.stats.steady += u64::from(w.sc.steady);
     w.stats.freed += u64::from(w.freed_at.is_some());
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
+    let formats = w.sent_formats.clone();
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), formats, stats: w.stats }
 }
 
 /// Runs a schedule given as steps (a regression), on a scenario.
@@ -1091,7 +1255,8 @@ pub fn replay(sc: Scenario, steps: &[Step], logging: bool) -> Run {
         w.run_step(step);
     }
     w.finish();
-    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), stats: w.stats }
+    let formats = w.sent_formats.clone();
+    Run { violations: w.violations, log: w.log, token_requests: w.requests.len(), formats, stats: w.stats }
 }
 
 /// Runs `count` schedules from `first`; returns the failing seeds with
@@ -1122,8 +1287,8 @@ pub fn run_many(first: u64, count: u64) -> (u64, Vec<(u64, Run)>) {
         }
     }
     println!(
-        "sim: exercised {requests} token requests ({} retries, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
-        stats.retries, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
+        "sim: exercised {requests} token requests ({} retries, {} oauth2 resends in another format, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
+        stats.retries, stats.resends, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
     );
     for (k, (n, seed)) in &kinds {
         println!("sim: {n} schedules (first: seed {seed}) with: {k}");

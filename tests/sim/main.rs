@@ -135,3 +135,19 @@ fn an_echoed_refresh_token_is_redacted_after_the_cache_dropped_it() {
         &[Step::Ask { wait_until: false }, Step::Advance(100), Step::Advance(3_000), Step::Ask { wait_until: false }, Step::Refuse("at-1-1".into()), Step::Advance(200)],
     );
 }
+
+/// The oauth2 detection in the manager: against a server that takes only
+/// a form with HTTP Basic, the first call finds it within three requests
+/// (JSON, form, form with Basic), and every call after it (the token
+/// invalidated) sends one request, in the format found.
+#[test]
+fn oauth2_detection_is_learnt_once_for_the_client() {
+    let mut sc = Scenario::fixed("oauth2", Mode::Workers, false);
+    sc.server = engine::Server { refuses_json: true, refuses_body_auth: true, json_415: false };
+    let steps = [Step::Ask { wait_until: false }, Step::Advance(3_000), Step::Invalidate, Step::Ask { wait_until: false }, Step::Advance(3_000)];
+    let r = replay(sc, &steps, true);
+    assert!(r.violations.is_empty(), "{}", reproduction(0, &r));
+    let (json, form, basic) = ((false, false), (true, false), (true, true));
+    assert_eq!(r.formats, vec![json, form, basic, basic], "{}", reproduction(0, &r));
+    assert_eq!(r.stats.resolved, 2);
+}
