@@ -47,7 +47,7 @@ pub fn after_failure(config: &Config, detection: &mut Detection, failure: &mut F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::opts;
+    use crate::core::testing::opts;
     use crate::core::dialect::{BodyEncoding, ClientAuth};
     use crate::core::error::{ErrorCode, OAuthError};
 
@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn detection_and_server_errors_share_three_requests() {
         let c = config();
-        let mut d = Detection::for_config(&c);
+        let mut d = c.detection();
         // 500 twice, then the format refused on the third: no fourth request…
         let (sent, f) = call(&c, &mut d, &[failure(500, None), failure(500, None), failure(400, Some("invalid_request"))]);
         assert_eq!(sent, 3);
@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn wrong_secret_at_a_form_only_server() {
         let c = config();
-        let mut d = Detection::for_config(&c);
+        let mut d = c.detection();
         let (sent, f) = call(&c, &mut d, &[failure(400, Some("invalid_request")), failure(400, Some("invalid_client")), failure(401, Some("invalid_client"))]);
         assert_eq!(sent, 3, "JSON, form, form with Basic");
         let f = f.unwrap();
@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn a_resend_is_immediate_and_a_5xx_waits() {
         let c = config();
-        let mut d = Detection::for_config(&c);
+        let mut d = c.detection();
         assert_eq!(after_failure(&c, &mut d, &mut failure(415, None), 1, 0.5, 10_000), Next::Resend);
         assert!(matches!(after_failure(&c, &mut d, &mut failure(502, None), 2, 0.5, 10_000), Next::RetryAfter(_)));
         assert_eq!(after_failure(&c, &mut d, &mut failure(502, None), 3, 0.5, 10_000), Next::GiveUp);
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn the_fix_is_named_only_on_giving_up() {
         let c = config();
-        let mut d = Detection::for_config(&c);
+        let mut d = c.detection();
         let mut f = failure(415, None);
         assert_eq!(after_failure(&c, &mut d, &mut f, 1, 0.5, 10_000), Next::Resend);
         assert_eq!(f.message, "m");

@@ -2,11 +2,11 @@
 //! [`Options`]; everything about what is valid lives here, so that it is
 //! tested natively and every error names the option at fault.
 
-use super::dialect::{BodyEncoding, ClientAuth, Provider};
+use super::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, HttpRequest, Provider};
+pub use super::dialect::Credentials;
 use super::error::Failure;
 use super::secret::Secret;
 use super::text::{concat, push_u64, trim_end_ascii};
-use super::encoding::form_urlencode;
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -56,52 +56,6 @@ pub const OPTION_NAMES: [&str; 24] = [
     "deadlineMs",
     "allowedOrigins",
 ];
-
-/// The identity and secrets of one provider.
-#[derive(Clone, Debug)]
-pub enum Credentials {
-    Younium { client_id: String, secret: Secret },
-    Union { username: String, password: Secret },
-    Papaya { api_key: Secret, client_secret: Secret, token_name: Option<String> },
-    OAuth2 {
-        client_id: String,
-        client_secret: Secret,
-        scope: Option<String>,
-        audience: Option<String>,
-        /// RFC 8707 resource indicators, each sent as its own `resource`.
-        resource: Vec<String>,
-        /// `bodyEncoding`, if pinned; unset, the dialect detects it.
-        body: Option<BodyEncoding>,
-        /// `clientAuth`, if pinned; unset, the dialect detects it.
-        auth: Option<ClientAuth>,
-    },
-}
-
-impl Credentials {
-    /// Every value that must never be shown: used to redact vendor messages.
-    pub fn secrets(&self) -> Vec<&str> {
-        match self {
-            Credentials::Younium { secret, .. } => vec![secret.expose()],
-            Credentials::Union { password, .. } => vec![password.expose()],
-            Credentials::Papaya { api_key, client_secret, .. } => vec![api_key.expose(), client_secret.expose()],
-            Credentials::OAuth2 { client_secret, .. } => vec![client_secret.expose()],
-        }
-    }
-
-    /// The `id:secret` strings an HTTP Basic header of these credentials
-    /// would carry, raw and form-encoded (RFC 6749 §2.3.1): a vendor that
-    /// quotes the header echoes their base64. Redacted with `secrets()`.
-    pub fn basic_pairs(&self) -> Vec<Secret> {
-        let (id, secret) = match self {
-            Credentials::Younium { client_id, secret } => (client_id.as_str(), secret),
-            Credentials::Union { username, password } => (username.as_str(), password),
-            Credentials::Papaya { api_key, client_secret, .. } => (api_key.expose(), client_secret),
-            Credentials::OAuth2 { client_id, client_secret, .. } => (client_id.as_str(), client_secret),
-        };
-        let form = Secret::new(form_urlencode(secret.expose()));
-        vec![Secret::new(concat(&[id, ":", secret.expose()])), Secret::new(concat(&[&form_urlencode(id), ":", form.expose()]))]
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -309,6 +263,16 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
 }
 
 impl Config {
+    /// The token request for `grant`, sent (oauth2) the way `detection` says.
+    pub fn token_request(&self, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
+        build_request(&self.credentials, &self.token_url, self.refresh_url.as_deref(), grant, detection)
+    }
+
+    /// Where this client's format detection starts (the oauth2 pins).
+    pub fn detection(&self) -> Detection {
+        Detection::for_credentials(&self.credentials)
+    }
+
     pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
         let provider_name = match string(opts, "provider")? {
             Some(p) => p,
@@ -396,9 +360,9 @@ impl Config {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::core::testing::{opts, Map};
 
     /// Options that fail the test when the core reads a name missing from
     /// `OPTION_NAMES` (the shell could not read it).
@@ -435,18 +399,6 @@ pub(crate) mod tests {
             pairs.push(("provider", provider));
             Config::from_options(&Listed(&opts(&pairs))).unwrap();
         }
-    }
-
-    pub struct Map(pub HashMap<&'static str, OptionValue>);
-
-    impl Options for Map {
-        fn get(&self, name: &'static str) -> OptionValue {
-            self.0.get(name).cloned().unwrap_or(OptionValue::Absent)
-        }
-    }
-
-    pub fn opts(pairs: &[(&'static str, &str)]) -> Map {
-        Map(pairs.iter().map(|(k, v)| (*k, OptionValue::Str((*v).to_owned()))).collect())
     }
 
     fn err(o: &Map) -> String {

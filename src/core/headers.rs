@@ -26,7 +26,7 @@ pub fn api_headers<'a>(config: &'a Config, access_token: &str) -> Vec<ApiHeader<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::opts;
+    use crate::core::testing::opts;
 
     #[test]
     fn younium_adds_version_and_entity() {

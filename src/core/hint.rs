@@ -68,7 +68,7 @@ pub fn add_likely_fix(config: &Config, sent: &Detection, failure: &mut Failure) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::opts;
+    use crate::core::testing::opts;
     use crate::core::config::OptionValue;
 
     fn config(extra: &[(&'static str, &str)]) -> Config {
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn the_token_path_gave_404() {
         let derived = config(&[]);
-        let d = Detection::for_config(&derived);
+        let d = derived.detection();
         assert_eq!(fix(&derived, &d, 404, None), Some("Set tokenUrl to the server's token endpoint: this URL was derived from baseUrl."));
         let given = config(&[("tokenUrl", "https://h/oauth/token")]);
         assert_eq!(fix(&given, &d, 405, None), Some("Check tokenUrl: no token endpoint answers there."));
@@ -103,19 +103,19 @@ mod tests {
     #[test]
     fn a_pinned_json_body_refused() {
         let c = config(&[("bodyEncoding", "json")]);
-        let d = Detection::for_config(&c);
+        let d = c.detection();
         for (status, error) in [(400, Some("invalid_request")), (400, Some("unsupported_grant_type")), (415, None), (400, None)] {
             assert_eq!(fix(&c, &d, status, error), Some("The server refused the JSON body: set bodyEncoding: \"form\"."), "{status}");
         }
         // Unpinned, the form is tried instead of hinted at.
         let c = config(&[]);
-        assert_eq!(fix(&c, &Detection::for_config(&c), 400, Some("invalid_request")), None);
+        assert_eq!(fix(&c, &c.detection(), 400, Some("invalid_request")), None);
     }
 
     #[test]
     fn scope_resource_and_grant() {
         let c = config(&[]);
-        let d = Detection::for_config(&c);
+        let d = c.detection();
         assert_eq!(fix(&c, &d, 400, Some("invalid_scope")), Some("The server refused the scope: check the scope option."));
         assert_eq!(fix(&c, &d, 400, Some("invalid_target")), Some("The server refused the resource indicator: check the resource option."));
         assert!(fix(&c, &d, 400, Some("unauthorized_client")).unwrap().contains("client_credentials grant"));
@@ -128,11 +128,11 @@ mod tests {
     #[test]
     fn the_client_refused() {
         let c = config(&[("clientAuth", "body")]);
-        assert!(fix(&c, &Detection::for_config(&c), 401, Some("invalid_client")).unwrap().contains("set clientAuth: \"basic\""));
+        assert!(fix(&c, &c.detection(), 401, Some("invalid_client")).unwrap().contains("set clientAuth: \"basic\""));
         let c = config(&[("clientAuth", "basic")]);
-        assert!(fix(&c, &Detection::for_config(&c), 401, None).unwrap().contains("set clientAuth: \"body\""));
+        assert!(fix(&c, &c.detection(), 401, None).unwrap().contains("set clientAuth: \"body\""));
         let c = config(&[]);
-        let mut d = Detection::for_config(&c);
+        let mut d = c.detection();
         assert!(d.after_failure(&failure(401, Some("invalid_client"))));
         assert_eq!(fix(&c, &d, 401, Some("invalid_client")), Some("Check clientId and clientSecret: the server refused them in the body and with HTTP Basic."));
         assert_eq!(fix(&c, &d, 200, Some("invalid_client")), Some("Check clientId and clientSecret: the server refused them in the body and with HTTP Basic."));
@@ -143,7 +143,7 @@ mod tests {
     fn other_dialects_name_their_credentials() {
         let mut o = opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "u"), ("password", "p")]);
         let c = Config::from_options(&o).unwrap();
-        let d = Detection::for_config(&c);
+        let d = c.detection();
         assert_eq!(fix(&c, &d, 401, None), Some("Check username and password."));
         assert_eq!(fix(&c, &d, 400, Some("invalid_request")), None, "union: a refused request, not its credentials");
         o.0.insert("provider", OptionValue::Str("younium".into()));
@@ -158,10 +158,10 @@ mod tests {
     fn the_fix_follows_the_message() {
         let c = config(&[]);
         let mut f = failure(404, None);
-        add_likely_fix(&c, &Detection::for_config(&c), &mut f);
+        add_likely_fix(&c, &c.detection(), &mut f);
         assert_eq!(f.message, "oauth2 token request to https://h/t failed with HTTP x. Set tokenUrl to the server's token endpoint: this URL was derived from baseUrl.");
         let mut f = failure(500, None);
-        add_likely_fix(&c, &Detection::for_config(&c), &mut f);
+        add_likely_fix(&c, &c.detection(), &mut f);
         assert!(f.message.ends_with("HTTP x"));
     }
 }

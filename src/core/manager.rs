@@ -113,7 +113,7 @@
 
 use super::cache::{Next, TokenCache};
 use super::config::Config;
-use super::dialect::{build_request, Detection, Grant, HttpRequest};
+use super::dialect::{Detection, Grant, HttpRequest};
 use super::error::{ErrorCode, Failure};
 use super::headers::{api_headers, ApiHeader};
 use super::response::{self, Arrival, Token};
@@ -507,7 +507,7 @@ impl TokenManager {
             cache = cache.shared(rng.unit());
         }
         TokenManager {
-            detection: Detection::for_config(&config),
+            detection: config.detection(),
             basic_pairs: config.credentials.basic_pairs(),
             config,
             settings,
@@ -1037,7 +1037,7 @@ impl TokenManager {
     /// lasts, the credentials otherwise or as the refresh grant's fallback.
     fn send_grant(&mut self, fallback: bool) {
         let grant = if fallback { Grant::Credentials } else { self.cache.grant(self.clock.wall) };
-        let http = build_request(&self.config, grant, &self.detection);
+        let http = self.config.token_request(grant, &self.detection);
         let sent_refresh = match grant {
             Grant::Refresh(rt) => Some(rt.clone()),
             Grant::Credentials => None,
@@ -1140,7 +1140,7 @@ impl TokenManager {
                 match attempts::after_failure(&self.config, &mut self.detection, &mut failure, f.sent, jitter, budget) {
                     attempts::Next::Resend => {
                         let grant = if f.refreshing { self.cache.grant(self.clock.wall) } else { Grant::Credentials };
-                        let http = build_request(&self.config, grant, &self.detection);
+                        let http = self.config.token_request(grant, &self.detection);
                         self.send(http);
                     }
                     attempts::Next::RetryAfter(wait) => {

@@ -18,6 +18,8 @@ pub mod rng;
 pub mod schedule;
 pub mod secret;
 pub mod store;
+#[cfg(test)]
+pub mod testing;
 pub mod text;
 pub mod time;
 pub mod url;

@@ -141,7 +141,7 @@ pub fn expiration_ttl(token: &Token, now: Millis) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::opts;
+    use crate::core::testing::opts;
     use proptest::prelude::*;
 
     fn token() -> Token {

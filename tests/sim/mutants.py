@@ -23,8 +23,8 @@ M = [
  ("no publish after refuse", "        if refusal == super::cache::Refusal::Dropped {\n            self.publish();\n        }", ""),
  ("retry budget ignored", "let budget = retry_budget(self.config.timeout_ms, f.waited, f.work_deadline, self.clock.mono);", "let budget = u64::MAX;"),
  ("no refresh timer after a flight", "        self.refresh_timer = delay.map(|ms| self.clock.mono + ms);", "        let _ = delay;"),
- ("the oauth2 detection starts afresh for every grant", "        let http = build_request(&self.config, grant, &self.detection);\n        let sent_refresh", "        let http = build_request(&self.config, grant, &Detection::for_config(&self.config));\n        let sent_refresh"),
- ("a resend in another format waits", "                        let http = build_request(&self.config, grant, &self.detection);\n                        self.send(http);", "                        let http = build_request(&self.config, grant, &self.detection);\n                        f.step = Step::RetryWait { until: self.clock.mono + 10, http };"),
+ ("the oauth2 detection starts afresh for every grant", "        let http = self.config.token_request(grant, &self.detection);\n        let sent_refresh", "        let http = self.config.token_request(grant, &self.config.detection());\n        let sent_refresh"),
+ ("a resend in another format waits", "                        let http = self.config.token_request(grant, &self.detection);\n                        self.send(http);", "                        let http = self.config.token_request(grant, &self.detection);\n                        f.step = Step::RetryWait { until: self.clock.mono + 10, http };"),
  ("no deadline for a token request", "                Step::Sending { until, aborted: false, .. } => Some(*until),", "                Step::Sending { aborted: false, .. } => None,"),
  ("waiters not served from a fresh cache", "        if self.callers.is_empty() {\n            return;\n        }\n        let wall", "        if true {\n            return;\n        }\n        let wall"),
 ]

@@ -9,8 +9,7 @@ pub use oauth2::{Detection, Refusal};
 mod union;
 mod younium;
 
-use super::config::{Config, Credentials};
-use super::encoding::query_encode;
+use super::encoding::{form_urlencode, query_encode};
 use super::secret::Secret;
 use super::text::{concat, trim_end_ascii};
 use core::fmt;
@@ -34,6 +33,52 @@ pub enum BodyEncoding {
 pub enum ClientAuth {
     Body,
     Basic,
+}
+
+/// The identity and secrets of one provider.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    Younium { client_id: String, secret: Secret },
+    Union { username: String, password: Secret },
+    Papaya { api_key: Secret, client_secret: Secret, token_name: Option<String> },
+    OAuth2 {
+        client_id: String,
+        client_secret: Secret,
+        scope: Option<String>,
+        audience: Option<String>,
+        /// RFC 8707 resource indicators, each sent as its own `resource`.
+        resource: Vec<String>,
+        /// `bodyEncoding`, if pinned; unset, the dialect detects it.
+        body: Option<BodyEncoding>,
+        /// `clientAuth`, if pinned; unset, the dialect detects it.
+        auth: Option<ClientAuth>,
+    },
+}
+
+impl Credentials {
+    /// Every value that must never be shown: used to redact vendor messages.
+    pub fn secrets(&self) -> Vec<&str> {
+        match self {
+            Credentials::Younium { secret, .. } => vec![secret.expose()],
+            Credentials::Union { password, .. } => vec![password.expose()],
+            Credentials::Papaya { api_key, client_secret, .. } => vec![api_key.expose(), client_secret.expose()],
+            Credentials::OAuth2 { client_secret, .. } => vec![client_secret.expose()],
+        }
+    }
+
+    /// The `id:secret` strings an HTTP Basic header of these credentials
+    /// would carry, raw and form-encoded (RFC 6749 §2.3.1): a vendor that
+    /// quotes the header echoes their base64. Redacted with `secrets()`.
+    pub fn basic_pairs(&self) -> Vec<Secret> {
+        let (id, secret) = match self {
+            Credentials::Younium { client_id, secret } => (client_id.as_str(), secret),
+            Credentials::Union { username, password } => (username.as_str(), password),
+            Credentials::Papaya { api_key, client_secret, .. } => (api_key.expose(), client_secret),
+            Credentials::OAuth2 { client_id, client_secret, .. } => (client_id.as_str(), client_secret),
+        };
+        let form = Secret::new(form_urlencode(secret.expose()));
+        vec![Secret::new(concat(&[id, ":", secret.expose()])), Secret::new(concat(&[&form_urlencode(id), ":", form.expose()]))]
+    }
 }
 
 impl Provider {
@@ -140,8 +185,8 @@ pub(crate) fn post(url: &str, content_type: &str, accept: &str, body: String) ->
 impl Detection {
     /// Where a client's detection starts: the oauth2 options' pins. Other
     /// dialects have one format, pinned.
-    pub fn for_config(config: &Config) -> Detection {
-        match &config.credentials {
+    pub fn for_credentials(credentials: &Credentials) -> Detection {
+        match credentials {
             Credentials::OAuth2 { body, auth, .. } => Detection::new(*body, *auth),
             _ => Detection::new(Some(BodyEncoding::Json), Some(ClientAuth::Body)),
         }
@@ -150,18 +195,16 @@ impl Detection {
 
 /// Builds the token request the configuration and grant call for, sent
 /// (oauth2) the way `detection` says.
-pub fn build_request(config: &Config, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
-    match (&config.credentials, grant) {
-        (Credentials::Union { .. }, Grant::Refresh(refresh_token)) => {
-            union::refresh_request(config.refresh_url.as_deref().unwrap_or(&config.token_url), refresh_token)
-        }
-        (Credentials::Younium { client_id, secret }, _) => younium::token_request(&config.token_url, client_id, secret),
-        (Credentials::Union { username, password }, _) => union::token_request(&config.token_url, username, password),
+pub fn build_request(credentials: &Credentials, token_url: &str, refresh_url: Option<&str>, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
+    match (credentials, grant) {
+        (Credentials::Union { .. }, Grant::Refresh(refresh_token)) => union::refresh_request(refresh_url.unwrap_or(token_url), refresh_token),
+        (Credentials::Younium { client_id, secret }, _) => younium::token_request(token_url, client_id, secret),
+        (Credentials::Union { username, password }, _) => union::token_request(token_url, username, password),
         (Credentials::Papaya { api_key, client_secret, token_name }, _) => {
-            papaya::token_request(&config.token_url, api_key, client_secret, token_name.as_deref())
+            papaya::token_request(token_url, api_key, client_secret, token_name.as_deref())
         }
         (Credentials::OAuth2 { client_id, client_secret, scope, audience, resource, .. }, _) => oauth2::token_request(
-            &config.token_url,
+            token_url,
             oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref(), resource },
             detection.encoding,
             detection.auth,
@@ -172,7 +215,7 @@ pub fn build_request(config: &Config, grant: Grant<'_>, detection: &Detection) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::opts;
+    use crate::core::testing::opts;
     use crate::core::config::Config;
 
     fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -181,7 +224,7 @@ mod tests {
 
     fn request(pairs: &[(&'static str, &str)]) -> HttpRequest {
         let config = Config::from_options(&opts(pairs)).unwrap();
-        build_request(&config, Grant::Credentials, &Detection::for_config(&config))
+        config.token_request(Grant::Credentials, &config.detection())
     }
 
     #[test]
@@ -210,13 +253,13 @@ mod tests {
     #[test]
     fn union_password_and_refresh() {
         let config = Config::from_options(&opts(&[("provider", "union"), ("baseUrl", "https://h"), ("username", "member-user"), ("password", "pw")])).unwrap();
-        let d = Detection::for_config(&config);
-        let r = build_request(&config, Grant::Credentials, &d);
+        let d = config.detection();
+        let r = config.token_request(Grant::Credentials, &d);
         assert_eq!(r.url, "https://h/union-service/auth/token?api-version=1.0");
         assert_eq!(r.body.expose(), r#"{"username":"member-user","password":"pw"}"#);
         assert_eq!(header(&r, "accept"), Some("application/vnd.restful+json, application/json"));
         let rt = Secret::new("rt-1");
-        let r = build_request(&config, Grant::Refresh(&rt), &d);
+        let r = config.token_request(Grant::Refresh(&rt), &d);
         assert_eq!(r.url, "https://h/union-service/auth/refresh-token?api-version=1.0");
         assert_eq!(r.body.expose(), r#"{"refreshToken":"rt-1"}"#);
     }
@@ -261,19 +304,19 @@ mod tests {
     #[test]
     fn oauth2_unpinned_starts_as_the_seed_vendor_and_follows_detection() {
         let config = Config::from_options(&opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "id"), ("clientSecret", "s")])).unwrap();
-        let mut d = Detection::for_config(&config);
-        let r = build_request(&config, Grant::Credentials, &d);
+        let mut d = config.detection();
+        let r = config.token_request(Grant::Credentials, &d);
         assert_eq!(header(&r, "content-type"), Some("application/json"));
         assert_eq!(r.body.expose(), r#"{"grant_type":"client_credentials","client_id":"id","client_secret":"s"}"#);
         d.encoding = BodyEncoding::Form;
         d.auth = ClientAuth::Basic;
-        let r = build_request(&config, Grant::Credentials, &d);
+        let r = config.token_request(Grant::Credentials, &d);
         assert_eq!(header(&r, "content-type"), Some("application/x-www-form-urlencoded"));
         assert_eq!(header(&r, "authorization"), Some("Basic aWQ6cw=="));
         assert_eq!(r.body.expose(), "grant_type=client_credentials");
         // Other dialects have one format.
         let younium = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "s")])).unwrap();
-        let mut d = Detection::for_config(&younium);
+        let mut d = younium.detection();
         d.settle();
         assert_eq!((d.encoding, d.auth, d.encoding_pinned, d.auth_pinned), (BodyEncoding::Json, ClientAuth::Body, true, true));
     }
@@ -284,21 +327,21 @@ mod tests {
         let mut o = opts(&[("provider", "oauth2"), ("baseUrl", "https://o"), ("clientId", "id"), ("clientSecret", "s"), ("audience", "aud")]);
         o.0.insert("resource", OptionValue::List(vec![OptionValue::Str("https://a.test/x?y=1&z".into()), OptionValue::Str("urn:b".into())]));
         let config = Config::from_options(&o).unwrap();
-        let mut d = Detection::for_config(&config);
-        let r = build_request(&config, Grant::Credentials, &d);
+        let mut d = config.detection();
+        let r = config.token_request(Grant::Credentials, &d);
         assert_eq!(
             r.body.expose(),
             r#"{"grant_type":"client_credentials","client_id":"id","client_secret":"s","audience":"aud","resource":["https://a.test/x?y=1&z","urn:b"]}"#
         );
         d.encoding = BodyEncoding::Form;
-        let r = build_request(&config, Grant::Credentials, &d);
+        let r = config.token_request(Grant::Credentials, &d);
         assert_eq!(
             r.body.expose(),
             "grant_type=client_credentials&client_id=id&client_secret=s&audience=aud&resource=https%3A%2F%2Fa.test%2Fx%3Fy%3D1%26z&resource=urn%3Ab"
         );
         o.0.insert("resource", OptionValue::Str("https://one.test/".into()));
         let config = Config::from_options(&o).unwrap();
-        let r = build_request(&config, Grant::Credentials, &Detection::for_config(&config));
+        let r = config.token_request(Grant::Credentials, &config.detection());
         assert!(r.body.expose().ends_with(r#""audience":"aud","resource":"https://one.test/"}"#), "{}", r.body.expose());
     }
 
