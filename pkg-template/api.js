@@ -104,7 +104,37 @@ function ownOptions(options) {
       // A throwing getter: absent.
     }
   }
+  // `broker` is a store with a lease, kept by a Durable Object (docs/API.md §7).
+  if (own.broker != null) {
+    if (own.store != null) throw new AuthError("invalid_config", "broker and store are exclusive: the broker is the shared store (give one of them)");
+    own.store = brokerStore(own.broker);
+  }
+  delete own.broker;
   return own;
+}
+
+/**
+ * The client's side of the `TokenBroker` Durable Object (broker.js): the
+ * store shape with a lease, one object per store key (idFromName). Each
+ * call is a fetch of the caller's own request (workerd cancels a request
+ * that awaits another's I/O).
+ */
+function brokerStore(namespace) {
+  if (typeof namespace?.idFromName !== "function" || typeof namespace.get !== "function") {
+    throw new AuthError("invalid_config", "broker must be a Durable Object namespace binding of the TokenBroker class (env.TOKEN_BROKER; see the README)");
+  }
+  const call = async (key, op, body, query = "") => {
+    const response = await namespace.get(namespace.idFromName(key)).fetch(`https://token-broker/${op}${query}`, { method: "POST", body });
+    if (!response.ok) throw new Error(`the token broker answered ${op} with HTTP ${response.status}`);
+    return response.status === 204 ? null : response.text();
+  };
+  return {
+    get: (key) => call(key, "get", key),
+    put: (key, value, { expirationTtl } = {}) => call(key, "put", value, `?key=${encodeURIComponent(key)}&ttl=${Number(expirationTtl) || 0}`).then(() => {}),
+    // Held by another, the object answers once its token is in: within the
+    // call's bound, with room for the read that follows.
+    lease: async (key, ttlMs, boundMs = 1000) => (await call(key, "lease", key, `?ttl=${ttlMs}&hold=${Math.floor(boundMs * 0.7)}`)) === "granted",
+  };
 }
 
 if (typeof Symbol.dispose === "symbol") {
@@ -112,8 +142,12 @@ if (typeof Symbol.dispose === "symbol") {
 }
 
 /**
- * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`).
- * Entries live under `[...prefix, key]` and expire with the token.
+ * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`,
+ * `lease`). Entries live under `[...prefix, key]` and expire with the
+ * token; the lease under `[...prefix, key, "lease"]`, taken with an atomic
+ * check of its versionstamp and holding its own expiry (Deno KV's
+ * `expireIn` deletes lazily, so an entry may outlive it). A `put` ends the
+ * lease: the token it was for is in.
  */
 export function denoKvStore(kv, options) {
   if (!kv || typeof kv.get !== "function" || typeof kv.set !== "function") {
@@ -128,7 +162,33 @@ export function denoKvStore(kv, options) {
     },
     async put(key, value, { expirationTtl } = {}) {
       const expireIn = Number.isFinite(expirationTtl) ? expirationTtl * 1000 : undefined;
-      await kv.set([...prefix, key], value, expireIn ? { expireIn } : undefined);
+      await unlocked(() => kv.atomic().set([...prefix, key], value, expireIn ? { expireIn } : undefined).delete([...prefix, key, "lease"]).commit());
     },
+    lease: (key, ttlMs) =>
+      unlocked(async () => {
+        const at = [...prefix, key, "lease"];
+        const held = await kv.get(at);
+        const now = Date.now();
+        if (typeof held.value?.until === "number" && held.value.until > now) return false;
+        // Whoever commits first over this versionstamp holds it.
+        const taken = await kv.atomic().check({ key: at, versionstamp: held.versionstamp }).set(at, { until: now + ttlMs }, { expireIn: ttlMs }).commit();
+        return taken.ok === true;
+      }),
   };
+}
+
+/**
+ * Runs `step` again, a few times, while a local Deno KV file is locked by
+ * another process's commit (SQLite's "database is locked"): the next try
+ * sees what that commit did.
+ */
+async function unlocked(step) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= 8 || !/database is locked/.test(String(error?.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
 }
