@@ -80,6 +80,7 @@ if (store) {
   options.onStoreError = (e) => counts.storeErrors.push(e?.message ?? String(e));
 }
 if (cfg.leeway !== undefined) options.refreshLeewaySeconds = cfg.leeway;
+if (cfg.timeoutMs !== undefined) options.timeoutMs = cfg.timeoutMs;
 const client = new AuthClient(options);
 
 const started = Date.now();

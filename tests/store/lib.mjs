@@ -105,14 +105,14 @@ function startChild(args, { timeoutMs, command = DENO }) {
  * denoKvStore. Returns the emulator's token log split into the cold start and
  * the rest, and each process's own report.
  */
-export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, withStore, lease = false, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0 }) {
+export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, withStore, lease = false, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs, beforeStart }) {
   const control = controlFor(emulatorUrl, ns);
   await control.reset();
   await control.config({ ttlSeconds, tokenDelayMs });
   const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-denokv-"));
   const kvPath = withStore ? path.join(dir, "tokens.sqlite") : null;
   durationMs ??= lifetimes * ttlSeconds * 1000;
-  const cfg = { base: control.base, provider, kvPath, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50) };
+  const cfg = { base: control.base, provider, kvPath, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
   if (leeway !== undefined) cfg.leeway = leeway;
   const args = [
     "run",
@@ -132,6 +132,12 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
       const init = startChild(["eval", "--unstable-kv", `const kv = await Deno.openKv(${JSON.stringify(kvPath)}); kv.close();`], { timeoutMs: 30_000 });
       const r = await init.done;
       if (r.code !== 0) throw new Error(`creating the KV file failed: ${r.stderr}`);
+      // E.g. a lease taken by a holder that then dies.
+      if (beforeStart) {
+        const pre = startChild(["eval", "--unstable-kv", beforeStart(kvPath, control)], { timeoutMs: 30_000 });
+        const p = await pre.done;
+        if (p.code !== 0) throw new Error(`beforeStart failed: ${p.stderr}`);
+      }
     }
     return await runFleet({ control, n, ttlSeconds, lifetimes, withStore, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000 }) });
   } finally {
@@ -144,12 +150,12 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
  * (`redisUrl`; null: no store), through `client` ("node-redis" | "ioredis"),
  * as runDenoFleet does for Deno.
  */
-export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, redisUrl, client = "node-redis", lease = true, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, faults }) {
+export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, redisUrl, client = "node-redis", lease = true, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs }) {
   const control = controlFor(emulatorUrl, ns);
   await control.reset();
   await control.config({ ttlSeconds, tokenDelayMs });
   durationMs ??= lifetimes * ttlSeconds * 1000;
-  const cfg = { base: control.base, provider, redisUrl, client, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), faults };
+  const cfg = { base: control.base, provider, redisUrl, client, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
   if (leeway !== undefined) cfg.leeway = leeway;
   const args = [path.join(HERE, "node-child.mjs"), JSON.stringify(cfg)];
   return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000, command: process.execPath }) });
@@ -254,10 +260,34 @@ export async function startRedis() {
 export function describeRun(r) {
   const sum = (k) => r.results.reduce((a, x) => a + (Array.isArray(x[k]) ? x[k].length : x[k]), 0);
   return (
-    `${r.n} Deno processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
+    `${r.n} processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
     `${r.total} token requests (cold start ${r.cold}, then ${r.afterCold} in ${r.events.length} renewals [${r.events.join(" ")}]); ` +
     `calls ${sum("calls")}, store gets ${sum("gets")}, puts ${sum("puts")}, onToken ${sum("onToken")}, ` +
     `store errors ${sum("storeErrors")}, expired tokens handed out ${sum("expired")}; ` +
     `request times (ms from start): ${r.requestTimesMs.join(", ")}`
   );
+}
+
+/** The documented store key of a younium client of `control`'s namespace (docs/API.md §7). */
+export async function younimKeyFor(control) {
+  const { createHash } = await import("node:crypto");
+  const { SAMPLE_CREDENTIALS } = await import("../emulator/credentials.mjs");
+  return `edge-auth:v2:${createHash("sha256").update(`edge-auth/v1\nyounium\n${control.base}/auth/v2/token\n${SAMPLE_CREDENTIALS.younium.clientId}\n\n`).digest("hex")}`;
+}
+
+/**
+ * With a lease, the goal: exactly one token request per lifetime, the cold
+ * start included, no failure, no store error, no unhandled rejection.
+ */
+export function assertOnePerLifetime(r, { maxWaitMs }) {
+  const line = describeRun(r);
+  for (const [i, x] of r.results.entries()) {
+    assert.deepEqual(x.failures, [], `process ${i}: failed calls; ${line}`);
+    assert.deepEqual(x.unhandled, [], `process ${i}: unhandled rejections`);
+    assert.deepEqual(x.storeErrors, [], `process ${i}: store errors`);
+    assert.ok(x.calls > 0, `process ${i} made no calls`);
+  }
+  assert.equal(r.cold, 1, `cold start: one token request for ${r.n} processes; ${line}`);
+  assert.equal(r.total, r.lifetimes, `one token request per lifetime; ${line}`);
+  assert.ok(r.worstWaitMs < maxWaitMs, `worst caller wait ${r.worstWaitMs} ms (bound ${maxWaitMs}); ${line}`);
 }

@@ -5,10 +5,9 @@
 //
 // with <json> = { base, provider, redisUrl (null: no store), client
 // ("node-redis" | "ioredis"), lease (redisStore's lease passed on), mode
-// ("timer" | "stream"), durationMs, intervalMs, leeway?, faults? }. faults:
-// "die-holding" — this process exits at once when granted the lease (a
-// holder that dies). Prints READY, waits for a line on stdin, then
-// `RESULT=<json>` as deno-child.mjs does.
+// ("timer" | "stream"), durationMs, intervalMs, leeway?, timeoutMs? }.
+// Prints READY, waits for a line on stdin, then `RESULT=<json>` as
+// deno-child.mjs does (plus `waits`: each getToken's wait in ms).
 import { AuthClient, redisStore } from "edge-auth";
 import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 
@@ -46,7 +45,6 @@ if (cfg.redisUrl) {
       counts.leases++;
       const granted = await inner.lease(key, ttlMs);
       if (granted) counts.granted++;
-      if (granted && cfg.faults === "die-holding") process.exit(0);
       return granted;
     };
   }
@@ -70,6 +68,7 @@ if (store) {
   options.onStoreError = (e) => counts.storeErrors.push(e?.message ?? String(e));
 }
 if (cfg.leeway !== undefined) options.refreshLeewaySeconds = cfg.leeway;
+if (cfg.timeoutMs !== undefined) options.timeoutMs = cfg.timeoutMs;
 const client = new AuthClient(options);
 
 const started = Date.now();
