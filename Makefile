@@ -179,7 +179,7 @@ emulator: deps
 
 # Benchmarks side by side with @badgateway/oauth2-client against the loopback
 # emulator: prints a table and writes bench/RESULTS.md (~10 min; raw samples in bench/out/).
-bench: pkg
+bench: pkg setup-redis
 	node bench/run.mjs
 
 # A short check of the benchmark harness (~1 min); writes bench/out/RESULTS-quick.md.

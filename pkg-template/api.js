@@ -155,15 +155,23 @@ export function denoKvStore(kv, options) {
   }
   // An own property only, as every option is.
   const prefix = options !== null && typeof options === "object" && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : ["edge-auth"];
-  return {
+  const store = {
     async get(key) {
       const entry = await kv.get([...prefix, key]);
       return typeof entry.value === "string" ? entry.value : null;
     },
     async put(key, value, { expirationTtl } = {}) {
       const expireIn = Number.isFinite(expirationTtl) ? expirationTtl * 1000 : undefined;
-      await unlocked(() => kv.atomic().set([...prefix, key], value, expireIn ? { expireIn } : undefined).delete([...prefix, key, "lease"]).commit());
+      const options = expireIn ? { expireIn } : undefined;
+      await (typeof kv.atomic === "function"
+        ? unlocked(() => kv.atomic().set([...prefix, key], value, options).delete([...prefix, key, "lease"]).commit())
+        : kv.set([...prefix, key], value, options));
     },
+  };
+  // Without atomic operations (not a real Deno.Kv), no lease.
+  if (typeof kv.atomic !== "function") return store;
+  return {
+    ...store,
     lease: (key, ttlMs) =>
       unlocked(async () => {
         const at = [...prefix, key, "lease"];

@@ -155,7 +155,10 @@ async function setups(o) {
     await redis.stop();
     await emulator.close();
   }
-  if (o.json) console.log(JSON.stringify({ n: o.n, lifetimes: o.lifetimes, ttlSeconds: o.ttl, leewaySeconds: LEEWAY, tokenDelayMs: TOKEN_DELAY_MS, durationMs, rows }, null, 2));
+  if (o.json) {
+    console.log(JSON.stringify({ setups: true, n: o.n, lifetimes: o.lifetimes, ttlSeconds: o.ttl, leewaySeconds: LEEWAY, tokenDelayMs: TOKEN_DELAY_MS, durationMs, rows }, null, 2));
+    return;
+  }
   console.log(`\n${o.n} isolates or processes × ${o.lifetimes} token lifetimes of ${o.ttl} s (leeway ${LEEWAY} s: ${durationMs} ms), a ${TOKEN_DELAY_MS} ms token endpoint, a getToken every 50 ms per caller (ideal: ${o.lifetimes} token requests)\n`);
   console.log("setup       token requests  worst caller wait  store errors  request times (ms from start)");
   for (const [name, r] of Object.entries(rows)) {
