@@ -104,38 +104,19 @@ function ownOptions(options) {
       // A throwing getter: absent.
     }
   }
-  // `broker` is a store with a lease, kept by a Durable Object (docs/API.md §7).
+  // `broker` is a store with a lease, kept by a Durable Object (docs/API.md
+  // §7.1); its client side comes with the workerd entry (broker.js).
   if (own.broker != null) {
+    if (!hooks.brokerStore) throw new AuthError("invalid_config", "broker is for Cloudflare Workers: it needs the package's workerd entry (elsewhere use store)");
     if (own.store != null) throw new AuthError("invalid_config", "broker and store are exclusive: the broker is the shared store (give one of them)");
-    own.store = brokerStore(own.broker);
+    own.store = hooks.brokerStore(own.broker);
   }
   delete own.broker;
   return own;
 }
 
-/**
- * The client's side of the `TokenBroker` Durable Object (broker.js): the
- * store shape with a lease, one object per store key (idFromName). Each
- * call is a fetch of the caller's own request (workerd cancels a request
- * that awaits another's I/O).
- */
-function brokerStore(namespace) {
-  if (typeof namespace?.idFromName !== "function" || typeof namespace.get !== "function") {
-    throw new AuthError("invalid_config", "broker must be a Durable Object namespace binding of the TokenBroker class (env.TOKEN_BROKER; see the README)");
-  }
-  const call = async (key, op, body, query = "") => {
-    const response = await namespace.get(namespace.idFromName(key)).fetch(`https://token-broker/${op}${query}`, { method: "POST", body });
-    if (!response.ok) throw new Error(`the token broker answered ${op} with HTTP ${response.status}`);
-    return response.status === 204 ? null : response.text();
-  };
-  return {
-    get: (key) => call(key, "get", key),
-    put: (key, value, { expirationTtl } = {}) => call(key, "put", value, `?key=${encodeURIComponent(key)}&ttl=${Number(expirationTtl) || 0}`).then(() => {}),
-    // Held by another, the object answers once its token is in: within the
-    // call's bound, with room for the read that follows.
-    lease: async (key, ttlMs, boundMs = 1000) => (await call(key, "lease", key, `?ttl=${ttlMs}&hold=${Math.floor(boundMs * 0.7)}`)) === "granted",
-  };
-}
+/** Set by entries that bring more: broker.js sets `brokerStore` (workerd only). */
+export const hooks = {};
 
 if (typeof Symbol.dispose === "symbol") {
   AuthClient.prototype[Symbol.dispose] = AuthClient.prototype.free;

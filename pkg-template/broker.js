@@ -11,6 +11,9 @@
 // its own, reading the object's memory (a request in workerd that awaits
 // another request's I/O may be cancelled).
 
+import { AuthError } from "./auth_error.js";
+import { hooks } from "./api.js";
+
 // A lease request held by another is kept open for its token at most this
 // long (the client asks for less: 70% of its call's bound).
 const HOLD_MS = 800;
@@ -68,3 +71,29 @@ export class TokenBroker {
     return undefined;
   }
 }
+
+/**
+ * The client's side of the `TokenBroker` Durable Object (broker.js): the
+ * store shape with a lease, one object per store key (idFromName). Each
+ * call is a fetch of the caller's own request (workerd cancels a request
+ * that awaits another's I/O).
+ */
+function brokerStore(namespace) {
+  if (typeof namespace?.idFromName !== "function" || typeof namespace.get !== "function") {
+    throw new AuthError("invalid_config", "broker must be a Durable Object namespace binding of the TokenBroker class (env.TOKEN_BROKER; see the README)");
+  }
+  const call = async (key, op, body, query = "") => {
+    const response = await namespace.get(namespace.idFromName(key)).fetch(`https://token-broker/${op}${query}`, { method: "POST", body });
+    if (!response.ok) throw new Error(`the token broker answered ${op} with HTTP ${response.status}`);
+    return response.status === 204 ? null : response.text();
+  };
+  return {
+    get: (key) => call(key, "get", key),
+    put: (key, value, { expirationTtl } = {}) => call(key, "put", value, `?key=${encodeURIComponent(key)}&ttl=${Number(expirationTtl) || 0}`).then(() => {}),
+    // Held by another, the object answers once its token is in: within the
+    // call's bound, with room for the read that follows.
+    lease: async (key, ttlMs, boundMs = 1000) => (await call(key, "lease", key, `?ttl=${ttlMs}&hold=${Math.floor(boundMs * 0.7)}`)) === "granted",
+  };
+}
+
+hooks.brokerStore = brokerStore;
