@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.mjs";
-import { controlFor, runDenoFleet, assertOnePerLifetime, younimKeyFor, describeRun } from "./lib.mjs";
+import { controlFor, runDenoFleet, assertOnePerLifetime, youniumKeyFor, describeRun } from "./lib.mjs";
 
 const N = 4;
 const TTL = 3;
@@ -35,7 +35,7 @@ for (const mode of ["stream", "timer"]) {
 test("a lease holder that dies (a lease in the file, no token ever put): every process waits the bound, then requests, and says so", { timeout: 60_000 }, async () => {
   const ns = "deno-lease-dead-holder";
   const control = controlFor(emulator.url, ns);
-  const key = await younimKeyFor(control);
+  const key = await youniumKeyFor(control);
   const r = await runDenoFleet({
     emulatorUrl: emulator.url,
     ns,

@@ -269,7 +269,7 @@ export function describeRun(r) {
 }
 
 /** The documented store key of a younium client of `control`'s namespace (docs/API.md §7). */
-export async function younimKeyFor(control) {
+export async function youniumKeyFor(control) {
   const { createHash } = await import("node:crypto");
   const { SAMPLE_CREDENTIALS } = await import("../emulator/credentials.mjs");
   return `edge-auth:v2:${createHash("sha256").update(`edge-auth/v1\nyounium\n${control.base}/auth/v2/token\n${SAMPLE_CREDENTIALS.younium.clientId}\n\n`).digest("hex")}`;

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { AuthClient, redisStore, AuthError } from "edge-auth";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
-import { KEY_PATTERN, controlFor, runNodeFleet, startRedis, assertOnePerLifetime, younimKeyFor, describeRun } from "./lib.mjs";
+import { KEY_PATTERN, controlFor, runNodeFleet, startRedis, assertOnePerLifetime, youniumKeyFor, describeRun } from "./lib.mjs";
 
 const N = 4;
 const TTL = 3;
@@ -51,7 +51,7 @@ test("what Redis holds: keys are the documented hash (and its :lease), values ho
   const clientA = new AuthClient({ provider: "younium", baseUrl: control.base, ...SAMPLE_CREDENTIALS.younium, store: redisStore(admin), autoRefresh: false });
   const token = await clientA.getToken();
   clientA.free();
-  const key = await younimKeyFor(control);
+  const key = await youniumKeyFor(control);
   const value = await admin.get(key);
   assert.equal(JSON.parse(value).accessToken, token);
   assert.ok((await admin.pTTL(key)) > 0, "the token's entry expires");
@@ -69,7 +69,7 @@ test("a lease holder that dies (the lease taken, no token ever put): the others 
   const control = controlFor(emulator.url, ns);
   await control.reset();
   await control.config({ ttlSeconds: 30 });
-  const key = await younimKeyFor(control);
+  const key = await youniumKeyFor(control);
   assert.equal(await admin.sendCommand(["SET", `${key}:lease`, "1", "NX", "PX", "60000"]), "OK");
   const errors = [];
   const clients = [1, 2].map(() => new AuthClient({ provider: "younium", baseUrl: control.base, ...SAMPLE_CREDENTIALS.younium, store: redisStore(admin), onStoreError: (e) => errors.push(e.message), timeoutMs: 1000, autoRefresh: false }));
