@@ -169,6 +169,6 @@ async function setups(o) {
     for (const e of r.storeErrors) console.log(`            store error: ${e}`);
   }
   const worst = Math.max(rows.broker.worstWaitMs, rows["deno-lease"].worstWaitMs, rows.redis.worstWaitMs);
-  console.log(`worst caller wait (broker, deno-lease, redis): ${worst} ms (bound: one token request plus one store round trip)`);
+  console.log(`worst caller wait (broker, deno-lease, redis): ${worst} ms (the token request itself takes ${TOKEN_DELAY_MS} ms; the rest is the store's read, lease and write)`);
   console.log(`measure-store: broker ${rows.broker.total}, deno-lease ${rows["deno-lease"].total}, redis ${rows.redis.total}, kv ${rows.kv.total}, none ${rows.none.total}`);
 }
