@@ -74,7 +74,7 @@
 //!   a write needs it (it follows a read that set it).
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
-//! - A store with a lease (docs/API.md §7: `lease(key, ttlMs)`; the
+//! - A store with a lease (docs/API.md §7.1: `lease(key, ttlMs, boundMs)`; the
 //!   Durable Object broker, the Deno KV and the Redis stores have one): a
 //!   flight whose store read finds no usable token asks for the lease
 //!   (`AcquireLease`). Granted, or the lease call failed or timed out
@@ -83,10 +83,11 @@
 //!   between store reads, bounded by `timeoutMs` plus [`STORE_BOUND_MS`],
 //!   within `deadlineMs`) for a token newer than the one it has; one that
 //!   appears is taken (no token request); at the bound it reports to
-//!   `onStoreError` and sends its own. The lease is never released: it
-//!   expires after `ttl_ms` (the same bound), so a holder that dies or
-//!   hangs holds nobody up past the bound. A store without a lease is
-//!   read and written exactly as before.
+//!   `onStoreError` and sends its own. The manager never releases a
+//!   lease: the store's write of the token ends it, or it expires after
+//!   `ttl_ms` (the same bound), so a holder that dies or hangs holds
+//!   nobody up past the bound. A store without a lease is read and
+//!   written exactly as before.
 //!
 //! # Time
 //!
@@ -153,7 +154,7 @@ pub struct Settings {
     pub timers: bool,
     /// A shared store is configured.
     pub store: bool,
-    /// The store has a lease (`lease(key, ttlMs)`, docs/API.md §7).
+    /// The store has a lease (`lease(key, ttlMs, boundMs)`, docs/API.md §7.1).
     pub lease: bool,
     /// Seeds the jitter of retries, backoff and the store renewal point.
     pub seed: u64,
@@ -1227,14 +1228,17 @@ impl TokenManager {
         }
     }
 
-    /// A usable token in a store read's answer, if there is one (garbage is reported).
-    fn usable(&mut self, answer: StoreAnswer) -> Option<Token> {
+    /// A usable token in a store read's answer, if there is one (garbage
+    /// is reported if `report`).
+    fn usable(&mut self, answer: StoreAnswer, report: bool) -> Option<Token> {
         let StoreAnswer::Value(text) = answer else { return None };
         match store::decode(&text, &self.store_key, self.clock.wall) {
             Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => Some(token),
             Ok(_) => None,
             Err(why) => {
-                self.actions.push_back(Action::ReportStoreError(why));
+                if report {
+                    self.actions.push_back(Action::ReportStoreError(why));
+                }
                 None
             }
         }
@@ -1244,7 +1248,7 @@ impl TokenManager {
         if let Some(f) = self.flight.as_mut() {
             f.step = Step::Idle;
         }
-        if let Some(token) = self.usable(answer) {
+        if let Some(token) = self.usable(answer, true) {
             return self.got_token(token, false);
         }
         // No usable token: with a lease, one client asks the vendor.
@@ -1289,7 +1293,8 @@ impl TokenManager {
     }
 
     fn after_lease_wait_read(&mut self, answer: StoreAnswer) {
-        if let Some(token) = self.usable(answer) {
+        // Garbage was reported by the flight's first read: not again every poll.
+        if let Some(token) = self.usable(answer, false) {
             if let Some(f) = self.flight.as_mut() {
                 f.step = Step::Idle;
             }
