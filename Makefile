@@ -120,9 +120,15 @@ test-workerd: pkg
 test-browser: pkg setup-chromium
 	$(NODE22) --test tests/browser/*.test.mjs
 
-# The shared store over real Workers KV (miniflare) and Deno KV (several processes).
-test-store: pkg
-	$(NODE22) --test tests/store/*.test.mjs
+# The shared store over real Workers KV and the TokenBroker Durable Object
+# (miniflare), Deno KV with and without its lease (several processes), and
+# Redis (a redis-server of its own; node-redis and ioredis, several processes).
+# The lease's files run after the others, so that those run under the load
+# they always had (their timing bounds are tight).
+STORE_LEASE_TESTS := tests/store/lease.test.mjs tests/store/broker.test.mjs tests/store/deno-lease.test.mjs tests/store/redis.test.mjs
+test-store: pkg setup-redis
+	$(NODE22) --test $(filter-out $(STORE_LEASE_TESTS),$(wildcard tests/store/*.test.mjs))
+	$(NODE22) --test $(STORE_LEASE_TESTS)
 
 # The oauth2 dialect against real authorization servers from npm
 # (oidc-provider, @node-oauth/oauth2-server) on loopback: every variant in
@@ -132,9 +138,12 @@ test-servers: pkg
 	$(NODE22) --test tests/servers/node.test.mjs tests/servers/workerd.test.mjs
 	$(DENO) test -A --no-check tests/servers/deno.test.mjs
 
-# The shared store's figure: 8 Deno processes over 3 token lifetimes, with and without a store.
-measure-store: pkg
-	node tests/store/measure.mjs
+# The shared store's figures: 8 isolates or processes over 3 token lifetimes
+# for the broker, the Deno KV lease, the Redis lease, Workers KV and no store
+# (redis-server from setup-redis); it ends with the line
+# `measure-store: broker N, deno-lease N, redis N, kv N, none N`.
+measure-store: pkg setup-redis
+	$(NODE22) tests/store/measure.mjs
 
 # Every fault class x every dialect in Node and workerd, then a grep of
 # everything a full fault run printed for credentials and tokens.
@@ -174,7 +183,7 @@ emulator: deps
 
 # Benchmarks side by side with @badgateway/oauth2-client against the loopback
 # emulator: prints a table and writes bench/RESULTS.md (~10 min; raw samples in bench/out/).
-bench: pkg
+bench: pkg setup-redis
 	node bench/run.mjs
 
 # A short check of the benchmark harness (~1 min); writes bench/out/RESULTS-quick.md.

@@ -104,16 +104,31 @@ function ownOptions(options) {
       // A throwing getter: absent.
     }
   }
+  // `broker` is a store with a lease, kept by a Durable Object (docs/API.md
+  // §7.1); its client side comes with the workerd entry (broker.js).
+  if (own.broker != null) {
+    if (!hooks.brokerStore) throw new AuthError("invalid_config", "broker is for Cloudflare Workers: it needs the package's workerd entry (elsewhere use store)");
+    if (own.store != null) throw new AuthError("invalid_config", "broker and store are exclusive: the broker is the shared store (give one of them)");
+    own.store = hooks.brokerStore(own.broker);
+  }
+  delete own.broker;
   return own;
 }
+
+/** Set by entries that bring more: broker.js sets `brokerStore` (workerd only). */
+export const hooks = {};
 
 if (typeof Symbol.dispose === "symbol") {
   AuthClient.prototype[Symbol.dispose] = AuthClient.prototype.free;
 }
 
 /**
- * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`).
- * Entries live under `[...prefix, key]` and expire with the token.
+ * Adapts a `Deno.Kv` to the store shape (`get`, `put` with `expirationTtl`,
+ * `lease`). Entries live under `[...prefix, key]` and expire with the
+ * token; the lease under `[...prefix, key, "lease"]`, taken with an atomic
+ * check of its versionstamp and holding its own expiry (Deno KV's
+ * `expireIn` deletes lazily, so an entry may outlive it). A `put` ends the
+ * lease: the token it was for is in.
  */
 export function denoKvStore(kv, options) {
   if (!kv || typeof kv.get !== "function" || typeof kv.set !== "function") {
@@ -121,14 +136,48 @@ export function denoKvStore(kv, options) {
   }
   // An own property only, as every option is.
   const prefix = options !== null && typeof options === "object" && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : ["edge-auth"];
-  return {
+  const store = {
     async get(key) {
       const entry = await kv.get([...prefix, key]);
       return typeof entry.value === "string" ? entry.value : null;
     },
     async put(key, value, { expirationTtl } = {}) {
       const expireIn = Number.isFinite(expirationTtl) ? expirationTtl * 1000 : undefined;
-      await kv.set([...prefix, key], value, expireIn ? { expireIn } : undefined);
+      const options = expireIn ? { expireIn } : undefined;
+      await (typeof kv.atomic === "function"
+        ? unlocked(() => kv.atomic().set([...prefix, key], value, options).delete([...prefix, key, "lease"]).commit())
+        : kv.set([...prefix, key], value, options));
     },
   };
+  // Without atomic operations (not a real Deno.Kv), no lease.
+  if (typeof kv.atomic !== "function") return store;
+  return {
+    ...store,
+    lease: (key, ttlMs) =>
+      unlocked(async () => {
+        const at = [...prefix, key, "lease"];
+        const held = await kv.get(at);
+        const now = Date.now();
+        if (typeof held.value?.until === "number" && held.value.until > now) return false;
+        // Whoever commits first over this versionstamp holds it.
+        const taken = await kv.atomic().check({ key: at, versionstamp: held.versionstamp }).set(at, { until: now + ttlMs }, { expireIn: ttlMs }).commit();
+        return taken.ok === true;
+      }),
+  };
+}
+
+/**
+ * Runs `step` again, a few times, while a local Deno KV file is locked by
+ * another process's commit (SQLite's "database is locked"): the next try
+ * sees what that commit did.
+ */
+async function unlocked(step) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= 8 || !/database is locked/.test(String(error?.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
 }

@@ -7,4 +7,5 @@ import { start } from "./load.js";
 start("deno", () => wasmModule, "use Deno 2.1 or later, which imports .wasm files as modules");
 
 export { AuthClient, denoKvStore } from "./api.js";
+export { redisStore } from "./redis.js";
 export { AuthError } from "./auth_error.js";

@@ -23,6 +23,18 @@ export type YouniumEnvironment = "production" | "sandbox" | "us-production" | "u
 export interface TokenStore {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, options: { expirationTtl: number }): Promise<void> | void;
+  /**
+   * Optional (docs/API.md §7.1): take the key's lease for `ttlMs`; true when this caller
+   * holds it now. One caller then asks the vendor; the others wait (bounded) for its token.
+   * `put` ends the lease. The call may stay open up to `boundMs` until the token is in.
+   */
+  lease?(key: string, ttlMs: number, boundMs: number): Promise<boolean>;
+}
+
+/** A Durable Object namespace binding of the `TokenBroker` class (`env.TOKEN_BROKER`). */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: any): { fetch(input: string, init?: RequestInit): Promise<Response> };
 }
 
 // `string | URL | Request`, not `RequestInfo`: @types/node has no RequestInfo.
@@ -58,6 +70,12 @@ interface CommonOptions {
    * It holds access tokens (and union's refresh tokens), never credentials; keys are SHA-256 hashes.
    */
   store?: TokenStore;
+  /**
+   * Workers: the `TokenBroker` Durable Object namespace (`env.TOKEN_BROKER`) as the shared
+   * store with a lease: one token request per token lifetime across every isolate
+   * (docs/API.md §7.1; wrangler.toml lines in the README). Exclusive with `store`.
+   */
+  broker?: DurableObjectNamespaceLike;
   /**
    * Called when the store throws, times out (1 s), holds a malformed entry or one
    * bound to another key; the call goes on as a miss. The Error's message describes
@@ -198,9 +216,30 @@ export class AuthClient {
 
 /** The subset of `Deno.Kv` that `denoKvStore` uses. */
 export interface DenoKvLike {
-  get(key: readonly unknown[]): Promise<{ value: unknown }>;
+  get(key: readonly unknown[]): Promise<{ value: unknown; versionstamp?: string | null }>;
   set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): Promise<unknown>;
+  /** With it (a real `Deno.Kv`), the store has a lease. */
+  atomic?(): any;
 }
 
-/** Adapts a `Deno.Kv` to the `store` shape. */
+/** Adapts a `Deno.Kv` to the `store` shape, with a lease (an atomic versionstamp check). */
 export function denoKvStore(kv: DenoKvLike, options?: { prefix?: readonly unknown[] }): TokenStore;
+
+/** What `redisStore` needs: a node-redis (v4 or later) or an ioredis client. */
+export type RedisClientLike = { sendCommand(args: string[]): Promise<unknown> } | { call(command: string, ...args: string[]): Promise<unknown> };
+
+/**
+ * The `store` shape on Redis with a `SET NX PX` lease (docs/API.md §7.1), through your
+ * node-redis or ioredis client. Exported by the node, bun, deno and require entries.
+ */
+export function redisStore(client: RedisClientLike): TokenStore;
+
+/**
+ * The Durable Object class behind the `broker` option: export it from your worker's main
+ * module and bind it (wrangler.toml lines in the README). Exported by the workerd entry.
+ * Keeps tokens in memory only, never in Durable Object storage.
+ */
+export class TokenBroker {
+  constructor(state: unknown, env: unknown);
+  fetch(request: Request): Promise<Response>;
+}

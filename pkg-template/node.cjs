@@ -16,3 +16,4 @@ edgeAuth.start(
 exports.AuthClient = edgeAuth.AuthClient;
 exports.AuthError = edgeAuth.AuthError;
 exports.denoKvStore = edgeAuth.denoKvStore;
+exports.redisStore = edgeAuth.redisStore;

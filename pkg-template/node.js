@@ -12,4 +12,5 @@ start(
 );
 
 export { AuthClient, denoKvStore } from "./api.js";
+export { redisStore } from "./redis.js";
 export { AuthError } from "./auth_error.js";

@@ -23,7 +23,7 @@ const at = (name) => path.join(PKG, name);
 const esbuild = await import(pathToFileURL(path.join(ROOT, "node_modules/esbuild/lib/main.js")).href);
 
 // The modules every entry shares.
-const SHARED = ["edge_auth.js", "api.js", "api_fetch.js", "auth_error.js", "load.js", "realm.js", "wasm_text.js"];
+const SHARED = ["edge_auth.js", "api.js", "api_fetch.js", "auth_error.js", "load.js", "realm.js", "wasm_text.js", "redis.js", "broker.js"];
 // What is minified: those and the entries, but deno.js (`import source`,
 // which esbuild does not parse) and bun.js (kept as written, its import
 // attribute untouched). Whitespace and syntax only, so stack traces still
@@ -102,6 +102,7 @@ async function commonJsBundle() {
       contents: [
         'export { start } from "./load.js";',
         'export { AuthClient, denoKvStore } from "./api.js";',
+        'export { redisStore } from "./redis.js";',
         'export { AuthError } from "./auth_error.js";',
         'export { decodeWasmText } from "./wasm_text.js";',
       ].join("\n"),

@@ -320,6 +320,18 @@ export function render(raw, rawPath) {
   const storeLines = [];
   if (S.store?.missing) {
     storeLines.push("Measured by `tests/store/measure.mjs` , which did not exist when this run was made; run it with `node tests/store/measure.mjs`.");
+  } else if (S.store?.result?.setups) {
+    const r = S.store.result;
+    storeLines.push(
+      table(
+        ["setup", "token requests (ideal: one per lifetime)", "worst caller wait", "store errors"],
+        Object.entries(r.rows).map(([name, x]) => [name, `**${x.total}** (${r.lifetimes})`, `${x.worstWaitMs} ms`, x.storeErrors.length]),
+      ),
+      "",
+      `From \`node tests/store/measure.mjs ${S.store.args.join(" ")}\`: ${r.n} isolates (miniflare workers: broker, kv, none) or processes (deno-lease: Deno on one KV file; redis: Node with node-redis on one redis-server) started together, ${r.lifetimes} token lifetime(s) of ${r.ttlSeconds} s as used (each token lasts its life less the ${r.leewaySeconds} s leeway: ${r.durationMs} ms), a ${r.tokenDelayMs} ms token endpoint, each caller asking every 50 ms (\`autoRefresh: false\`).`,
+      "",
+      `\`measure-store: broker ${r.rows.broker.total}, deno-lease ${r.rows["deno-lease"].total}, redis ${r.rows.redis.total}, kv ${r.rows.kv.total}, none ${r.rows.none.total}\``,
+    );
   } else if (S.store?.result) {
     const r = S.store.result;
     storeLines.push(

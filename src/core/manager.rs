@@ -23,6 +23,7 @@
 //! | the timer fired | [`timer`](TokenManager::timer) |
 //! | the store answered a read (hit, miss, failure) | [`store_read`](TokenManager::store_read) |
 //! | a store write finished (either way) | [`store_written`](TokenManager::store_written) |
+//! | the store answered a lease request | [`lease_answer`](TokenManager::lease_answer) |
 //! | the page became visible or resumed | [`page_visible`](TokenManager::page_visible) |
 //! | `invalidate()` | [`invalidate`](TokenManager::invalidate) |
 //! | an API refused a token (401) | [`refuse`](TokenManager::refuse) |
@@ -73,10 +74,20 @@
 //!   a write needs it (it follows a read that set it).
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
-//! # Where the rules to come fit
-//!
-//! - A store lease or a broker: more `StoreAnswer`s (lease granted, held
-//!   by another) and a wait step in `Step`, bounded like the others.
+//! - A store with a lease (docs/API.md §7.1: `lease(key, ttlMs, boundMs)`; the
+//!   Durable Object broker, the Deno KV and the Redis stores have one): a
+//!   flight whose store read finds no usable token asks for the lease
+//!   (`AcquireLease`). Granted, or the lease call failed or timed out
+//!   (reported): it sends its token request as without a lease, and writes
+//!   the token. Held by another client: it waits ([`LEASE_POLL_MS`]
+//!   between store reads, bounded by `timeoutMs` plus [`STORE_BOUND_MS`],
+//!   within `deadlineMs`) for a token newer than the one it has; one that
+//!   appears is taken (no token request); at the bound it reports to
+//!   `onStoreError` and sends its own. The manager never releases a
+//!   lease: the store's write of the token ends it, or it expires after
+//!   `ttl_ms` (the same bound), so a holder that dies or hangs holds
+//!   nobody up past the bound. A store without a lease is read and
+//!   written exactly as before.
 //!
 //! # Time
 //!
@@ -128,6 +139,10 @@ use core::fmt;
 /// The longest a store call may take before it counts as a miss.
 pub const STORE_BOUND_MS: u32 = 1_000;
 
+/// While another client holds the store's lease, the store is read again
+/// this often for the token it will write.
+pub const LEASE_POLL_MS: u64 = 25;
+
 /// How the client runs, decided by the shell from the options and the runtime.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -139,6 +154,8 @@ pub struct Settings {
     pub timers: bool,
     /// A shared store is configured.
     pub store: bool,
+    /// The store has a lease (`lease(key, ttlMs, boundMs)`, docs/API.md §7.1).
+    pub lease: bool,
     /// Seeds the jitter of retries, backoff and the store renewal point.
     pub seed: u64,
 }
@@ -222,6 +239,17 @@ pub enum StoreAnswer {
     Failed,
 }
 
+/// What a lease request gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseAnswer {
+    /// This client holds the lease now: it asks the vendor.
+    Granted,
+    /// Another client holds it: wait for its token.
+    Held,
+    /// The call threw or rejected; the shell has reported it.
+    Failed,
+}
+
 /// What `tokenInfo()` and `onToken` receive. Never a credential or refresh token.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenInfo {
@@ -269,6 +297,9 @@ pub enum Action {
     /// digest of `core::store::key_material`); answer with `store_read`.
     /// The manager bounds the call by `bound_ms` itself.
     ReadStore { op: StoreOpId, flight: FlightId, bound_ms: u32 },
+    /// Ask the store for its lease on the key for `ttl_ms`; answer with
+    /// `lease_answer` (the manager bounds the call by `bound_ms`).
+    AcquireLease { op: StoreOpId, flight: FlightId, ttl_ms: u32, bound_ms: u32 },
     /// Write `value` with `expirationTtl: ttl_seconds`; answer with `store_written`.
     WriteStore { op: StoreOpId, value: Secret, ttl_seconds: u64, bound_ms: u32 },
     Resolve { caller: CallerId, access_token: Secret },
@@ -341,6 +372,13 @@ enum Step {
     /// Between two steps (never seen outside a method).
     Idle,
     ReadingStore { op: StoreOpId, until: Millis },
+    /// A lease request is out.
+    Leasing { op: StoreOpId, until: Millis },
+    /// Another client holds the lease: the store is read every
+    /// `LEASE_POLL_MS` (`reading`: a read is out, given up on at
+    /// `poll_at`) until its token is there or `until`, when this client
+    /// sends its own request.
+    LeaseWait { until: Millis, poll_at: Millis, reading: Option<StoreOpId> },
     Sending { request: RequestId, http: HttpRequest, until: Millis, aborted: bool },
     RetryWait { until: Millis, http: HttpRequest },
     /// The token has arrived and callers have it; the store write goes on.
@@ -700,8 +738,21 @@ impl TokenManager {
             return;
         }
         self.advance(now);
-        if self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::ReadingStore { op: o, .. } if *o == op)) {
-            self.after_store_read(answer);
+        match self.flight.as_ref().map(|f| &f.step) {
+            Some(Step::ReadingStore { op: o, .. }) if *o == op => self.after_store_read(answer),
+            Some(Step::LeaseWait { reading: Some(o), .. }) if *o == op => self.after_lease_wait_read(answer),
+            _ => {}
+        }
+        self.serve_waiters();
+    }
+
+    pub fn lease_answer(&mut self, now: Millis, op: StoreOpId, answer: LeaseAnswer) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        if self.flight.as_ref().is_some_and(|f| matches!(&f.step, Step::Leasing { op: o, .. } if *o == op)) {
+            self.after_lease(answer);
         }
         self.serve_waiters();
     }
@@ -845,7 +896,8 @@ impl TokenManager {
         consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
         if let Some(f) = &self.flight {
             let step = match &f.step {
-                Step::ReadingStore { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::ReadingStore { until, .. } | Step::Leasing { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::LeaseWait { until, poll_at, .. } => Some((*poll_at).min(*until)),
                 Step::Sending { until, aborted: false, .. } => Some(*until),
                 Step::Sending { until, aborted: true, .. } => Some(*until + ABORT_GRACE_MS),
                 Step::Idle => None,
@@ -900,6 +952,20 @@ impl TokenManager {
                 Some(Step::ReadingStore { .. }) => {
                     self.actions.push_back(Action::ReportStoreError("get timed out"));
                     self.send_grant(false);
+                }
+                Some(Step::Leasing { .. }) => {
+                    self.actions.push_back(Action::ReportStoreError("lease timed out; requesting a token"));
+                    self.send_grant(false);
+                }
+                Some(Step::LeaseWait { until, .. }) if until <= mono => {
+                    self.actions.push_back(Action::ReportStoreError("the lease holder wrote no token in time; requesting one"));
+                    self.send_grant(false);
+                }
+                Some(Step::LeaseWait { until, reading, .. }) => {
+                    if reading.is_some() {
+                        self.actions.push_back(Action::ReportStoreError("get timed out"));
+                    }
+                    self.read_during_lease(until)
                 }
                 Some(Step::RetryWait { http, .. }) => self.send(http),
                 Some(step @ Step::WritingStore { op, .. }) => {
@@ -1162,18 +1228,83 @@ impl TokenManager {
         }
     }
 
+    /// A usable token in a store read's answer, if there is one (garbage
+    /// is reported if `report`).
+    fn usable(&mut self, answer: StoreAnswer, report: bool) -> Option<Token> {
+        let StoreAnswer::Value(text) = answer else { return None };
+        match store::decode(&text, &self.store_key, self.clock.wall) {
+            Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => Some(token),
+            Ok(_) => None,
+            Err(why) => {
+                if report {
+                    self.actions.push_back(Action::ReportStoreError(why));
+                }
+                None
+            }
+        }
+    }
+
     fn after_store_read(&mut self, answer: StoreAnswer) {
         if let Some(f) = self.flight.as_mut() {
             f.step = Step::Idle;
         }
-        if let StoreAnswer::Value(text) = answer {
-            match store::decode(&text, &self.store_key, self.clock.wall) {
-                Ok(token) if self.cache.usable_from_store(&token, self.clock.wall) => return self.got_token(token, false),
-                Ok(_) => {}
-                Err(why) => self.actions.push_back(Action::ReportStoreError(why)),
-            }
+        if let Some(token) = self.usable(answer, true) {
+            return self.got_token(token, false);
         }
-        self.send_grant(false);
+        // No usable token: with a lease, one client asks the vendor.
+        let Some(bound) = self.store_bound().filter(|_| self.settings.lease && self.flight.is_some()) else { return self.send_grant(false) };
+        let op = StoreOpId(self.fresh_id());
+        let ttl_ms = self.lease_bound_ms();
+        let until = self.clock.mono + u64::from(bound);
+        if let Some(f) = self.flight.as_mut() {
+            f.step = Step::Leasing { op, until };
+            self.actions.push_back(Action::AcquireLease { op, flight: f.id, ttl_ms, bound_ms: bound });
+        }
+    }
+
+    /// How long a lease lasts, and how long a client waits for its
+    /// holder's token: one token request's timeout and one store call.
+    fn lease_bound_ms(&self) -> u32 {
+        self.config.timeout_ms.saturating_add(STORE_BOUND_MS)
+    }
+
+    fn after_lease(&mut self, answer: LeaseAnswer) {
+        if answer != LeaseAnswer::Held {
+            // Granted, or a lease that failed (reported): ask the vendor.
+            return self.send_grant(false);
+        }
+        let deadline = self.flight.as_ref().map_or(0, |f| f.work_deadline);
+        let until = (self.clock.mono + u64::from(self.lease_bound_ms())).min(deadline);
+        // The first read at once: a broker answers `held` once its holder's
+        // token is in, or near its bound.
+        self.read_during_lease(until);
+    }
+
+    /// A read of the store while another client holds the lease.
+    fn read_during_lease(&mut self, until: Millis) {
+        let op = StoreOpId(self.fresh_id());
+        let bound = self.store_bound().map(|b| b.min(until.saturating_sub(self.clock.mono).min(u64::from(u32::MAX)) as u32));
+        let (Some(bound @ 1..), Some(f)) = (bound, self.flight.as_mut()) else {
+            self.actions.push_back(Action::ReportStoreError("the lease holder wrote no token in time; requesting one"));
+            return self.send_grant(false);
+        };
+        f.step = Step::LeaseWait { until, poll_at: self.clock.mono + u64::from(bound), reading: Some(op) };
+        self.actions.push_back(Action::ReadStore { op, flight: f.id, bound_ms: bound });
+    }
+
+    fn after_lease_wait_read(&mut self, answer: StoreAnswer) {
+        // Garbage was reported by the flight's first read: not again every poll.
+        if let Some(token) = self.usable(answer, false) {
+            if let Some(f) = self.flight.as_mut() {
+                f.step = Step::Idle;
+            }
+            return self.got_token(token, false);
+        }
+        let next = self.clock.mono + LEASE_POLL_MS;
+        if let Some(Flight { step: Step::LeaseWait { poll_at, reading, .. }, .. }) = self.flight.as_mut() {
+            *poll_at = next;
+            *reading = None;
+        }
     }
 
     /// The flight has its token. One from the vendor is written to the

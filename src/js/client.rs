@@ -8,7 +8,7 @@
 //! |---|---|
 //! | a caller asks / gives up | `ask` / `giveUp` (the JS face makes each caller its own promise) |
 //! | a token response, or none | the task performing `SendTokenRequest` |
-//! | the store answered / a write finished | the task performing `ReadStore` / `WriteStore` |
+//! | the store answered / a write finished / a lease was answered | the task performing `ReadStore` / `WriteStore` / `AcquireLease` |
 //! | the timer fired | the timer armed from `poll_timeout()` |
 //! | the page became visible | the page listener (where timers run) |
 //! | `invalidate()`, a 401 refusal, `free()` | `invalidate`, `refuse`, `dispose` |
@@ -33,7 +33,7 @@ use super::timer::{PageListener, Timer};
 use super::transport::{self, ignore};
 use crate::core::config::Config;
 use crate::core::error::{ErrorCode, Failure};
-use crate::core::manager::{Action, CallerId, FlightId, RequestId, Settings, StoreAnswer, Timeout, TokenManager};
+use crate::core::manager::{Action, CallerId, FlightId, LeaseAnswer, RequestId, Settings, StoreAnswer, Timeout, TokenManager};
 use crate::core::secret::Secret;
 use crate::core::Millis;
 use js_sys::{Function, Promise};
@@ -184,6 +184,25 @@ impl Shell {
                     shell.handle(move |m, now| m.store_read(now, op, answer));
                 });
             }
+            Action::AcquireLease { op, ttl_ms, bound_ms, .. } => {
+                let shell = self.clone();
+                spawn_local(async move {
+                    let Some(store) = &shell.store else { return };
+                    let taken = match store.key().await {
+                        Ok(key) => store.take_lease(&key, ttl_ms, bound_ms).await,
+                        Err(failure) => Err(failure),
+                    };
+                    let answer = match taken {
+                        Ok(true) => LeaseAnswer::Granted,
+                        Ok(false) => LeaseAnswer::Held,
+                        Err(failure) => {
+                            shell.report_store_failure(&failure, None);
+                            LeaseAnswer::Failed
+                        }
+                    };
+                    shell.handle(move |m, now| m.lease_answer(now, op, answer));
+                });
+            }
             Action::WriteStore { op, value, ttl_seconds, .. } => {
                 let shell = self.clone();
                 spawn_local(async move {
@@ -331,7 +350,8 @@ impl WasmAuthClient {
         let background = config.auto_refresh.unwrap_or(!workerd);
         let timers = background && !workerd;
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let settings = Settings { background, timers, store: store.is_some(), seed };
+        let lease = store.as_ref().is_some_and(SharedStore::has_lease);
+        let settings = Settings { background, timers, store: store.is_some(), lease, seed };
         let manager = TokenManager::new(config, settings, now());
         let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, published_used, publish, workerd, io: RefCell::new(Io::default()) });
 

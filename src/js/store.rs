@@ -28,6 +28,10 @@ extern "C" {
     fn get(this: &StoreShape, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = put)]
     fn put(this: &StoreShape, key: &str, value: &str, options: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = lease)]
+    fn lease(this: &StoreShape, key: &str, ttl_ms: u32, bound_ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, js_name = lease)]
+    fn lease_member(this: &StoreShape) -> JsValue;
 
     #[wasm_bindgen(thread_local_v2, js_name = crypto)]
     static CRYPTO: Option<web_sys::Crypto>;
@@ -90,6 +94,19 @@ impl SharedStore {
             return Ok(None);
         }
         v.as_string().map(Some).ok_or_else(|| "get returned something that is not a string".into())
+    }
+
+    /// The store has a lease (`lease(key, ttlMs)`, docs/API.md §7).
+    pub fn has_lease(&self) -> bool {
+        self.store.lease_member().is_function()
+    }
+
+    /// Asks for the lease on `key` for `ttl_ms`: whether this client holds
+    /// it now (a truthy answer), or what went wrong. `bound_ms`: how long
+    /// the call may take (a broker holds it open for the holder's token).
+    pub async fn take_lease(&self, key: &str, ttl_ms: u32, bound_ms: u32) -> Result<bool, String> {
+        let pending = self.store.lease(key, ttl_ms, bound_ms).map_err(|e| failed("lease threw", &e))?;
+        JsFuture::from(Promise::resolve(&pending)).await.map(|v| v.is_truthy()).map_err(|e| failed("lease failed", &e))
     }
 
     /// Writes `value`; what went wrong, if anything.

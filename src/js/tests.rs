@@ -64,6 +64,18 @@ export function memoryStore() {
     async put(key, value, options) { puts.push({ key, value, options }); data.set(key, value); },
   };
 }
+export function leaseStore(granted) {
+  const store = memoryStore();
+  store.leases = [];
+  store.lease = (key, ttlMs, boundMs) => {
+    store.leases.push({ key, ttlMs, boundMs });
+    return Promise.resolve(granted);
+  };
+  return store;
+}
+export function putLater(store, key, value, ms) {
+  setTimeout(() => store.data.set(key, value), ms);
+}
 export function publishLog() {
   const log = [];
   const hook = (token, until, list) => log.push({ token, until, list });
@@ -90,6 +102,10 @@ extern "C" {
     fn call(fetch: &Function, i: u32) -> JsValue;
     #[wasm_bindgen(js_name = memoryStore)]
     fn memory_store() -> JsValue;
+    #[wasm_bindgen(js_name = leaseStore)]
+    fn lease_store(granted: bool) -> JsValue;
+    #[wasm_bindgen(js_name = putLater)]
+    fn put_later(store: &JsValue, key: &str, value: &str, ms: u32);
     #[wasm_bindgen(js_name = publishLog)]
     fn publish_log() -> Function;
     fn published(hook: &Function) -> JsValue;
@@ -233,6 +249,32 @@ async fn the_store_round_trip_shares_a_token_between_clients() {
     let b = client(&[("fetch", &other), ("store", &store), ("autoRefresh", &JsValue::FALSE)], None);
     assert_eq!(token(&b).await, "tok-1");
     assert_eq!(calls(&other), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_store_lease_granted_then_held_by_another_whose_token_is_taken() {
+    // Granted: the lease is asked for with the hashed key, for timeoutMs + 1 s.
+    let store = lease_store(true);
+    let fetch = stub_fetch(3600);
+    let a = client(&[("fetch", &fetch), ("store", &store), ("timeoutMs", &JsValue::from(2000)), ("autoRefresh", &JsValue::FALSE)], None);
+    assert_eq!(token(&a).await, "tok-1");
+    let leases: js_sys::Array = get(&store, "leases").unchecked_into();
+    assert_eq!(leases.length(), 1, "one lease call");
+    let lease = leases.get(0);
+    let key = get(&lease, "key").as_string().unwrap();
+    assert!(key.starts_with("edge-auth:v2:") && key.len() == 13 + 64, "{key}");
+    assert_eq!(get(&lease, "ttlMs").as_f64(), Some(3000.0));
+    assert_eq!(get(&lease, "boundMs").as_f64(), Some(1000.0));
+    pause(20).await;
+    let value = get(&js_sys::Array::from(&get(&store, "puts")).get(0), "value").as_string().unwrap();
+
+    // Held by another, whose token lands 100 ms later: taken, no request.
+    let held = lease_store(false);
+    put_later(&held, &key, &value, 100);
+    let other = stub_fetch(3600);
+    let b = client(&[("fetch", &other), ("store", &held), ("timeoutMs", &JsValue::from(2000)), ("autoRefresh", &JsValue::FALSE)], None);
+    assert_eq!(token(&b).await, "tok-1");
+    assert_eq!(calls(&other), 0, "no token request while another holds the lease");
 }
 
 #[wasm_bindgen_test]

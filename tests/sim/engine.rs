@@ -12,7 +12,7 @@
 use edge_auth::core::config::{Config, OptionValue, Options};
 use edge_auth::core::encoding::{base64_encode, form_urlencode, json_string};
 use edge_auth::core::manager::{
-    Action, CallerId, FlightId, RequestId, ResponseBody, SendFailure, Settings, StoreAnswer, StoreOpId, TokenManager, TokenResponse,
+    Action, CallerId, FlightId, LeaseAnswer, RequestId, ResponseBody, SendFailure, Settings, StoreAnswer, StoreOpId, TokenManager, TokenResponse,
 };
 use edge_auth::core::response::Token;
 use edge_auth::core::rng::Rng;
@@ -64,6 +64,10 @@ pub struct Scenario {
     pub script: Vec<(Outcome, u64)>,
     /// How the store answers its first calls: after how long, and what.
     pub store_script: Vec<(u64, StoreKind)>,
+    /// The store has a lease (`lease(key, ttlMs)`).
+    pub lease: bool,
+    /// How the first lease requests are answered: after how long, and what.
+    pub lease_script: Vec<(u64, LeaseKind)>,
     /// oauth2: the formats the server refuses (detection has to find the other).
     pub server: Server,
 }
@@ -101,6 +105,19 @@ pub enum StoreKind {
     Hang,
 }
 
+/// A lease request's answer, for scripts.
+#[derive(Clone, Copy, Debug)]
+pub enum LeaseKind {
+    Granted,
+    /// Another client holds it and writes a token of this lifetime after
+    /// this long (ms).
+    HeldWrites { after: u64, lifetime_s: u64 },
+    /// Another client holds it and dies: it writes nothing.
+    HeldDies,
+    Failed,
+    Hang,
+}
+
 impl Scenario {
     pub fn generate(seed: u64) -> Scenario {
         let mut r = Rng::new(seed ^ 0x5EED_0F_51A1);
@@ -124,7 +141,9 @@ impl Scenario {
         } else {
             Server::default()
         };
-        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), server }
+        // Drawn apart, so that the schedules without a lease stay as they were.
+        let lease = store && Rng::new(seed ^ 0x1EA5E).below(2) == 0;
+        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), lease, lease_script: Vec::new(), server }
     }
 
     /// A scenario for a hand-written schedule: no faults unless scripted.
@@ -143,6 +162,8 @@ impl Scenario {
             steps: 0,
             script: Vec::new(),
             store_script: Vec::new(),
+            lease: false,
+            lease_script: Vec::new(),
             server: Server::default(),
         }
     }
@@ -153,7 +174,7 @@ impl Scenario {
             Mode::Workers => (false, false),
             Mode::WorkersBackground => (true, false),
         };
-        Settings { background, timers, store: self.store, seed: self.seed }
+        Settings { background, timers, store: self.store, lease: self.store && self.lease, seed: self.seed }
     }
 }
 
@@ -245,6 +266,9 @@ enum Delivery {
     Failure(RequestId, SendFailure),
     StoreRead(StoreOpId, StoreAnswer),
     StoreWritten(StoreOpId),
+    Lease(StoreOpId, LeaseAnswer),
+    /// The lease's other holder writes its token.
+    HolderWrites { lifetime_s: u64 },
 }
 
 struct Pending {
@@ -293,6 +317,8 @@ struct FlightRecord {
     background: bool,
     /// `FlightEnded` came (or its overlong life was reported).
     ended: bool,
+    /// `elapsed` when it was told another client holds the lease.
+    held_at: Option<u64>,
 }
 
 /// The result of one schedule.
@@ -316,6 +342,11 @@ pub struct Stats {
     pub resends: u64,
     pub fallbacks: u64,
     pub store_tokens: u64,
+    /// Lease requests granted, and held by another client.
+    pub leases_granted: u64,
+    pub leases_held: u64,
+    /// Flights told the lease was held that took the holder's token.
+    pub lease_waits_served: u64,
     pub late_answers: u64,
     pub steady: u64,
     pub freed: u64,
@@ -330,6 +361,9 @@ impl Stats {
         self.resends += o.resends;
         self.fallbacks += o.fallbacks;
         self.store_tokens += o.store_tokens;
+        self.leases_granted += o.leases_granted;
+        self.leases_held += o.leases_held;
+        self.lease_waits_served += o.lease_waits_served;
         self.late_answers += o.late_answers;
         self.steady += o.steady;
         self.freed += o.freed;
@@ -362,6 +396,11 @@ pub struct World {
     step_no: usize,
     scripted: usize,
     store_scripted: usize,
+    lease_scripted: usize,
+    /// Lease requests out, by the flight that asked.
+    lease_ops: HashMap<StoreOpId, (FlightId, usize)>,
+    /// The real time until which another client holds the lease.
+    other_lease_until: Option<u64>,
     steady_first_token: bool,
     sent_formats: Vec<Format>,
     /// Flights the refresh timer started since the last caller asked.
@@ -402,6 +441,9 @@ impl World {
             step_no: 0,
             scripted: 0,
             store_scripted: 0,
+            lease_scripted: 0,
+            lease_ops: HashMap::new(),
+            other_lease_until: None,
             steady_first_token: false,
             sent_formats: Vec::new(),
             idle_renewals: 0,
@@ -556,22 +598,7 @@ impl World {
                 self.m.page_visible(wall);
                 self.drain("page_visible");
             }
-            Step::ExternalStoreWrite { lifetime_s } => {
-                self.issued += 1;
-                let name = format!("ext-{}-{}", self.sc.seed, self.issued);
-                self.tokens.push(name.clone());
-                let wall = self.wall();
-                let token = Token {
-                    access_token: Secret::new(name),
-                    token_type: "Bearer".into(),
-                    obtained_at: wall,
-                    expires_at: wall + lifetime_s * 1000,
-                    refresh_token: None,
-                    refresh_expires_at: None,
-                    scope: None,
-                };
-                self.store_value = edge_auth::core::store::encode(&token, self.m.store_key()).map(|v| v.expose().to_owned());
-            }
+            Step::ExternalStoreWrite { lifetime_s } => self.external_write(*lifetime_s),
             Step::StoreGarbage => self.store_value = Some("not json {".into()),
             Step::Free => {
                 let wall = self.wall();
@@ -664,6 +691,26 @@ impl World {
                 self.note(|| format!("  store write {op:?} done"));
                 self.m.store_written(wall, op);
             }
+            Delivery::Lease(op, answer) => {
+                self.note(|| format!("  lease {op:?} answers {answer:?}"));
+                if answer == LeaseAnswer::Held {
+                    // The flight waiting on this op, if it still does.
+                    let e = self.elapsed;
+                    // (Unless the manager gave up on the lease call and asked the vendor.)
+                    if let Some((f, sent)) = self.lease_ops.remove(&op).and_then(|(f, n)| self.flights.get_mut(&f).map(|f| (f, n))) {
+                        if f.requests.len() == sent {
+                            f.held_at = Some(e);
+                        }
+                    }
+                }
+                self.m.lease_answer(wall, op, answer);
+            }
+            Delivery::HolderWrites { lifetime_s } => {
+                self.note(|| format!("  the lease's holder writes a token of {lifetime_s} s"));
+                self.external_write(lifetime_s);
+                self.other_lease_until = None;
+                return;
+            }
         }
         self.drain("delivery");
     }
@@ -702,7 +749,11 @@ impl World {
             Action::ReadStore { op, flight, bound_ms } => {
                 let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
                 let (t, e) = (self.t, self.elapsed);
-                self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false });
+                // A renewal by the timer counts as idle even when the store answers it.
+                if !waiting && !self.flights.contains_key(&flight) {
+                    self.idle_renewals = self.idle_renewals.saturating_add(1);
+                }
+                self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false, held_at: None });
                 if let Some((delay, kind)) = self.sc.store_script.get(self.store_scripted).copied() {
                     self.store_scripted += 1;
                     let answer = match (kind, &self.store_value) {
@@ -758,6 +809,64 @@ impl World {
                     self.schedule(at, Delivery::StoreWritten(op));
                 }
             }
+            Action::AcquireLease { op, flight, ttl_ms, bound_ms } => {
+                if !self.sc.lease {
+                    return self.violate("a lease asked of a store without one".into());
+                }
+                let wanted = self.sc.timeout_ms + edge_auth::core::manager::STORE_BOUND_MS;
+                if ttl_ms != wanted {
+                    self.violate(format!("a lease of {ttl_ms} ms, not timeoutMs plus a store call ({wanted} ms)"));
+                }
+                let sent = self.flights.get(&flight).map_or(0, |f| f.requests.len());
+                self.lease_ops.insert(op, (flight, sent));
+                let t = self.t;
+                let held = self.other_lease_until.is_some_and(|u| u > t);
+                let (delay, kind) = match self.sc.lease_script.get(self.lease_scripted).copied() {
+                    Some(scripted) => {
+                        self.lease_scripted += 1;
+                        scripted
+                    }
+                    None => {
+                        let r = &mut self.rng;
+                        let delay = if r.below(10) == 0 { u64::from(bound_ms) + r.below(2_000) } else { r.below(50) };
+                        let ttl = u64::from(ttl_ms);
+                        let lifetime_s = self.sc.lifetimes[r.below(self.sc.lifetimes.len() as u64) as usize];
+                        let kind = match r.below(100) {
+                            _ if held => LeaseKind::HeldDies,
+                            0..=39 => LeaseKind::Granted,
+                            // The holder's token comes within the wait, or after it.
+                            40..=64 => LeaseKind::HeldWrites { after: r.below(ttl + 500), lifetime_s },
+                            65..=79 => LeaseKind::HeldDies,
+                            80..=92 => LeaseKind::Failed,
+                            _ => LeaseKind::Hang,
+                        };
+                        (delay, kind)
+                    }
+                };
+                let at = t + delay;
+                let answer = match kind {
+                    LeaseKind::Granted => {
+                        self.stats.leases_granted += 1;
+                        LeaseAnswer::Granted
+                    }
+                    LeaseKind::HeldWrites { after, lifetime_s } => {
+                        self.stats.leases_held += 1;
+                        self.other_lease_until = Some(t + u64::from(ttl_ms));
+                        self.schedule(t + after, Delivery::HolderWrites { lifetime_s });
+                        LeaseAnswer::Held
+                    }
+                    LeaseKind::HeldDies => {
+                        self.stats.leases_held += 1;
+                        if !held {
+                            self.other_lease_until = Some(t + u64::from(ttl_ms));
+                        }
+                        LeaseAnswer::Held
+                    }
+                    LeaseKind::Failed => LeaseAnswer::Failed,
+                    LeaseKind::Hang => return,
+                };
+                self.schedule(at, Delivery::Lease(op, answer));
+            }
             Action::Resolve { caller, access_token } => {
                 let token = access_token.expose().to_owned();
                 self.stats.resolved += 1;
@@ -786,6 +895,9 @@ impl World {
             Action::OnToken(info) => {
                 if info.access_token.expose().starts_with("ext-") {
                     self.stats.store_tokens += 1;
+                    if self.flights.values().any(|f| !f.ended && f.held_at.is_some()) {
+                        self.stats.lease_waits_served += 1;
+                    }
                 }
                 let shown = format!("{info:?}");
                 self.check_leak(&shown, "onToken's TokenInfo", false);
@@ -828,6 +940,24 @@ impl World {
         }
     }
 
+    /// Another client puts a token of its own into the shared store.
+    fn external_write(&mut self, lifetime_s: u64) {
+        self.issued += 1;
+        let name = format!("ext-{}-{}", self.sc.seed, self.issued);
+        self.tokens.push(name.clone());
+        let wall = self.wall();
+        let token = Token {
+            access_token: Secret::new(name),
+            token_type: "Bearer".into(),
+            obtained_at: wall,
+            expires_at: wall + lifetime_s * 1000,
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: None,
+        };
+        self.store_value = edge_auth::core::store::encode(&token, self.m.store_key()).map(|v| v.expose().to_owned());
+    }
+
     fn settle(&mut self, caller: CallerId, how: &str) {
         let t = self.t;
         let bound = self.m.caller_bound_ms();
@@ -864,12 +994,22 @@ impl World {
         let refresh = http.url.contains("refresh-token");
         let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
         let e = self.elapsed;
-        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false });
+        let created = !self.flights.contains_key(&flight);
+        let fr = self.flights.entry(flight).or_insert_with(|| FlightRecord { started: t, started_elapsed: e, requests: Vec::new(), background: !waiting, ended: false, held_at: None });
         let new_flight = fr.requests.is_empty();
         let flight_started_elapsed = fr.started_elapsed;
+        // Told that another client holds the lease, a flight waits for its
+        // token for the whole bound before it asks the vendor itself.
+        let held_at = fr.held_at.take();
         fr.requests.push(request);
         let (background, started) = (fr.background, fr.started);
-        if new_flight && background {
+        let wait = u64::from(self.sc.timeout_ms + edge_auth::core::manager::STORE_BOUND_MS);
+        if let Some(h) = held_at {
+            if e < h + wait {
+                self.violate(format!("{request:?} sent {} ms after the lease was found held, before the wait's bound of {wait} ms", e - h));
+            }
+        }
+        if created && background {
             self.idle_renewals = self.idle_renewals.saturating_add(1);
         }
         if new_flight && background && started + 1_000 >= t {
@@ -1287,8 +1427,8 @@ pub fn run_many(first: u64, count: u64) -> (u64, Vec<(u64, Run)>) {
         }
     }
     println!(
-        "sim: exercised {requests} token requests ({} retries, {} oauth2 resends in another format, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, {} steady schedules, {} freed",
-        stats.retries, stats.resends, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.steady, stats.freed
+        "sim: exercised {requests} token requests ({} retries, {} oauth2 resends in another format, {} union fallbacks, {} answers after the flight bound), {} callers resolved, {} rejected ({} at the caller bound), {} tokens from the store, leases {} granted and {} held by another ({} waits served by the holder's token), {} steady schedules, {} freed",
+        stats.retries, stats.resends, stats.fallbacks, stats.late_answers, stats.resolved, stats.rejected, stats.rejected_timeout_bound, stats.store_tokens, stats.leases_granted, stats.leases_held, stats.lease_waits_served, stats.steady, stats.freed
     );
     for (k, (n, seed)) in &kinds {
         println!("sim: {n} schedules (first: seed {seed}) with: {k}");

@@ -30,7 +30,7 @@ fn a_schedule_is_deterministic() {
     }
 }
 
-use engine::{replay, ErrorBody, Mode, Outcome, Scenario, Step, StoreKind};
+use engine::{replay, ErrorBody, LeaseKind, Mode, Outcome, Scenario, Step, StoreKind};
 
 fn success(lifetime_s: u64) -> Outcome {
     Outcome::Success { lifetime_s, refresh_s: None }
@@ -150,4 +150,54 @@ fn oauth2_detection_is_learnt_once_for_the_client() {
     let (json, form, basic) = ((false, false), (true, false), (true, true));
     assert_eq!(r.formats, vec![json, form, basic, basic], "{}", reproduction(0, &r));
     assert_eq!(r.stats.resolved, 2);
+}
+
+/// A store with a lease: one client asks the vendor; the others wait for
+/// its token, bounded by timeoutMs plus a store call, then ask themselves.
+#[test]
+fn a_lease_held_by_another_client_is_waited_for_bounded() {
+    let lease_sc = |kind: LeaseKind, mode: Mode| {
+        let mut sc = Scenario::fixed("younium", mode, true);
+        sc.lease = true;
+        sc.script = vec![(success(3_600), 50)];
+        // A miss, then every read during the wait answers with what the store holds.
+        sc.store_script = [(5, StoreKind::Miss)].into_iter().chain(std::iter::repeat_n((5, StoreKind::Normal), 100)).collect();
+        sc.lease_script = vec![(5, kind)];
+        sc
+    };
+    let wait = 1_000 + edge_auth::core::manager::STORE_BOUND_MS as u64;
+    for mode in [Mode::Timers, Mode::Workers] {
+        // The holder's token arrives during the wait: taken, no token request.
+        let r = replay(lease_sc(LeaseKind::HeldWrites { after: 300, lifetime_s: 3_600 }, mode), &[Step::Ask { wait_until: false }, Step::Advance(5_000)], true);
+        assert!(r.violations.is_empty(), "{}", reproduction(0, &r));
+        assert_eq!(r.token_requests, 0, "the holder's token is used ({mode:?}):\n{}", r.log.join("\n"));
+        assert_eq!(r.stats.resolved, 1);
+        assert_eq!(r.stats.store_tokens, 1);
+
+        // The holder dies: after the bound, one request, and onStoreError says so.
+        let r = replay(lease_sc(LeaseKind::HeldDies, mode), &[Step::Ask { wait_until: false }, Step::Advance(wait - 100), Step::Ask { wait_until: false }, Step::Advance(5_000)], true);
+        assert!(r.violations.is_empty(), "{}", reproduction(0, &r));
+        assert_eq!(r.token_requests, 1, "{mode:?}:\n{}", r.log.join("\n"));
+        assert_eq!(r.stats.resolved, 2);
+        assert!(r.log.iter().any(|l| l.contains("ReportStoreError(\"the lease holder wrote no token in time; requesting one\")")));
+
+        // Granted: one request, and its token is written.
+        let r = replay(lease_sc(LeaseKind::Granted, mode), &[Step::Ask { wait_until: false }, Step::Advance(5_000)], true);
+        assert!(r.violations.is_empty(), "{}", reproduction(0, &r));
+        assert_eq!(r.token_requests, 1);
+        assert!(r.log.iter().any(|l| l.contains("WriteStore")));
+
+        // The lease call fails or hangs: the client asks the vendor at once, or after a store call's bound.
+        for kind in [LeaseKind::Failed, LeaseKind::Hang] {
+            let r = replay(lease_sc(kind, mode), &[Step::Ask { wait_until: false }, Step::Advance(5_000)], true);
+            assert!(r.violations.is_empty(), "{}", reproduction(0, &r));
+            assert_eq!(r.token_requests, 1, "{kind:?}");
+            assert_eq!(r.stats.resolved, 1);
+        }
+    }
+    // Without a lease, the store is read and written as before: no lease asked.
+    let mut sc = Scenario::fixed("younium", Mode::Timers, true);
+    sc.script = vec![(success(3_600), 50)];
+    let r = replay(sc, &[Step::Ask { wait_until: false }, Step::Advance(5_000)], true);
+    assert!(r.violations.is_empty() && r.token_requests == 1 && !r.log.iter().any(|l| l.contains("AcquireLease")));
 }

@@ -4,7 +4,8 @@
 //   deno run --no-prompt --allow-net=127.0.0.1 --unstable-kv \
 //     --allow-read=<kv dir> --allow-write=<kv dir> tests/store/deno-child.mjs '<json>'
 //
-// with <json> = { base, provider, kvPath (null: no store), mode ("timer" |
+// with <json> = { base, provider, kvPath (null: no store), lease (denoKvStore's
+// lease passed on; without it the store is get/put only), mode ("timer" |
 // "stream"), durationMs, intervalMs, leeway? }. The process prints READY once
 // loaded (package imported, KV open) and waits for a line on stdin, so that
 // the parent can start every process's client at the same instant.
@@ -33,7 +34,7 @@ function jwtExpMs(token) {
 }
 
 const kv = cfg.kvPath ? await Deno.openKv(cfg.kvPath) : null;
-const counts = { gets: 0, puts: 0, onToken: 0, storeErrors: [], unhandled: [] };
+const counts = { gets: 0, puts: 0, leases: 0, onToken: 0, storeErrors: [], unhandled: [], waits: [] };
 let store;
 if (kv) {
   const inner = denoKvStore(kv);
@@ -47,6 +48,12 @@ if (kv) {
       return inner.put(key, value, options);
     },
   };
+  if (cfg.lease) {
+    store.lease = (key, ttlMs) => {
+      counts.leases++;
+      return inner.lease(key, ttlMs);
+    };
+  }
 }
 
 globalThis.addEventListener("unhandledrejection", (e) => {
@@ -73,6 +80,7 @@ if (store) {
   options.onStoreError = (e) => counts.storeErrors.push(e?.message ?? String(e));
 }
 if (cfg.leeway !== undefined) options.refreshLeewaySeconds = cfg.leeway;
+if (cfg.timeoutMs !== undefined) options.timeoutMs = cfg.timeoutMs;
 const client = new AuthClient(options);
 
 const started = Date.now();
@@ -83,8 +91,10 @@ let expired = 0;
 let failures = [];
 while (Date.now() < end) {
   try {
+    const asked = Date.now();
     const token = await client.getToken();
     const at = Date.now();
+    counts.waits.push(at - asked);
     calls++;
     tokens.add(token);
     // Expired when handed out? The emulator's real expiry is within 1 s after

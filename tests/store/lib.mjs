@@ -71,8 +71,8 @@ export function controlFor(emulatorUrl, ns) {
   };
 }
 
-function startChild(args, { timeoutMs }) {
-  const child = spawn(DENO, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+function startChild(args, { timeoutMs, command = DENO }) {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   let stdout = "";
   let stderr = "";
   let onReady;
@@ -105,14 +105,14 @@ function startChild(args, { timeoutMs }) {
  * denoKvStore. Returns the emulator's token log split into the cold start and
  * the rest, and each process's own report.
  */
-export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, withStore, mode = "timer", intervalMs, provider = "younium", leeway }) {
+export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, withStore, lease = false, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs, beforeStart }) {
   const control = controlFor(emulatorUrl, ns);
   await control.reset();
-  await control.config({ ttlSeconds, tokenDelayMs: 0 });
+  await control.config({ ttlSeconds, tokenDelayMs });
   const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-denokv-"));
   const kvPath = withStore ? path.join(dir, "tokens.sqlite") : null;
-  const durationMs = lifetimes * ttlSeconds * 1000;
-  const cfg = { base: control.base, provider, kvPath, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50) };
+  durationMs ??= lifetimes * ttlSeconds * 1000;
+  const cfg = { base: control.base, provider, kvPath, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
   if (leeway !== undefined) cfg.leeway = leeway;
   const args = [
     "run",
@@ -125,7 +125,6 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
     CHILD,
     JSON.stringify(cfg),
   ];
-  const children = [];
   try {
     if (withStore) {
       // Create the KV file before the fleet starts, so that N processes do not
@@ -133,15 +132,46 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
       const init = startChild(["eval", "--unstable-kv", `const kv = await Deno.openKv(${JSON.stringify(kvPath)}); kv.close();`], { timeoutMs: 30_000 });
       const r = await init.done;
       if (r.code !== 0) throw new Error(`creating the KV file failed: ${r.stderr}`);
+      // E.g. a lease taken by a holder that then dies.
+      if (beforeStart) {
+        const pre = startChild(["eval", "--unstable-kv", beforeStart(kvPath, control)], { timeoutMs: 30_000 });
+        const p = await pre.done;
+        if (p.code !== 0) throw new Error(`beforeStart failed: ${p.stderr}`);
+      }
     }
-    for (let i = 0; i < n; i++) children.push(startChild(args, { timeoutMs: durationMs + 60_000 }));
+    return await runFleet({ control, n, ttlSeconds, lifetimes, withStore, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000 }) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `n` Node processes (tests/store/node-child.mjs) on one Redis server
+ * (`redisUrl`; null: no store), through `client` ("node-redis" | "ioredis"),
+ * as runDenoFleet does for Deno.
+ */
+export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, redisUrl, client = "node-redis", lease = true, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs }) {
+  const control = controlFor(emulatorUrl, ns);
+  await control.reset();
+  await control.config({ ttlSeconds, tokenDelayMs });
+  durationMs ??= lifetimes * ttlSeconds * 1000;
+  const cfg = { base: control.base, provider, redisUrl, client, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
+  if (leeway !== undefined) cfg.leeway = leeway;
+  const args = [path.join(HERE, "node-child.mjs"), JSON.stringify(cfg)];
+  return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000, command: process.execPath }) });
+}
+
+async function runFleet({ control, n, ttlSeconds, lifetimes, withStore, mode, durationMs, start }) {
+  const children = [];
+  try {
+    for (let i = 0; i < n; i++) children.push(start());
     await Promise.all(children.map((c) => c.ready));
     const t0 = Date.now();
     for (const c of children) c.child.stdin.end("GO\n");
     const outs = await Promise.all(children.map((c) => c.done));
     const results = outs.map((o, i) => {
       const m = /^RESULT=(.*)$/m.exec(o.stdout);
-      if (o.code !== 0 || !m) throw new Error(`deno child ${i} exited ${o.code ?? o.signal}:\n${o.stdout}\n${o.stderr}`);
+      if (o.code !== 0 || !m) throw new Error(`child ${i} exited ${o.code ?? o.signal}:\n${o.stdout}\n${o.stderr}`);
       return JSON.parse(m[1]);
     });
     const stats = await control.stats();
@@ -172,21 +202,92 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
       requestTimesMs: times,
       lateStarts: results.map((r) => r.startedAt - t0),
       results,
+      worstWaitMs: Math.max(0, ...results.flatMap((x) => x.waits ?? [])),
     };
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
-    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A redis-server of its own (Debian's package) on a free loopback port, no
+ * persistence; `stop()` ends it. `pause()`/`resume()` stop and continue the
+ * process (a store that hangs).
+ */
+export async function startRedis() {
+  const { createServer } = await import("node:net");
+  const port = await new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.once("error", reject);
+  });
+  const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  server.stdout.on("data", (d) => (log += d));
+  server.stderr.on("data", (d) => (log += d));
+  const { createClient } = await import("redis");
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const probe = createClient({ url, socket: { reconnectStrategy: false } });
+    probe.on("error", () => {});
+    try {
+      await probe.connect();
+      await probe.ping();
+      await probe.quit();
+      break;
+    } catch (e) {
+      if (i > 100 || server.exitCode !== null) throw new Error(`redis-server did not start: ${e.message}\n${log}`);
+      await sleep(50);
+    }
+  }
+  return {
+    url,
+    port,
+    pause: () => server.kill("SIGSTOP"),
+    resume: () => server.kill("SIGCONT"),
+    async stop() {
+      if (server.exitCode !== null) return;
+      server.kill("SIGCONT");
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    },
+  };
 }
 
 /** One line per run, for people. */
 export function describeRun(r) {
   const sum = (k) => r.results.reduce((a, x) => a + (Array.isArray(x[k]) ? x[k].length : x[k]), 0);
   return (
-    `${r.n} Deno processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
+    `${r.n} processes × ${r.lifetimes} lifetimes of ${r.ttlSeconds} s (${r.mode}), ${r.withStore ? "with" : "without"} the store: ` +
     `${r.total} token requests (cold start ${r.cold}, then ${r.afterCold} in ${r.events.length} renewals [${r.events.join(" ")}]); ` +
     `calls ${sum("calls")}, store gets ${sum("gets")}, puts ${sum("puts")}, onToken ${sum("onToken")}, ` +
     `store errors ${sum("storeErrors")}, expired tokens handed out ${sum("expired")}; ` +
     `request times (ms from start): ${r.requestTimesMs.join(", ")}`
   );
+}
+
+/** The documented store key of a younium client of `control`'s namespace (docs/API.md §7). */
+export async function youniumKeyFor(control) {
+  const { createHash } = await import("node:crypto");
+  const { SAMPLE_CREDENTIALS } = await import("../emulator/credentials.mjs");
+  return `edge-auth:v2:${createHash("sha256").update(`edge-auth/v1\nyounium\n${control.base}/auth/v2/token\n${SAMPLE_CREDENTIALS.younium.clientId}\n\n`).digest("hex")}`;
+}
+
+/**
+ * With a lease, the goal: exactly one token request per lifetime, the cold
+ * start included, no failure, no store error, no unhandled rejection.
+ */
+export function assertOnePerLifetime(r, { maxWaitMs }) {
+  const line = describeRun(r);
+  for (const [i, x] of r.results.entries()) {
+    assert.deepEqual(x.failures, [], `process ${i}: failed calls; ${line}`);
+    assert.deepEqual(x.unhandled, [], `process ${i}: unhandled rejections`);
+    assert.deepEqual(x.storeErrors, [], `process ${i}: store errors`);
+    assert.ok(x.calls > 0, `process ${i} made no calls`);
+  }
+  assert.equal(r.cold, 1, `cold start: one token request for ${r.n} processes; ${line}`);
+  assert.equal(r.total, r.lifetimes, `one token request per lifetime; ${line}`);
+  assert.ok(r.worstWaitMs < maxWaitMs, `worst caller wait ${r.worstWaitMs} ms (bound ${maxWaitMs}); ${line}`);
 }

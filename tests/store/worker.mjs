@@ -1,9 +1,13 @@
-// Test worker for tests/store/workers-kv.test.mjs, bundled by wrangler with
-// the "workerd" export condition of edge-auth and run by miniflare with a
-// Workers KV namespace bound as TOKENS. Every client is created lazily by a
-// request (nothing at global scope) and passes `env.TOKENS` as its store, as
-// a user would.
+// Test worker for tests/store/workers-kv.test.mjs and broker.test.mjs,
+// bundled by wrangler with the "workerd" export condition of edge-auth and
+// run by miniflare with a Workers KV namespace bound as TOKENS, or the
+// TokenBroker Durable Object namespace as TOKEN_BROKER (the class is
+// exported here, as a user's worker exports it). Every client is created
+// lazily by a request (nothing at global scope) and passes `env.TOKENS` as
+// its store or `env.TOKEN_BROKER` as its broker, as a user would.
 import { AuthClient, AuthError } from "edge-auth";
+
+export { TokenBroker } from "edge-auth";
 import { SAMPLE_CREDENTIALS } from "../emulator/credentials.mjs";
 
 // One client per isolate and configuration (/token), like a user's
@@ -43,6 +47,16 @@ function recording(store, log) {
   };
 }
 
+/** A Durable Object namespace whose objects throw (unreachable) or never answer. */
+function faultyNamespace(namespace, fault) {
+  return {
+    idFromName: (name) => namespace.idFromName(name),
+    get: () => ({
+      fetch: () => (fault === "hangs" ? new Promise(() => {}) : Promise.reject(new Error("Durable Object unreachable (test)"))),
+    }),
+  };
+}
+
 const routes = {
   // A token from this isolate's client for (emu, ns, provider, leeway,
   // store): store=0 makes a client without the store, for comparison.
@@ -52,7 +66,11 @@ const routes = {
     const provider = url.searchParams.get("provider") ?? "younium";
     const leeway = url.searchParams.get("leeway");
     const useStore = url.searchParams.get("store") !== "0";
-    const key = `${emu}|${ns}|${provider}|${leeway}|${useStore}`;
+    // broker=1: the TokenBroker; "unreachable" / "hangs": a namespace whose
+    // objects throw, or never answer.
+    const broker = url.searchParams.get("broker");
+    const timeoutMs = url.searchParams.get("timeoutMs");
+    const key = `${emu}|${ns}|${provider}|${leeway}|${useStore}|${broker}|${timeoutMs}`;
     let entry = clients.get(key);
     if (!entry) {
       const errors = [];
@@ -62,7 +80,11 @@ const routes = {
         baseUrl: `${emu}/t/${ns}`,
         ...SAMPLE_CREDENTIALS[provider],
       };
-      if (useStore) {
+      if (timeoutMs !== null) options.timeoutMs = Number(timeoutMs);
+      if (broker) {
+        options.broker = broker === "1" ? env.TOKEN_BROKER : faultyNamespace(env.TOKEN_BROKER, broker);
+        options.onStoreError = (e) => errors.push(e?.message ?? String(e));
+      } else if (useStore) {
         options.store = env.TOKENS;
         options.onStoreError = (e) =>
           errors.push(e instanceof Error ? `${e.message}${e.cause ? ` (cause: ${String(e.cause?.message ?? e.cause)})` : ""}` : `not an Error: ${String(e)}`);
@@ -71,10 +93,21 @@ const routes = {
       entry = { client: new AuthClient(options), errors };
       clients.set(key, entry);
     }
+    const asked = Date.now();
     const token = await entry.client.getToken();
     const at = Date.now();
     const info = await entry.client.tokenInfo();
-    return json({ token, at, expiresAt: info.accessToken === token ? info.expiresAt : null, storeErrors: entry.errors });
+    return json({ token, at, waited: at - asked, expiresAt: info.accessToken === token ? info.expiresAt : null, storeErrors: entry.errors });
+  },
+
+  // Takes the broker's lease for the key of (emu, ns, younium) and never
+  // puts a token: a holder that dies. The key is the client's: read from a
+  // recording store of a client that is never asked to send a request.
+  "/take-lease": async (url, env) => {
+    const key = required(url, "key");
+    const stub = env.TOKEN_BROKER.get(env.TOKEN_BROKER.idFromName(key));
+    const res = await stub.fetch(`https://token-broker/lease?ttl=${required(url, "ttl")}`, { method: "POST", body: key });
+    return json({ answer: await res.text() });
   },
 
   // Every dialect once, through a recording wrapper around env.TOKENS: what
