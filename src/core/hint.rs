@@ -20,6 +20,7 @@ pub fn likely_fix(config: &Config, sent: &Detection, failure: &Failure) -> Optio
         return (failure.code == ErrorCode::InvalidCredentials).then(|| match config.provider {
             Provider::Younium | Provider::YouniumV1 => "Check clientId and secret.",
             Provider::Union => "Check username and password.",
+            Provider::Google => "Check serviceAccount: Google refused the signed assertion (a deleted or disabled key, a private_key that is not private_key_id's, or a subject the account may not act for).",
             _ => "Check apiKey and clientSecret.",
         });
     }
@@ -45,6 +46,10 @@ pub fn likely_fix(config: &Config, sent: &Detection, failure: &Failure) -> Optio
         (Some(Refusal::Format), BodyEncoding::Form, _) if failure.oauth_error == Some(OAuthError::UnsupportedGrantType) => {
             Some("The server does not take the client_credentials grant there: check tokenUrl.")
         }
+        (Some(Refusal::Client), _, ClientAuth::Assertion) => Some(match config.credentials.signing_key().map(|k| k.algorithm) {
+            Some(crate::core::jwt::Algorithm::Hs256) => "Check clientId and clientSecret: the server refused the client assertion signed with the secret.",
+            _ => "Check clientId, privateKey and keyId: the server refused the signed client assertion (is this key's public part registered for the client?).",
+        }),
         (Some(Refusal::Client), _, ClientAuth::Body) if sent.auth_pinned => {
             Some("Check clientId and clientSecret, or set clientAuth: \"basic\" if the server wants HTTP Basic.")
         }
