@@ -1,6 +1,6 @@
 //! `Config::from_options` over an arbitrary map of option names to
 //! `OptionValue`s, decoded with `arbitrary::Unstructured`; then
-//! `api_headers` and `build_request` on whatever it accepts.
+//! `api_headers` and `Config::token_request` on whatever it accepts.
 //!
 //! Input layout: records of `name:u8 tag:u8 payload` until the input ends;
 //! `name % 23` indexes NAMES, `tag % 7`: 0 absent, 1 string `len:u8` bytes,
@@ -20,7 +20,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use edge_auth::core::config::{Config, OptionValue, Options};
-use edge_auth::core::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, Provider};
+use edge_auth::core::dialect::{BodyEncoding, ClientAuth, Detection, Grant, Provider};
 use edge_auth::core::error::ErrorCode;
 use edge_auth::core::headers::api_headers;
 use edge_auth::core::secret::Secret;
@@ -125,7 +125,7 @@ fn check_config(c: &Config, secrets: &[String]) {
     }
     let rt = Secret::new("rt-1");
     // As the options start it, and in every format the oauth2 detection can reach.
-    let start = Detection::for_config(c);
+    let start = c.detection();
     let mut formats = vec![start];
     for (encoding, auth) in [(BodyEncoding::Form, ClientAuth::Body), (BodyEncoding::Json, ClientAuth::Basic), (BodyEncoding::Form, ClientAuth::Basic)] {
         let mut d = start;
@@ -133,7 +133,7 @@ fn check_config(c: &Config, secrets: &[String]) {
         formats.push(d);
     }
     for (grant, detection) in [Grant::Credentials, Grant::Refresh(&rt)].into_iter().flat_map(|g| formats.iter().map(move |d| (g, d))) {
-        let req = build_request(c, grant, detection);
+        let req = c.token_request(grant, detection);
         check_endpoint(&req.url).unwrap_or_else(|e| panic!("request URL {:?}: {e:?}", req.url));
         for (name, v) in &req.headers {
             let v = v.expose();

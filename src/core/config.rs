@@ -393,14 +393,14 @@ fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String
     key.kid = field("private_key_id", "serviceAccount.private_key_id")?;
     let token_uri = match field("token_uri", "serviceAccount.token_uri")? {
         Some(uri) => match check_endpoint(&uri) {
-            Ok(_) => Some(uri),
+            Ok(_) => uri,
             Err(e) => return Err(Failure::config("serviceAccount.token_uri", e.reason())),
         },
-        None => None,
+        None => super::dialect::GOOGLE_TOKEN_URL.to_owned(),
     };
     let scope = scopes(opts)?.ok_or_else(|| Failure::config("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
     let credentials = Credentials::Google { client_email, key, scope, subject: text(opts, "subject")? };
-    Ok((credentials, token_uri))
+    Ok((credentials, Some(token_uri)))
 }
 
 impl Config {

@@ -1,7 +1,6 @@
 //! The headers `client.fetch` adds to an API call (docs/API.md §4).
 
 use super::config::Config;
-use super::dialect::Provider;
 
 /// One header for an API call. `replace` headers always win over the
 /// caller's; the others are added only when the caller has not set them.
@@ -14,7 +13,7 @@ pub struct ApiHeader<'a> {
 
 pub fn api_headers<'a>(config: &'a Config, access_token: &str) -> Vec<ApiHeader<'a>> {
     let mut out = vec![ApiHeader { name: "Authorization", value: super::text::concat(&["Bearer ", access_token]).into(), replace: true }];
-    if matches!(config.provider, Provider::Younium | Provider::YouniumV1) {
+    if config.provider.vendor().api_headers {
         out.push(ApiHeader { name: "api-version", value: config.api_version.as_str().into(), replace: false });
         if let Some(entity) = &config.legal_entity {
             out.push(ApiHeader { name: "legal-entity", value: entity.as_str().into(), replace: false });

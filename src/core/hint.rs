@@ -17,12 +17,7 @@ pub fn likely_fix(config: &Config, sent: &Detection, failure: &Failure) -> Optio
         });
     }
     if config.provider != Provider::OAuth2 {
-        return (failure.code == ErrorCode::InvalidCredentials).then(|| match config.provider {
-            Provider::Younium | Provider::YouniumV1 => "Check clientId and secret.",
-            Provider::Union => "Check username and password.",
-            Provider::Google => "Check serviceAccount: Google refused the signed assertion (a deleted or disabled key, a private_key that is not private_key_id's, or a subject the account may not act for).",
-            _ => "Check apiKey and clientSecret.",
-        });
+        return config.provider.vendor().credential_hint.filter(|_| failure.code == ErrorCode::InvalidCredentials);
     }
     match failure.oauth_error {
         Some(OAuthError::InvalidScope) => return Some("The server refused the scope: check the scope option."),

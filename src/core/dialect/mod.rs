@@ -1,8 +1,14 @@
 //! The token dialects: how each vendor wants its token request, and where in
-//! its response the token and its expiry are. One file per vendor; this file
-//! holds what they share.
+//! its response the token and its expiry are. One file per vendor, owning
+//! its request, its [`Vendor`] facts (derived token URL, token field names,
+//! API headers, credential hint) and its docs; this file holds what they
+//! share and the one registration ([`Provider::vendor`]). Adding a vendor:
+//! its file, a `Provider` variant with its `vendor()` arm and name, its
+//! `Credentials` variant and `build_request` arm, its options in
+//! `core::config`, and docs/API.md.
 
 mod google;
+pub use google::TOKEN_URL as GOOGLE_TOKEN_URL;
 mod oauth2;
 mod papaya;
 
@@ -108,6 +114,31 @@ impl Credentials {
     }
 }
 
+/// What edge-auth knows of one vendor besides its request: kept in that
+/// vendor's module (one place per vendor); [`Provider::vendor`] is the one
+/// registration.
+pub struct Vendor {
+    /// The `provider` option's value.
+    pub name: &'static str,
+    /// The token endpoint's path under the base URL.
+    pub token_path: &'static str,
+    /// Whether the derived auth endpoints carry `?api-version=` (`apiVersion`).
+    pub api_version_query: bool,
+    /// Where the access token is in a success response; the first is the
+    /// vendor's, the others common names tried after it, so that a vendor
+    /// that renames the field still works.
+    pub token_fields: &'static [&'static str],
+    /// Whether it has a refresh-token grant we use.
+    pub refreshes: bool,
+    /// Whether API calls carry the `api-version` and `legal-entity` headers.
+    pub api_headers: bool,
+    /// What to check after `invalid_credentials` (oauth2's hints are its own: `core::hint`).
+    pub credential_hint: Option<&'static str>,
+}
+
+/// The common names of the access token field, for vendors that use `access_token`.
+pub(crate) const ACCESS_TOKEN_FIELDS: &[&str] = &["access_token", "accessToken", "token"];
+
 impl Provider {
     /// Every provider's `provider` option value, as [`Provider::as_str`]
     /// gives them and in the order the option's error message lists them.
@@ -116,56 +147,54 @@ impl Provider {
     /// The providers in the order of [`Provider::NAMES`] (and of the enum).
     const ALL: [Provider; 6] = [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2, Provider::Google];
 
+    /// The vendor's facts, from its module.
+    pub fn vendor(self) -> &'static Vendor {
+        match self {
+            Provider::Younium => &younium::V2,
+            Provider::YouniumV1 => &younium::V1,
+            Provider::Union => &union::VENDOR,
+            Provider::Papaya => &papaya::VENDOR,
+            Provider::OAuth2 => &oauth2::VENDOR,
+            Provider::Google => &google::VENDOR,
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Provider> {
         Provider::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
-        Provider::NAMES[self as usize]
+        self.vendor().name
     }
 
     /// Younium's hosts, by `environment` index (production, sandbox,
-    /// us-production, us-sandbox). The v1 guide spells the US sandbox host
-    /// differently from the v2 guide, and each is kept as its guide says.
+    /// us-production, us-sandbox).
     pub fn environment_host(self, environment: usize) -> &'static str {
-        const V2: [&str; 4] = ["https://api.younium.com", "https://api.sandbox.younium.com", "https://api.us.younium.com", "https://api.sandbox.us.younium.com"];
-        const V1_US_SANDBOX: &str = "https://api.us.sandbox.younium.com";
-        match (self, environment) {
-            (Provider::YouniumV1, 3) => V1_US_SANDBOX,
-            (_, i) => V2[i.min(3)],
-        }
+        younium::environment_host(self == Provider::YouniumV1, environment)
     }
 
     /// The token endpoint derived from `{base}`.
     pub fn token_url(self, base: &str, union_api_version: &str) -> String {
-        let base = trim_end_ascii(base, b'/');
-        match self {
-            Provider::Younium => concat(&[base, "/auth/v2/token"]),
-            Provider::YouniumV1 => concat(&[base, "/auth/token"]),
-            Provider::Union => concat(&[base, "/union-service/auth/token?api-version=", &query_encode(union_api_version)]),
-            Provider::Papaya => concat(&[base, "/token"]),
-            Provider::OAuth2 => concat(&[base, "/api/v2/oauth2/token"]),
-            Provider::Google => google::TOKEN_URL.to_owned(),
+        let vendor = self.vendor();
+        let url = concat(&[trim_end_ascii(base, b'/'), vendor.token_path]);
+        if vendor.api_version_query {
+            return concat(&[&url, "?api-version=", &query_encode(union_api_version)]);
         }
+        url
     }
 
     pub fn union_refresh_url(base: &str, api_version: &str) -> String {
-        concat(&[trim_end_ascii(base, b'/'), "/union-service/auth/refresh-token?api-version=", &query_encode(api_version)])
+        concat(&[trim_end_ascii(base, b'/'), union::REFRESH_PATH, "?api-version=", &query_encode(api_version)])
     }
 
-    /// Where the access token is in a success response. Other common names
-    /// are tried after it, so a vendor that renames the field still works.
+    /// Where the access token is in a success response.
     pub fn token_fields(self) -> &'static [&'static str] {
-        match self {
-            Provider::YouniumV1 => &["accessToken", "access_token", "token"],
-            Provider::Papaya => &["token", "access_token", "accessToken"],
-            _ => &["access_token", "accessToken", "token"],
-        }
+        self.vendor().token_fields
     }
 
     /// Whether this dialect has a refresh-token grant we use.
     pub fn refreshes(self) -> bool {
-        self == Provider::Union
+        self.vendor().refreshes
     }
 }
 
@@ -262,7 +291,8 @@ mod tests {
     fn provider_names() {
         let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names, ["younium", "younium-v1", "union", "papaya", "oauth2", "google"]);
-        for p in Provider::ALL {
+        for (i, p) in Provider::ALL.into_iter().enumerate() {
+            assert_eq!(p.vendor().name, Provider::NAMES[i], "NAMES lists the providers in the enum's order");
             assert_eq!(Provider::parse(p.as_str()), Some(p));
         }
         assert_eq!(Provider::parse("Younium"), None);

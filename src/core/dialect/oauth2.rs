@@ -5,12 +5,24 @@
 //! form-urlencoded before being joined and base64-encoded. Which of these a
 //! server wants is detected ([`Detection`]) unless the options pin it.
 
-use super::{post, BodyEncoding, ClientAuth, HttpRequest, JSON};
+use super::{post, BodyEncoding, ClientAuth, HttpRequest, Vendor, ACCESS_TOKEN_FIELDS, JSON};
 use crate::core::encoding::{base64_encode, form_body, form_urlencode, json_object};
 use crate::core::error::{Failure, OAuthError};
 use crate::core::json::write_string;
 use crate::core::secret::Secret;
 use crate::core::text::concat;
+
+/// The vendor documents `/api/v2/oauth2/token` under its base URL; other
+/// servers are given `tokenUrl`.
+pub(super) const VENDOR: Vendor = Vendor {
+    name: "oauth2",
+    token_path: "/api/v2/oauth2/token",
+    api_version_query: false,
+    token_fields: ACCESS_TOKEN_FIELDS,
+    refreshes: false,
+    api_headers: false,
+    credential_hint: None,
+};
 
 pub(super) struct Client<'a> {
     pub id: &'a str,

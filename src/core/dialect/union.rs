@@ -4,9 +4,22 @@
 //! answering with Keycloak's token shape. The guide's example asks for
 //! `application/vnd.restful+json`; JSON is accepted too.
 
-use super::{json_post, HttpRequest};
+use super::{json_post, HttpRequest, Vendor, ACCESS_TOKEN_FIELDS};
 use crate::core::encoding::json_object;
 use crate::core::secret::Secret;
+
+pub(super) const VENDOR: Vendor = Vendor {
+    name: "union",
+    token_path: "/union-service/auth/token",
+    api_version_query: true,
+    token_fields: ACCESS_TOKEN_FIELDS,
+    refreshes: true,
+    api_headers: false,
+    credential_hint: Some("Check username and password."),
+};
+
+/// The refresh-token grant's path under the base URL (with `?api-version=`, as the token path).
+pub(super) const REFRESH_PATH: &str = "/union-service/auth/refresh-token";
 
 const ACCEPT: &str = "application/vnd.restful+json, application/json";
 
