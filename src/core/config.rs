@@ -374,7 +374,7 @@ fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String
         OptionValue::Absent => return Err(Failure::config(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
         other => return Err(wrong_type(SA, "object", &other)),
     };
-    let take = |name: &str| members.iter().position(|(k, _)| k == name).map(|i| members[i].1.clone()).unwrap_or(OptionValue::Absent);
+    let take = |name: &str| members.iter().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| v.clone());
     let field = |name: &'static str, option: &'static str| match take(name) {
         OptionValue::Str(s) if !s.is_empty() => Ok(Some(s)),
         OptionValue::Absent => Ok(None),

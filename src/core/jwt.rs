@@ -107,10 +107,10 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 3 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, &b| (acc << 8) | b as usize);
-        (len, &rest[n..])
+        let (digits, rest) = (rest.get(..n)?, rest.get(n..)?);
+        (digits.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize), rest)
     };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    Some((tag, rest.get(..len)?, rest.get(len..)?))
 }
 
 /// Which kind of key a PKCS#8 `PrivateKeyInfo` holds.
@@ -169,8 +169,8 @@ fn pkcs8_kind(der: &[u8]) -> Result<KeyKind, &'static str> {
 /// environment variable with `\n` escapes is read as if they were newlines.
 fn pem_body(pem: &str) -> Result<String, &'static str> {
     const BEGIN: &str = "-----BEGIN ";
-    let start = super::text::find(pem, BEGIN).ok_or("must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a private JWK object")?;
-    let after = &pem[start + BEGIN.len()..];
+    // No str slicing by index here: its panic path (char boundaries) costs kilobytes of wasm.
+    let (_, after) = super::text::split_once(pem, BEGIN).ok_or("must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a private JWK object")?;
     let (label, body) = super::text::split_once(after, "-----").ok_or("has a broken PEM header")?;
     match label {
         "PRIVATE KEY" => {}

@@ -48,7 +48,9 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
     if auth == ClientAuth::Assertion {
         // client_id too (RFC 7521 §4.2 allows it): servers that look the
         // client up before reading the assertion need it.
-        members.splice(1..1, [("client_id", Some(client.id)), ("client_assertion_type", Some(ASSERTION_TYPE)), ("client_assertion", client.assertion.map(Secret::expose))]);
+        members[1] = ("client_id", Some(client.id));
+        members[2] = ("client_assertion_type", Some(ASSERTION_TYPE));
+        members.insert(3, ("client_assertion", client.assertion.map(Secret::expose)));
     }
     let mut request = match encoding {
         BodyEncoding::Json => {
