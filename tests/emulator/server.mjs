@@ -156,6 +156,21 @@ function parseBasic(header) {
  * `oauth2Scopes` and `oauth2Resources` (space-separated) allow only those
  * scopes (else 400 invalid_scope) and resource indicators (else 400 invalid_target).
  */
+/**
+ * Whether an assertion's `aud` names the endpoint it reached: its URL, or a
+ * URL that ends in its path (the endpoint behind a proxy, as the demo page
+ * reaches the sandbox through /sandbox/…).
+ */
+function audienceMatches(aud, req) {
+  const path = new URL(req.url, "http://x").pathname;
+  if (aud === `http://${req.headers.host}${path}`) return true;
+  try {
+    return typeof aud === "string" && new URL(aud).pathname.endsWith(path);
+  } catch {
+    return false;
+  }
+}
+
 /** WebCrypto's parameters for a JWS `alg` (import, verify). */
 const JWS_ALGS = {
   RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
@@ -190,10 +205,9 @@ async function authenticateAssertion(body, req, ns, refuseClient) {
   for (const key of keys) valid ||= await crypto.subtle.verify(alg[1], key, signature, signed);
   if (!valid) throw refuseClient("client_assertion signature is invalid");
   const now = Math.floor((Date.now() + ns.skewMs) / 1000);
-  const aud = `http://${req.headers.host}${new URL(req.url, "http://x").pathname}`;
   if (claims.iss !== expected.clientId || claims.sub !== expected.clientId) throw refuseClient("client_assertion iss and sub must be the client id");
   if (body.client_id !== undefined && body.client_id !== expected.clientId) throw refuseClient("client_id does not match the client_assertion");
-  if (claims.aud !== aud) throw refuseClient("client_assertion aud must be the token endpoint");
+  if (!audienceMatches(claims.aud, req)) throw refuseClient("client_assertion aud must be the token endpoint");
   if (!Number.isInteger(claims.exp) || claims.exp <= now || claims.exp - now > 300) throw refuseClient("client_assertion has expired or lives longer than 5 minutes");
   if (typeof claims.jti !== "string" || !claims.jti || ns.jtis.has(claims.jti)) throw refuseClient("client_assertion jti is missing or was used before");
   ns.jtis.add(claims.jti);
@@ -786,7 +800,7 @@ async function handleGoogle(ex, url, path, raw, account) {
     return fail(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
   }
   const expectedAud = `http://${req.headers.host}${url.pathname}`;
-  if (claims.aud !== expectedAud) return fail(400, "invalid_grant", `Invalid JWT: Failed audience check. The right audience is ${expectedAud}`);
+  if (!audienceMatches(claims.aud, req)) return fail(400, "invalid_grant", `Invalid JWT: Failed audience check. The right audience is ${expectedAud}`);
   if (typeof claims.scope !== "string" || !claims.scope.trim()) return fail(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
   if (claims.sub !== undefined && !(typeof claims.sub === "string" && claims.sub.endsWith(GOOGLE_DELEGATED_DOMAIN))) {
     return fail(401, "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.");
