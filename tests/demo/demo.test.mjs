@@ -326,6 +326,8 @@ test("oauth2 with a private key: Use sample makes a key in the page, the sandbox
     await page.check("#vendor-oauth2");
     await page.check('input[name="clientAuth"][value="private_key_jwt"]');
     await page.click("#use-sample");
+    // The key is made and registered asynchronously.
+    await page.waitForFunction(() => document.getElementById("f-privateKey")?.value.startsWith("-----BEGIN"));
     const pem = await page.inputValue("#f-privateKey");
     assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
     assert.equal(await page.getAttribute("#f-privateKey", "type"), "password", "the key is masked");
@@ -351,6 +353,7 @@ test("Google service account: the sandbox's key file (or one picked from a file)
   try {
     await page.check("#vendor-google");
     await page.click("#use-sample");
+    await page.waitForFunction(() => document.getElementById("f-serviceAccount")?.value.includes("service_account"));
     const account = JSON.parse(await page.inputValue("#f-serviceAccount"));
     assert.equal(account.type, "service_account");
     // The same file, picked from disk: read into the field, in memory only.
