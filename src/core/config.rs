@@ -506,7 +506,8 @@ impl Config {
         };
 
         let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
-        let token_url_given = token_url.is_some();
+        // Google's comes from the key file (or is Google's own): never derived from baseUrl.
+        let token_url_given = token_url.is_some() || provider == Provider::Google;
         let token_url = token_url.or(google_token_uri).unwrap_or_else(derived_token_url);
         let refresh_url = match provider {
             Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
