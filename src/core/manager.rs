@@ -20,6 +20,7 @@
 //! | a caller gives up (its signal aborted; the shell rejects it) | [`give_up`](TokenManager::give_up) |
 //! | a token response arrived | [`token_response`](TokenManager::token_response) |
 //! | a token request failed before a response (network, timeout, unsendable) | [`token_request_failed`](TokenManager::token_request_failed) |
+| the shell signed an assertion (or could not) | [`signed`](TokenManager::signed) |
 //! | the timer fired | [`timer`](TokenManager::timer) |
 //! | the store answered a read (hit, miss, failure) | [`store_read`](TokenManager::store_read) |
 //! | a store write finished (either way) | [`store_written`](TokenManager::store_written) |
@@ -71,6 +72,13 @@
 //!   `published_used()` (calls served from the published token).
 //! - Store values are bound to the key the shell hashed (`set_store_key`);
 //!   a write needs it (it follows a read that set it).
+//! - A client that signs (`Config::signs`: `private_key_jwt`,
+//!   `client_secret_jwt`, Google) asks for `Sign` before every token
+//!   request, a resend and a retry included, with a fresh `jti` from its
+//!   `Rng` and `iat` from `now`; the request goes out when `signed` brings
+//!   the signature. A signing failure ends the flight with `invalid_config`
+//!   naming the key's option (not retried); a signature that does not come
+//!   within the attempt's timeout ends it with `timeout`.
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
 //! # Where the rules to come fit
