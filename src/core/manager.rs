@@ -20,7 +20,7 @@
 //! | a caller gives up (its signal aborted; the shell rejects it) | [`give_up`](TokenManager::give_up) |
 //! | a token response arrived | [`token_response`](TokenManager::token_response) |
 //! | a token request failed before a response (network, timeout, unsendable) | [`token_request_failed`](TokenManager::token_request_failed) |
-| the shell signed an assertion (or could not) | [`signed`](TokenManager::signed) |
+//! | the shell signed an assertion (or could not) | [`signed`](TokenManager::signed) |
 //! | the timer fired | [`timer`](TokenManager::timer) |
 //! | the store answered a read (hit, miss, failure) | [`store_read`](TokenManager::store_read) |
 //! | a store write finished (either way) | [`store_written`](TokenManager::store_written) |
