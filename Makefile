@@ -148,7 +148,7 @@ measure-store: pkg setup-redis
 # Every fault class x every dialect in Node and workerd, then a grep of
 # everything a full fault run printed for credentials and tokens.
 test-hardening: pkg
-	node --test tests/hardening/node.test.mjs
+	node --test tests/hardening/node.test.mjs tests/hardening/keys.test.mjs
 	$(NODE22) --test tests/hardening/workerd.test.mjs tests/hardening/secrets.test.mjs
 
 DEMO_PORT ?= 8788

@@ -115,12 +115,11 @@ export interface PapayaOptions extends CommonOptions {
   tokenName?: string;
 }
 
-export interface OAuth2Options extends CommonOptions {
+interface OAuth2BaseOptions extends CommonOptions {
   provider: "oauth2";
   clientId: string;
-  clientSecret: string;
-  /** Space-separated scopes to ask for. */
-  scope?: string;
+  /** Scopes to ask for: space-separated, or an array. */
+  scope?: string | string[];
   /** Sent as `audience`, for servers that use that name. */
   audience?: string;
   /**
@@ -134,15 +133,77 @@ export interface OAuth2Options extends CommonOptions {
    * format, once more as a form; what worked is kept.
    */
   bodyEncoding?: "json" | "form";
+}
+
+/** An oauth2 client with a secret. */
+export interface OAuth2SecretOptions extends OAuth2BaseOptions {
+  clientSecret: string;
   /**
    * Pins the client's credentials: in the body or HTTP Basic (RFC 6749
    * §2.3.1). Unset, the body is tried first and HTTP Basic once after an
-   * `invalid_client`; what worked is kept.
+   * `invalid_client`; what worked is kept. `"client_secret_jwt"`: an HS256
+   * client assertion made with the secret (RFC 7523 §2.2); no detection.
    */
-  clientAuth?: "body" | "basic";
+  clientAuth?: "body" | "basic" | "client_secret_jwt";
+  /** `client_secret_jwt`: must be `"HS256"` if given. */
+  algorithm?: "HS256";
+  /** `client_secret_jwt`: the assertion header's `kid`. */
+  keyId?: string;
+  privateKey?: never;
 }
 
-export type AuthClientOptions = YouniumOptions | UnionOptions | PapayaOptions | OAuth2Options;
+/** A private JWK (RSA or EC P-256), as `crypto.subtle.exportKey("jwk")` gives it. */
+export interface PrivateJwk {
+  kty: "RSA" | "EC";
+  crv?: "P-256";
+  d: string;
+  kid?: string;
+  alg?: string;
+  [member: string]: unknown;
+}
+
+/**
+ * An oauth2 client that authenticates with a key (`private_key_jwt`, RFC
+ * 7523 §2.2): a JWT signed with `crypto.subtle` for every token request.
+ */
+export interface OAuth2KeyOptions extends OAuth2BaseOptions {
+  /** Implied by `privateKey`. */
+  clientAuth?: "private_key_jwt";
+  /** A PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) or a private JWK. Never shown in any output. */
+  privateKey: string | PrivateJwk;
+  /** The assertion header's `kid`; default the JWK's `kid`. */
+  keyId?: string;
+  /** Default: ES256 for an EC key, else the JWK's `alg`, else RS256. */
+  algorithm?: "RS256" | "PS256" | "ES256";
+  clientSecret?: never;
+}
+
+export type OAuth2Options = OAuth2SecretOptions | OAuth2KeyOptions;
+
+/** A Google service account's JSON key file (the members edge-auth reads). */
+export interface GoogleServiceAccount {
+  type?: "service_account";
+  client_email: string;
+  /** An RSA PKCS#8 PEM. */
+  private_key: string;
+  private_key_id?: string;
+  /** Default `https://oauth2.googleapis.com/token`. */
+  token_uri?: string;
+  [member: string]: unknown;
+}
+
+/** A Google service account: the JWT-bearer grant (RFC 7523 §2.1), RS256 with `crypto.subtle`. */
+export interface GoogleOptions extends CommonOptions {
+  provider: "google";
+  /** The JSON key file, as an object or as its text (e.g. a Workers secret binding). */
+  serviceAccount: GoogleServiceAccount | string;
+  /** The OAuth scopes: space-separated, or an array. */
+  scope: string | string[];
+  /** Domain-wide delegation: the user to act as. */
+  subject?: string;
+}
+
+export type AuthClientOptions = YouniumOptions | UnionOptions | PapayaOptions | OAuth2Options | GoogleOptions;
 
 export interface TokenInfo {
   accessToken: string;

@@ -128,6 +128,22 @@ function fieldNode(f) {
     });
     row.append(toggle);
   }
+  if (f.file) {
+    // Read into the field (this page's memory), never uploaded or stored.
+    const picker = el("input", { type: "file", hidden: true, "aria-hidden": "true", tabindex: "-1" });
+    const choose = el("button", { type: "button", class: "btn btn-small btn-quiet", text: "File…" });
+    choose.setAttribute("aria-label", `Pick ${f.label} from a file`);
+    choose.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", async () => {
+      const file = picker.files?.[0];
+      if (!file) return;
+      input.value = (await file.text()).trim();
+      picker.value = "";
+      readForm();
+      announce(`${f.label} read from ${file.name}.`);
+    });
+    row.append(choose, picker);
+  }
   return el(
     "div",
     { class: "field" },
@@ -172,10 +188,43 @@ function clearInvalid() {
   for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
 }
 
-function fillSamples() {
+/** The sandbox's Google service account key file, its token_uri through the sandbox path. */
+async function sampleServiceAccount() {
+  const res = await fetch(`${sandboxBase()}/__emulator/google-service-account`);
+  const account = await res.json();
+  account.token_uri = `${sandboxBase()}/google/token`;
+  return JSON.stringify(account);
+}
+
+/** A P-256 key made in the page, its public half registered with the sandbox: a private_key_jwt sample. */
+async function sampleKeyPair() {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const pub = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  const kid = `demo-${crypto.getRandomValues(new Uint32Array(1))[0].toString(36)}`;
+  await fetch(`${sandboxBase()}/__emulator/client-key`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ alg: "ES256", kid, jwk: { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y } }) });
+  const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const b64 = btoa(String.fromCharCode(...der));
+  return { pem: `-----BEGIN PRIVATE KEY-----\n${b64.replace(/.{64}/g, "$&\n").trimEnd()}\n-----END PRIVATE KEY-----`, kid };
+}
+
+async function fillSamples() {
+  readForm();
+  if (state.vendor === "google") {
+    state.env.google = SANDBOX;
+    Object.assign(valuesOf(), { serviceAccount: await sampleServiceAccount(), scope: "https://www.googleapis.com/auth/cloud-platform" });
+    renderForm();
+    clearInvalid();
+    saveIfRemembered();
+    announce(`The sandbox's service account key filled in. Press Get token.`);
+    $("get-token").focus();
+    return;
+  }
+  if (state.vendor === "oauth2" && valuesOf().clientAuth === "private_key_jwt") {
+    const { pem, kid } = await sampleKeyPair();
+    Object.assign(valuesOf(), { privateKey: pem, keyId: kid });
+  }
   const samples = state.config?.samples?.[state.vendor];
   if (!samples) return;
-  readForm();
   state.env[state.vendor] = SANDBOX;
   const values = valuesOf();
   for (const f of vendor().fields) if (f.sample) values[f.name] = samples[f.sample];

@@ -3,6 +3,7 @@
 //! tested natively and every error names the option at fault.
 
 use super::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, HttpRequest, Provider};
+use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
 use super::error::Failure;
 use super::secret::Secret;
@@ -18,6 +19,9 @@ pub enum OptionValue {
     Bool(bool),
     /// An array, its items read like options (nested arrays are `Other`).
     List(Vec<OptionValue>),
+    /// A plain object's own members, read like options; only for the
+    /// options that take one (`serviceAccount`, a JWK `privateKey`).
+    Object(Vec<(String, OptionValue)>),
     /// Any other JavaScript type, by its `typeof` name.
     Other(&'static str),
 }
@@ -30,7 +34,7 @@ pub trait Options {
 /// Every option [`Config::from_options`] reads. The wasm shell has a typed
 /// getter for each (`src/js/options.rs`); a test there checks it has one
 /// for every name here, and a test below that nothing else is read.
-pub const OPTION_NAMES: [&str; 24] = [
+pub const OPTION_NAMES: [&str; 29] = [
     "provider",
     "environment",
     "baseUrl",
@@ -55,7 +59,15 @@ pub const OPTION_NAMES: [&str; 24] = [
     "timeoutMs",
     "deadlineMs",
     "allowedOrigins",
+    "privateKey",
+    "keyId",
+    "algorithm",
+    "serviceAccount",
+    "subject",
 ];
+
+/// The option names that take an object (the shell reads their members).
+pub const OBJECT_OPTIONS: [&str; 2] = ["privateKey", "serviceAccount"];
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -99,6 +111,7 @@ fn type_name(v: &OptionValue) -> &'static str {
         OptionValue::Num(_) => "number",
         OptionValue::Bool(_) => "boolean",
         OptionValue::List(_) => "array",
+        OptionValue::Object(_) => "object",
         OptionValue::Other(t) => t,
     }
 }
@@ -262,10 +275,176 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
     Ok(out)
 }
 
+/// Where a Google client's relative API URLs go unless `baseUrl` is given.
+pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
+
+/// `scope` as a string, or an array of strings joined with spaces.
+fn scopes(opts: &impl Options) -> Result<Option<String>, Failure> {
+    match opts.get("scope") {
+        OptionValue::List(items) => {
+            let mut out = String::new();
+            for item in items {
+                let OptionValue::Str(s) = item else { return Err(Failure::config("scope", "must be a string or an array of strings")) };
+                if !s.is_empty() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&s);
+                }
+            }
+            Ok(Some(out).filter(|s| !s.is_empty()))
+        }
+        _ => text(opts, "scope"),
+    }
+}
+
+fn algorithm(opts: &impl Options) -> Result<Option<Algorithm>, Failure> {
+    Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| [Algorithm::Rs256, Algorithm::Ps256, Algorithm::Es256, Algorithm::Hs256][i]))
+}
+
+fn oauth2_credentials(opts: &impl Options) -> Result<Credentials, Failure> {
+    let provider = Provider::OAuth2;
+    let private_key = opts.get("privateKey");
+    let has_key = !matches!(private_key, OptionValue::Absent);
+    // A privateKey alone means private_key_jwt.
+    let auth = match pinned(opts, "clientAuth", &["body", "basic", "private_key_jwt", "client_secret_jwt"])? {
+        None if has_key => Some(2),
+        other => other,
+    };
+    let key_id = text(opts, "keyId")?;
+    let alg = algorithm(opts)?;
+    let (key, client_secret) = match auth {
+        Some(2) => {
+            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
+            if alg == Some(Algorithm::Hs256) {
+                return Err(Failure::config("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
+            }
+            key.kid = key_id.or(jwk_kid);
+            (Some(key), Secret::new(text(opts, "clientSecret")?.unwrap_or_default()))
+        }
+        Some(3) => {
+            if alg.is_some_and(|a| a != Algorithm::Hs256) {
+                return Err(Failure::config("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
+            }
+            let secret = required(opts, "clientSecret", provider)?;
+            (Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id }), Secret::new(secret))
+        }
+        _ if has_key => return Err(Failure::config("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
+        _ => (None, Secret::new(required(opts, "clientSecret", provider)?)),
+    };
+    let body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
+    Ok(Credentials::OAuth2 {
+        client_id: required(opts, "clientId", provider)?,
+        client_secret,
+        scope: scopes(opts)?,
+        audience: text(opts, "audience")?,
+        resource: resource_indicators(opts)?,
+        // Assertions are an RFC 7523 server's: a form unless pinned otherwise.
+        body: if key.is_some() { Some(body.unwrap_or(BodyEncoding::Form)) } else { body },
+        auth: match auth {
+            Some(0) => Some(ClientAuth::Body),
+            Some(1) => Some(ClientAuth::Basic),
+            Some(_) => Some(ClientAuth::Assertion),
+            None => None,
+        },
+        key,
+    })
+}
+
+/// `provider: "google"`: the `serviceAccount` key file (its object, or its
+/// JSON text as a secret binding holds it), `scope`, `subject`. Returns the
+/// key file's `token_uri` too.
+fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String>), Failure> {
+    const SA: &str = "serviceAccount";
+    let members: Vec<(String, OptionValue)> = match opts.get(SA) {
+        OptionValue::Object(members) => members,
+        OptionValue::Str(text) => match super::json::parse(text.as_bytes()) {
+            Some(super::json::Value::Object(members)) => members
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        super::json::Value::String(s) => OptionValue::Str(s),
+                        _ => OptionValue::Other("value"),
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ => return Err(Failure::config(SA, "must be the service account's JSON key: an object, or its JSON text (this text is not a JSON object)")),
+        },
+        OptionValue::Absent => return Err(Failure::config(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
+        other => return Err(wrong_type(SA, "object", &other)),
+    };
+    let take = |name: &str| members.iter().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| v.clone());
+    let field = |name: &'static str, option: &'static str| match take(name) {
+        OptionValue::Str(s) if !s.is_empty() => Ok(Some(s)),
+        OptionValue::Absent => Ok(None),
+        _ => Err(Failure::config(option, "must be a non-empty string")),
+    };
+    if let Some(kind) = field("type", "serviceAccount.type")? {
+        if kind != "service_account" {
+            return Err(Failure::config("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
+        }
+    }
+    let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| Failure::config("serviceAccount.client_email", "is required"))?;
+    let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key")?;
+    if key.algorithm != Algorithm::Rs256 {
+        return Err(Failure::config("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
+    }
+    key.kid = field("private_key_id", "serviceAccount.private_key_id")?;
+    let token_uri = match field("token_uri", "serviceAccount.token_uri")? {
+        Some(uri) => match check_endpoint(&uri) {
+            Ok(_) => uri,
+            Err(e) => return Err(Failure::config("serviceAccount.token_uri", e.reason())),
+        },
+        None => super::dialect::GOOGLE_TOKEN_URL.to_owned(),
+    };
+    let scope = scopes(opts)?.ok_or_else(|| Failure::config("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
+    let credentials = Credentials::Google { client_email, key, scope, subject: text(opts, "subject")? };
+    Ok((credentials, Some(token_uri)))
+}
+
 impl Config {
     /// The token request for `grant`, sent (oauth2) the way `detection` says.
     pub fn token_request(&self, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
-        build_request(&self.credentials, &self.token_url, self.refresh_url.as_deref(), grant, detection)
+        self.signed_token_request(grant, detection, None)
+    }
+
+    /// The token request with a signed assertion (`signing_input`, signed).
+    pub fn signed_token_request(&self, grant: Grant<'_>, detection: &Detection, assertion: Option<&Secret>) -> HttpRequest {
+        build_request(&self.credentials, &self.token_url, self.refresh_url.as_deref(), grant, detection, assertion)
+    }
+
+    /// Whether token requests carry an assertion the shell must sign first.
+    pub fn signs(&self) -> bool {
+        self.credentials.signing_key().is_some()
+    }
+
+    /// The JWS signing input of a fresh assertion at `now_ms`, for a client
+    /// that signs: a client assertion (RFC 7523 §3: `iss` = `sub` = the
+    /// client id, `aud` = the token endpoint, `jti`, five minutes), or
+    /// Google's grant assertion (`iss` = `client_email`, `scope`, an hour,
+    /// `sub` only when delegating).
+    pub fn signing_input(&self, now_ms: super::Millis, jti: [u64; 2]) -> Option<String> {
+        let iat = now_ms / 1000;
+        let (key, claims) = match &self.credentials {
+            Credentials::OAuth2 { client_id, key: Some(key), .. } => {
+                (key, Claims { iss: client_id, sub: Some(client_id), aud: &self.token_url, scope: None, jti: Some(jti), iat, exp: iat + jwt::ASSERTION_LIFETIME_S })
+            }
+            Credentials::Google { client_email, key, scope, subject } => {
+                (key, Claims { iss: client_email, sub: subject.as_deref(), aud: &self.token_url, scope: Some(scope), jti: None, iat, exp: iat + jwt::GOOGLE_LIFETIME_S })
+            }
+            _ => return None,
+        };
+        Some(jwt::signing_input(key, &claims))
+    }
+
+    /// The option a key problem found while signing is named by.
+    pub fn key_option(&self) -> &'static str {
+        match &self.credentials {
+            Credentials::Google { .. } => "serviceAccount.private_key",
+            Credentials::OAuth2 { key: Some(SigningKey { data: KeyData::Hmac(_), .. }), .. } => "clientSecret",
+            _ => "privateKey",
+        }
     }
 
     /// Where this client's format detection starts (the oauth2 pins).
@@ -289,8 +468,12 @@ impl Config {
         let api_base = match (&base_url, younium) {
             (Some(b), _) => Some(trim_end_ascii(b, b'/').to_owned()),
             (None, true) => Some(provider.environment_host(environment).to_owned()),
+            // Google's APIs: www.googleapis.com unless baseUrl says another;
+            // other Google API origins go in allowedOrigins (docs/API.md §2).
+            (None, false) if provider == Provider::Google => Some(GOOGLE_API_BASE.to_owned()),
             (None, false) => None,
         };
+        let mut google_token_uri = None;
         if api_base.is_none() && token_url.is_none() {
             return Err(Failure::config("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
         }
@@ -314,20 +497,18 @@ impl Config {
                 client_secret: Secret::new(required(opts, "clientSecret", provider)?),
                 token_name: text(opts, "tokenName")?,
             },
-            Provider::OAuth2 => Credentials::OAuth2 {
-                client_id: required(opts, "clientId", provider)?,
-                client_secret: Secret::new(required(opts, "clientSecret", provider)?),
-                scope: text(opts, "scope")?,
-                audience: text(opts, "audience")?,
-                resource: resource_indicators(opts)?,
-                body: pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json }),
-                auth: pinned(opts, "clientAuth", &["body", "basic"])?.map(|i| if i == 1 { ClientAuth::Basic } else { ClientAuth::Body }),
-            },
+            Provider::OAuth2 => oauth2_credentials(opts)?,
+            Provider::Google => {
+                let (credentials, token_uri) = google_credentials(opts)?;
+                google_token_uri = token_uri;
+                credentials
+            }
         };
 
         let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
-        let token_url_given = token_url.is_some();
-        let token_url = token_url.unwrap_or_else(derived_token_url);
+        // Google's comes from the key file (or is Google's own): never derived from baseUrl.
+        let token_url_given = token_url.is_some() || provider == Provider::Google;
+        let token_url = token_url.or(google_token_uri).unwrap_or_else(derived_token_url);
         let refresh_url = match provider {
             Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
                 (Some(r), _) => r,
@@ -393,10 +574,17 @@ mod tests {
             ("audience", "b"),
             ("legalEntity", "e"),
             ("apiVersion", "1.0"),
+            ("keyId", "k"),
+            ("subject", "u@example.com"),
         ];
+        let pem = crate::core::testing::rsa_pem();
+        let account = crate::core::testing::service_account_json("https://oauth2.googleapis.com/token");
         for provider in crate::core::dialect::Provider::NAMES {
             let mut pairs = all.clone();
             pairs.push(("provider", provider));
+            pairs.push(("privateKey", &pem));
+            pairs.push(("algorithm", "PS256"));
+            pairs.push(("serviceAccount", &account));
             Config::from_options(&Listed(&opts(&pairs))).unwrap();
         }
     }
@@ -579,5 +767,99 @@ mod tests {
         assert!(!err(&o).contains("TOPSECRET"));
         let c = Config::from_options(&opts(&[("provider", "younium"), ("clientId", "i"), ("secret", "TOPSECRET")])).unwrap();
         assert!(!format!("{c:?}").contains("TOPSECRET"));
+    }
+
+    #[test]
+    fn private_key_jwt_and_client_secret_jwt() {
+        let pem = crate::core::testing::rsa_pem();
+        let mut o = opts(&[("provider", "oauth2"), ("tokenUrl", "https://idp.test/token"), ("clientId", "c1"), ("privateKey", &pem), ("keyId", "k1")]);
+        let c = Config::from_options(&o).unwrap();
+        let d = c.detection();
+        assert_eq!((d.encoding, d.auth, d.auth_pinned), (BodyEncoding::Form, ClientAuth::Assertion, true), "a privateKey alone: private_key_jwt, a form");
+        let input = c.signing_input(1_700_000_000_123, [7, 9]).unwrap();
+        let (h, claims) = input.split_once('.').unwrap();
+        assert_eq!(crate::core::encoding::base64url_decode(h).unwrap(), br#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
+        let claims = String::from_utf8(crate::core::encoding::base64url_decode(claims).unwrap()).unwrap();
+        assert_eq!(claims, r#"{"iss":"c1","sub":"c1","aud":"https://idp.test/token","jti":"00000000000000070000000000000009","iat":1700000000,"exp":1700000300}"#);
+        let a = Secret::new("h.c.s");
+        let r = c.signed_token_request(Grant::Credentials, &d, Some(&a));
+        assert_eq!(r.body.expose(), "grant_type=client_credentials&client_id=c1&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=h.c.s");
+        assert!(!r.headers.iter().any(|(n, _)| *n == "authorization"));
+        assert!(!format!("{c:?}").contains(&pem[40..80]), "Debug shows no key");
+        assert!(c.credentials.secrets().iter().any(|s| pem.replace('\n', "").contains(s)), "the key's body is redacted");
+
+        o.0.insert("algorithm", OptionValue::Str("ES256".into()));
+        assert_eq!(err(&o), "invalid option `algorithm`: must be \"RS256\" or \"PS256\" for an RSA key");
+        o.0.insert("algorithm", OptionValue::Str("HS512".into()));
+        assert!(err(&o).starts_with("invalid option `algorithm`: must be one of \"RS256\""));
+        o.0.insert("algorithm", OptionValue::Str("HS256".into()));
+        assert!(err(&o).contains("client_secret_jwt"));
+        o.0.remove("algorithm");
+        o.0.insert("clientAuth", OptionValue::Str("basic".into()));
+        assert_eq!(err(&o), "invalid option `privateKey`: is used only with clientAuth \"private_key_jwt\"");
+        o.0.insert("clientAuth", OptionValue::Str("private_key_jwt".into()));
+        o.0.insert("privateKey", OptionValue::Str("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----".into()));
+        assert!(err(&o).starts_with("invalid option `privateKey`: is a PKCS#1/SEC1 PEM"));
+        o.0.remove("privateKey");
+        assert!(err(&o).starts_with("invalid option `privateKey`: is required"));
+
+        let mut o = opts(&[("provider", "oauth2"), ("baseUrl", "https://h"), ("clientId", "c1"), ("clientSecret", "shh"), ("clientAuth", "client_secret_jwt")]);
+        let c = Config::from_options(&o).unwrap();
+        let (h, _) = c.signing_input(0, [0, 0]).unwrap().split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+        assert_eq!(crate::core::encoding::base64url_decode(&h).unwrap(), br#"{"alg":"HS256","typ":"JWT"}"#);
+        assert_eq!(c.key_option(), "clientSecret");
+        o.0.insert("algorithm", OptionValue::Str("RS256".into()));
+        assert_eq!(err(&o), "invalid option `algorithm`: must be \"HS256\" for clientAuth \"client_secret_jwt\"");
+        o.0.remove("clientSecret");
+        o.0.remove("algorithm");
+        assert!(err(&o).contains("`clientSecret`"));
+    }
+
+    #[test]
+    fn google_service_account() {
+        let account = crate::core::testing::service_account_json("http://127.0.0.1:9/token");
+        let mut o = opts(&[("provider", "google"), ("serviceAccount", &account), ("subject", "admin@example.com")]);
+        o.0.insert("scope", OptionValue::List(vec![OptionValue::Str("https://www.googleapis.com/auth/a".into()), OptionValue::Str("https://www.googleapis.com/auth/b".into())]));
+        let c = Config::from_options(&o).unwrap();
+        assert_eq!(c.token_url, "http://127.0.0.1:9/token");
+        assert_eq!(c.api_base.as_deref(), Some(GOOGLE_API_BASE));
+        assert_eq!(c.key_option(), "serviceAccount.private_key");
+        let input = c.signing_input(1_700_000_000_000, [1, 2]).unwrap();
+        let (h, claims) = input.split_once('.').unwrap();
+        assert_eq!(crate::core::encoding::base64url_decode(h).unwrap(), br#"{"alg":"RS256","typ":"JWT","kid":"kid-123"}"#);
+        let claims = String::from_utf8(crate::core::encoding::base64url_decode(claims).unwrap()).unwrap();
+        assert_eq!(
+            claims,
+            r#"{"iss":"sa@p.iam.gserviceaccount.com","sub":"admin@example.com","aud":"http://127.0.0.1:9/token","scope":"https://www.googleapis.com/auth/a https://www.googleapis.com/auth/b","iat":1700000000,"exp":1700003600}"#
+        );
+        let r = c.signed_token_request(Grant::Credentials, &c.detection(), Some(&Secret::new("a.b.c")));
+        assert_eq!(r.body.expose(), "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=a.b.c");
+        assert!(crate::core::store::key_material(&c).expose().ends_with("\nkid=kid-123"));
+        assert!(!crate::core::store::key_material(&c).expose().contains("BEGIN"));
+
+        // An object works as the text does; the default token_uri.
+        let members = |pairs: &[(&str, &str)]| OptionValue::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), OptionValue::Str((*v).to_owned()))).collect());
+        let pem = crate::core::testing::rsa_pem();
+        o.0.insert("serviceAccount", members(&[("client_email", "sa@x"), ("private_key", &pem)]));
+        assert_eq!(Config::from_options(&o).unwrap().token_url, "https://oauth2.googleapis.com/token");
+        for (account, why) in [
+            (OptionValue::Str("{not json".into()), "invalid option `serviceAccount`: must be the service account's JSON key"),
+            (OptionValue::Absent, "invalid option `serviceAccount`: is required"),
+            (OptionValue::Num(1.0), "invalid option `serviceAccount`: must be a object, got number"),
+            (members(&[("private_key", &pem)]), "invalid option `serviceAccount.client_email`: is required"),
+            (members(&[("client_email", "a"), ("private_key", "x")]), "invalid option `serviceAccount.private_key`: must be a PKCS#8 PEM"),
+            (members(&[("client_email", "a")]), "invalid option `serviceAccount.private_key`: is required"),
+            (members(&[("type", "authorized_user"), ("client_email", "a"), ("private_key", &pem)]), "invalid option `serviceAccount.type`"),
+            (members(&[("client_email", "a"), ("private_key", &pem), ("token_uri", "http://evil.example/t")]), "invalid option `serviceAccount.token_uri`: must use https:"),
+            (members(&[("client_email", "a"), ("private_key", &crate::core::testing::pem("PRIVATE KEY", &crate::core::testing::ec_pkcs8(crate::core::jwt::OID_P256)))]), "invalid option `serviceAccount.private_key`: must be an RSA key"),
+        ] {
+            o.0.insert("serviceAccount", account);
+            let m = err(&o);
+            assert!(m.starts_with(why), "{m}");
+            assert!(!m.contains("MII") && !m.contains(&pem[40..70]), "{m}");
+        }
+        o.0.insert("serviceAccount", OptionValue::Str(account.clone()));
+        o.0.remove("scope");
+        assert!(err(&o).starts_with("invalid option `scope`: is required for provider \"google\""));
     }
 }

@@ -41,6 +41,10 @@ pub fn likely_fix(config: &Config, sent: &Detection, failure: &Failure) -> Optio
         (Some(Refusal::Format), BodyEncoding::Form, _) if failure.oauth_error == Some(OAuthError::UnsupportedGrantType) => {
             Some("The server does not take the client_credentials grant there: check tokenUrl.")
         }
+        (Some(Refusal::Client), _, ClientAuth::Assertion) => Some(match config.credentials.signing_key().map(|k| k.algorithm) {
+            Some(crate::core::jwt::Algorithm::Hs256) => "Check clientId and clientSecret: the server refused the client assertion signed with the secret.",
+            _ => "Check clientId, privateKey and keyId: the server refused the signed client assertion (is this key's public part registered for the client?).",
+        }),
         (Some(Refusal::Client), _, ClientAuth::Body) if sent.auth_pinned => {
             Some("Check clientId and clientSecret, or set clientAuth: \"basic\" if the server wants HTTP Basic.")
         }

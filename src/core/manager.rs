@@ -20,6 +20,7 @@
 //! | a caller gives up (its signal aborted; the shell rejects it) | [`give_up`](TokenManager::give_up) |
 //! | a token response arrived | [`token_response`](TokenManager::token_response) |
 //! | a token request failed before a response (network, timeout, unsendable) | [`token_request_failed`](TokenManager::token_request_failed) |
+//! | the shell signed an assertion (or could not) | [`signed`](TokenManager::signed) |
 //! | the timer fired | [`timer`](TokenManager::timer) |
 //! | the store answered a read (hit, miss, failure) | [`store_read`](TokenManager::store_read) |
 //! | a store write finished (either way) | [`store_written`](TokenManager::store_written) |
@@ -72,6 +73,13 @@
 //!   `published_used()` (calls served from the published token).
 //! - Store values are bound to the key the shell hashed (`set_store_key`);
 //!   a write needs it (it follows a read that set it).
+//! - A client that signs (`Config::signs`: `private_key_jwt`,
+//!   `client_secret_jwt`, Google) asks for `Sign` before every token
+//!   request, a resend and a retry included, with a fresh `jti` from its
+//!   `Rng` and `iat` from `now`; the request goes out when `signed` brings
+//!   the signature. A signing failure ends the flight with `invalid_config`
+//!   naming the key's option (not retried); a signature that does not come
+//!   within the attempt's timeout ends it with `timeout`.
 //! - After `free()` every event is ignored and `ask` is rejected at once.
 //!
 //! - A store with a lease (docs/API.md §7.1: `lease(key, ttlMs, boundMs)`; the
@@ -184,6 +192,10 @@ id_type!(
     /// One store call.
     StoreOpId
 );
+id_type!(
+    /// One signature of an assertion.
+    SignId
+);
 
 /// A token response as the shell received it.
 #[derive(Clone, Debug)]
@@ -293,6 +305,11 @@ pub enum Action {
     /// `token_request_failed` and a `SendFailure::Timeout` (a fetch that
     /// ignores its signal may never answer: the flight's bound covers that).
     AbortTokenRequest(RequestId),
+    /// Sign `input` (the JWS signing input of a fresh assertion) with the
+    /// client's key (`Credentials::signing_key`, imported once); answer with
+    /// `signed`. Every token request of a client that signs is preceded by
+    /// one: an assertion is never sent twice.
+    Sign { op: SignId, input: String },
     /// Read the store's entry (the key is `core::store::key` of the
     /// digest of `core::store::key_material`); answer with `store_read`.
     /// The manager bounds the call by `bound_ms` itself.
@@ -381,6 +398,8 @@ enum Step {
     LeaseWait { until: Millis, poll_at: Millis, reading: Option<StoreOpId> },
     Sending { request: RequestId, http: HttpRequest, until: Millis, aborted: bool },
     RetryWait { until: Millis, http: HttpRequest },
+    /// The assertion is being signed; the token request goes out with it.
+    Signing { op: SignId, input: String, until: Millis },
     /// The token has arrived and callers have it; the store write goes on.
     WritingStore { op: StoreOpId, until: Millis },
 }
@@ -415,6 +434,9 @@ struct Flight {
     /// Its token came from the store (an API refusing it makes the next
     /// flight skip the store).
     from_store: bool,
+    /// The assertion its last request carried (redacted from what the
+    /// server answers, like any credential).
+    assertion: Option<Secret>,
 }
 
 #[derive(Debug)]
@@ -733,6 +755,42 @@ impl TokenManager {
         self.serve_waiters();
     }
 
+    /// The shell signed (or could not sign: its message, free of secrets)
+    /// the assertion of `Action::Sign`. A signature that comes after its
+    /// flight moved on is ignored.
+    pub fn signed(&mut self, now: Millis, op: SignId, signature: Result<Vec<u8>, String>) {
+        if self.freed {
+            return;
+        }
+        self.advance(now);
+        let input = match self.flight.as_mut() {
+            Some(f) if matches!(&f.step, Step::Signing { op: o, .. } if *o == op) => match core::mem::replace(&mut f.step, Step::Idle) {
+                Step::Signing { input, .. } => input,
+                _ => return,
+            },
+            _ => return,
+        };
+        match signature {
+            Ok(mut signature) => {
+                let assertion = super::jwt::assertion(&input, &signature);
+                super::secret::wipe_bytes(&mut signature);
+                let http = self.config.signed_token_request(Grant::Credentials, &self.detection, Some(&assertion));
+                if let Some(f) = self.flight.as_mut() {
+                    f.assertion = Some(assertion);
+                }
+                self.send(http);
+            }
+            Err(message) => {
+                // A key the runtime refuses (its import or its signature):
+                // a configuration problem, not worth a retry.
+                let message = self.safe_message(&message, &[]);
+                let reason = super::text::concat(&["could not be used to sign (", &message, "): check that it is the right key for the algorithm"]);
+                self.end_flight(Err(Failure::config(self.config.key_option(), &reason)));
+            }
+        }
+        self.serve_waiters();
+    }
+
     pub fn store_read(&mut self, now: Millis, op: StoreOpId, answer: StoreAnswer) {
         if self.freed {
             return;
@@ -896,7 +954,7 @@ impl TokenManager {
         consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
         if let Some(f) = &self.flight {
             let step = match &f.step {
-                Step::ReadingStore { until, .. } | Step::Leasing { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } => Some(*until),
+                Step::ReadingStore { until, .. } | Step::Leasing { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } | Step::Signing { until, .. } => Some(*until),
                 Step::LeaseWait { until, poll_at, .. } => Some((*poll_at).min(*until)),
                 Step::Sending { until, aborted: false, .. } => Some(*until),
                 Step::Sending { until, aborted: true, .. } => Some(*until + ABORT_GRACE_MS),
@@ -967,7 +1025,12 @@ impl TokenManager {
                     }
                     self.read_during_lease(until)
                 }
+                Some(Step::RetryWait { .. }) if self.config.signs() => self.sign(),
                 Some(Step::RetryWait { http, .. }) => self.send(http),
+                Some(Step::Signing { .. }) => {
+                    let failure = Failure::new(ErrorCode::Timeout, "signing the client's assertion with crypto.subtle took longer than timeoutMs");
+                    self.end_flight(Err(failure));
+                }
                 Some(step @ Step::WritingStore { op, .. }) => {
                     if let Some(f) = self.flight.as_mut() {
                         f.step = step;
@@ -1035,6 +1098,7 @@ impl TokenManager {
             superseded: false,
             holding: None,
             from_store: false,
+            assertion: None,
         });
         // Whoever waits with a `waitUntil` keeps the flight alive.
         let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
@@ -1114,7 +1178,26 @@ impl TokenManager {
             f.waited = 0;
             f.sent = 0;
         }
+        if self.config.signs() {
+            return self.sign();
+        }
         self.send(http);
+    }
+
+    /// Asks the shell to sign a fresh assertion (new `jti` and `iat`), for
+    /// the next token request; cut to what is left of the deadline.
+    fn sign(&mut self) {
+        let op = SignId(self.fresh_id());
+        let jti = [self.rng.next_u64(), self.rng.next_u64()];
+        let mono = self.clock.mono;
+        let Some(input) = self.config.signing_input(self.clock.wall, jti) else { return };
+        let Some(f) = self.flight.as_mut() else { return };
+        let Some(bound) = attempt_timeout(self.config.timeout_ms, f.work_deadline, mono) else {
+            let failure = self.deadline_failure("the token request");
+            return self.end_flight(Err(failure));
+        };
+        f.step = Step::Signing { op, input: input.clone(), until: mono + u64::from(bound) };
+        self.actions.push_back(Action::Sign { op, input });
     }
 
     fn send(&mut self, http: HttpRequest) {
@@ -1146,6 +1229,7 @@ impl TokenManager {
             }
         }
         out.extend(sent_refresh.map(Secret::expose));
+        out.extend(self.flight.as_ref().and_then(|f| f.assertion.as_ref()).map(Secret::expose));
         out
     }
 
@@ -1204,6 +1288,7 @@ impl TokenManager {
                 let cut = failure.code == ErrorCode::Timeout && f.attempt_ms < self.config.timeout_ms;
                 let jitter = self.rng.unit();
                 match attempts::after_failure(&self.config, &mut self.detection, &mut failure, f.sent, jitter, budget) {
+                    attempts::Next::Resend if self.config.signs() => self.sign(),
                     attempts::Next::Resend => {
                         let grant = if f.refreshing { self.cache.grant(self.clock.wall) } else { Grant::Credentials };
                         let http = self.config.token_request(grant, &self.detection);

@@ -12,6 +12,7 @@ pub mod expiry;
 pub mod headers;
 pub mod hint;
 pub mod json;
+pub mod jwt;
 pub mod manager;
 pub mod response;
 pub mod rng;

@@ -43,6 +43,7 @@ pub fn key_material(config: &Config) -> Secret {
         Credentials::Union { username, .. } => [username, "", ""],
         Credentials::Papaya { api_key, .. } => [api_key.expose(), "", ""],
         Credentials::OAuth2 { client_id, scope, audience, .. } => [client_id, scope.as_deref().unwrap_or(""), audience.as_deref().unwrap_or("")],
+        Credentials::Google { client_email, scope, subject, .. } => [client_email, scope, subject.as_deref().unwrap_or("")],
     };
     let mut material = concat(&["edge-auth/v1\n", config.provider.as_str(), "\n", &config.token_url, "\n", identity[0], "\n", identity[1], "\n", identity[2]]);
     // Only when given, so keys without resource indicators stay as they were.
@@ -51,6 +52,12 @@ pub fn key_material(config: &Config) -> Secret {
             material.push_str("\nresource=");
             material.push_str(r);
         }
+    }
+    // A signing client's key id (never any of the key): a token signed for
+    // by a rotated key is its own entry. Only when given, as above.
+    if let Some(kid) = config.credentials.signing_key().and_then(|k| k.kid.as_deref()) {
+        material.push_str("\nkid=");
+        material.push_str(kid);
     }
     Secret::new(material)
 }

@@ -28,6 +28,7 @@
 use super::error::to_js;
 use super::options::JsOptions;
 use super::outbound::{header_list, token_info};
+use super::sign::Signer;
 use super::store::SharedStore;
 use super::timer::{PageListener, Timer};
 use super::transport::{self, ignore};
@@ -107,6 +108,8 @@ struct Shell {
     publish: Option<Function>,
     /// In workerd (where requests that wait on nothing of their own are cancelled).
     workerd: bool,
+    /// The client's signing key, imported at its first assertion.
+    signer: Signer,
     io: RefCell<Io>,
 }
 
@@ -152,6 +155,20 @@ impl Shell {
                         Ok(response) => m.token_response(now, request, response),
                         Err(failure) => m.token_request_failed(now, request, failure),
                     });
+                });
+            }
+            Action::Sign { op, input } => {
+                // The import starts here, with the key borrowed only for it.
+                let (import, algorithm) = {
+                    let manager = self.manager.borrow();
+                    let key = manager.config().credentials.signing_key();
+                    (self.signer.import(key), key.map(|k| k.algorithm))
+                };
+                let Some(algorithm) = algorithm else { return };
+                let shell = self.clone();
+                spawn_local(async move {
+                    let result = shell.signer.sign(algorithm, import, input).await;
+                    shell.handle(move |m, now| m.signed(now, op, result));
                 });
             }
             Action::AbortTokenRequest(request) => {
@@ -353,7 +370,7 @@ impl WasmAuthClient {
         let lease = store.as_ref().is_some_and(SharedStore::has_lease);
         let settings = Settings { background, timers, store: store.is_some(), lease, seed };
         let manager = TokenManager::new(config, settings, now());
-        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, published_used, publish, workerd, io: RefCell::new(Io::default()) });
+        let shell = Rc::new(Shell { manager: RefCell::new(manager), fetch, on_token, store, published_used, publish, workerd, signer: Signer::default(), io: RefCell::new(Io::default()) });
 
         if timers {
             let weak = Rc::downgrade(&shell);

@@ -5,6 +5,7 @@
 //! - `client`: the exported client class, the manager's executor
 //! - `transport`: one token request with `fetch` (deadline, size cap, no redirects)
 //! - `store`: the shared store's key hash, `get` and `put`
+//! - `sign`: an assertion's signature with `crypto.subtle` (the key imported once)
 //! - `timer`: the manager's timer, and the page events that wake it
 //! - `options`: typed getters for what comes in (options, the store's shape)
 //! - `outbound`: what goes out as plain values (TokenInfo, header lists)
@@ -17,6 +18,7 @@ mod error;
 pub(crate) mod memory;
 mod options;
 mod outbound;
+mod sign;
 mod store;
 mod timer;
 mod transport;

@@ -58,6 +58,11 @@ option_getters! {
     timeout_ms => "timeoutMs",
     deadline_ms => "deadlineMs",
     allowed_origins => "allowedOrigins",
+    private_key => "privateKey",
+    key_id => "keyId",
+    algorithm => "algorithm",
+    service_account => "serviceAccount",
+    subject => "subject",
     fetch => "fetch",
     on_token => "onToken",
     on_store_error => "onStoreError",
@@ -146,6 +151,17 @@ impl Options for JsOptions {
         match scalar(&v) {
             // An array's items are read like options (`resource: ["a", "b"]`).
             OptionValue::Other("array") => OptionValue::List(v.unchecked_into::<js_sys::Array>().iter().map(|item| scalar(&item)).collect()),
+            // A JWK or a service account key file: its own members, read
+            // like options (only where an object is expected).
+            OptionValue::Other("object") if crate::core::config::OBJECT_OPTIONS.contains(&name) => OptionValue::Object(
+                js_sys::Object::entries(v.unchecked_ref())
+                    .iter()
+                    .filter_map(|pair| {
+                        let pair: js_sys::Array = pair.unchecked_into();
+                        Some((pair.get(0).as_string()?, scalar(&pair.get(1))))
+                    })
+                    .collect(),
+            ),
             other => other,
         }
     }

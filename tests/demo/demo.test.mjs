@@ -320,6 +320,62 @@ test("oauth2: form encoding and HTTP Basic reach the sandbox as chosen", { timeo
   }
 });
 
+test("oauth2 with a private key: Use sample makes a key in the page, the sandbox verifies each assertion; the key shows nowhere", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, problems, close } = await openPage();
+  try {
+    await page.check("#vendor-oauth2");
+    await page.check('input[name="clientAuth"][value="private_key_jwt"]');
+    await page.click("#use-sample");
+    // The key is made and registered asynchronously.
+    await page.waitForFunction(() => document.getElementById("f-privateKey")?.value.startsWith("-----BEGIN"));
+    const pem = await page.inputValue("#f-privateKey");
+    assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
+    assert.equal(await page.getAttribute("#f-privateKey", "type"), "password", "the key is masked");
+    await page.click("#get-token");
+    assert.match(await waitForToken(page), /Token acquired · HTTP 200/);
+    const stats = await emulatorControl(await namespaceOf(page), "stats");
+    assert.equal(stats.assertions.length, 1, "one assertion, verified by the sandbox");
+    assert.equal(stats.assertions[0].alg, "ES256");
+    assert.match(stats.tokenLog.at(-1).contentType, /^application\/x-www-form-urlencoded/);
+    const body = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s/g, "");
+    const pageText = await page.evaluate(() => document.body.innerText);
+    assert.ok(!pageText.includes(body.slice(10, 50)), "no part of the key in the page's text");
+    assert.deepEqual(await storageState(page), { session: {}, local: {} }, "nothing stored");
+    await shot(page, "oauth2-private-key");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+test("Google service account: the sandbox's key file (or one picked from a file) → a token for the scopes, and an API call", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, problems, close } = await openPage();
+  try {
+    await page.check("#vendor-google");
+    await page.click("#use-sample");
+    await page.waitForFunction(() => document.getElementById("f-serviceAccount")?.value.includes("service_account"));
+    const account = JSON.parse(await page.inputValue("#f-serviceAccount"));
+    assert.equal(account.type, "service_account");
+    // The same file, picked from disk: read into the field, in memory only.
+    await page.fill("#f-serviceAccount", "");
+    await page.setInputFiles("#f-serviceAccount ~ input[type=file]", { name: "key.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(account, null, 2)) });
+    await page.waitForFunction(() => document.getElementById("f-serviceAccount").value.includes("service_account"));
+    await page.click("#get-token");
+    assert.match(await waitForToken(page), /Token acquired · HTTP 200/);
+    const stats = await emulatorControl(await namespaceOf(page), "stats");
+    assert.equal(stats.googleTokenRequests, 1);
+    assert.equal(stats.tokenLog.at(-1).scope, "https://www.googleapis.com/auth/cloud-platform");
+    await page.click("#api-send");
+    assert.match(await waitForApi(page), /^✓ 200 OK/);
+    const keyBody = account.private_key.split("\n").slice(2, 3).join("");
+    assert.ok(!(await page.evaluate(() => document.body.innerText)).includes(keyBody), "no part of the key in the page's text");
+    await shot(page, "google-service-account");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test("the proxy refuses a host that is not allowed, shown in the page", { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page, problems, close } = await openPage();
   try {

@@ -15,6 +15,7 @@
 import http from "node:http";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { Buffer } from "node:buffer";
 import { SAMPLE_CREDENTIALS } from "./credentials.mjs";
 
 export { SAMPLE_CREDENTIALS };
@@ -155,7 +156,66 @@ function parseBasic(header) {
  * `oauth2Scopes` and `oauth2Resources` (space-separated) allow only those
  * scopes (else 400 invalid_scope) and resource indicators (else 400 invalid_target).
  */
-function authenticateOAuth2(body, req, ns) {
+/**
+ * Whether an assertion's `aud` names the endpoint it reached: its URL, or a
+ * URL that ends in its path (the endpoint behind a proxy, as the demo page
+ * reaches the sandbox through /sandbox/…).
+ */
+function audienceMatches(aud, req) {
+  const path = new URL(req.url, "http://x").pathname;
+  if (aud === `http://${req.headers.host}${path}`) return true;
+  try {
+    return typeof aud === "string" && new URL(aud).pathname.endsWith(path);
+  } catch {
+    return false;
+  }
+}
+
+/** WebCrypto's parameters for a JWS `alg` (import, verify). */
+const JWS_ALGS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  HS256: [{ name: "HMAC", hash: "SHA-256" }, { name: "HMAC" }],
+};
+const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/**
+ * RFC 7523 §2.2 client authentication: `private_key_jwt` against the public
+ * JWKs registered with POST /__emulator/client-key, `client_secret_jwt`
+ * (HS256) with the sample client secret. The claims are checked as §3 says
+ * (iss = sub = the client, aud = this endpoint, exp within 5 minutes, a jti
+ * never seen before: a replayed assertion is refused).
+ */
+async function authenticateAssertion(body, req, ns, refuseClient) {
+  const expected = SAMPLE_CREDENTIALS.oauth2;
+  if (body.client_assertion_type !== CLIENT_ASSERTION_TYPE) throw new VendorError(400, "invalid_request", "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  const parts = String(body.client_assertion).split(".");
+  const [header, claims] = parts.length === 3 ? [b64urlJson(parts[0]), b64urlJson(parts[1])] : [null, null];
+  if (!header || !claims) throw refuseClient("client_assertion is not a JWT");
+  const alg = JWS_ALGS[header.alg];
+  if (!alg) throw refuseClient(`unsupported client_assertion alg ${String(header.alg)}`);
+  const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2], "base64url");
+  const keys =
+    header.alg === "HS256"
+      ? [await crypto.subtle.importKey("raw", new TextEncoder().encode(expected.clientSecret), alg[0], false, ["verify"])]
+      : await Promise.all(ns.clientKeys.filter((k) => k.alg === header.alg && (header.kid === undefined || k.kid === header.kid)).map((k) => crypto.subtle.importKey("jwk", k.jwk, alg[0], false, ["verify"])));
+  let valid = false;
+  for (const key of keys) valid ||= await crypto.subtle.verify(alg[1], key, signature, signed);
+  if (!valid) throw refuseClient("client_assertion signature is invalid");
+  const now = Math.floor((Date.now() + ns.skewMs) / 1000);
+  if (claims.iss !== expected.clientId || claims.sub !== expected.clientId) throw refuseClient("client_assertion iss and sub must be the client id");
+  if (body.client_id !== undefined && body.client_id !== expected.clientId) throw refuseClient("client_id does not match the client_assertion");
+  if (!audienceMatches(claims.aud, req)) throw refuseClient("client_assertion aud must be the token endpoint");
+  if (!Number.isInteger(claims.exp) || claims.exp <= now || claims.exp - now > 300) throw refuseClient("client_assertion has expired or lives longer than 5 minutes");
+  if (typeof claims.jti !== "string" || !claims.jti || ns.jtis.has(claims.jti)) throw refuseClient("client_assertion jti is missing or was used before");
+  ns.jtis.add(claims.jti);
+  ns.assertions.push({ alg: header.alg, kid: header.kid ?? null, jti: claims.jti, iat: claims.iat, exp: claims.exp });
+  return { sub: hash(`oauth2:${expected.clientId}`) };
+}
+
+async function authenticateOAuth2(body, req, ns) {
   const config = ns.config;
   const refuseClient = (message, headers = {}) => {
     if (!config.oauth2ErrorsInChallenge) return new VendorError(401, "invalid_client", message, headers);
@@ -173,6 +233,7 @@ function authenticateOAuth2(body, req, ns) {
   }
   const resources = body.resource === undefined ? [] : [].concat(body.resource);
   if (!resources.every((r) => typeof r === "string")) throw new VendorError(400, "invalid_request", "Field resource must be a string or an array of strings");
+  if (body.client_assertion !== undefined) return await authenticateAssertion(body, req, ns, refuseClient);
   const basic = parseBasic(req.headers.authorization);
   const inBody = Object.hasOwn(body, "client_id") || Object.hasOwn(body, "client_secret");
   if (basic && inBody) {
@@ -333,7 +394,7 @@ const DIALECTS = [
     path: "/api/v2/oauth2/token",
     contentTypes: ["application/json", "application/x-www-form-urlencoded"],
     // `resource` (a string, or an array of them) is checked by authenticateOAuth2.
-    fields: { required: ["grant_type"], optional: ["client_id", "client_secret", "scope", "audience"] },
+    fields: { required: ["grant_type"], optional: ["client_id", "client_secret", "scope", "audience", "client_assertion", "client_assertion_type"] },
     authenticate: authenticateOAuth2,
     secretFields: ["client_secret"],
     logFields: ["scope", "audience", "resource"],
@@ -401,6 +462,10 @@ class Namespace {
     this.tokens = new Map(); // access token → { dialect, expiresAt, revoked }
     this.refreshTokens = new Map(); // union refresh token → { sub, sessionState, expiresAt, revoked }
     this.tokenRequests = Object.fromEntries(DIALECTS.map((d) => [d.name, 0]));
+    this.googleTokenRequests = 0;
+    this.clientKeys = []; // { alg, kid, jwk }: public keys for private_key_jwt
+    this.jtis = new Set();
+    this.assertions = []; // the client assertions accepted (header and times, never the JWT)
     this.apiRequests = 0;
     this.tokenLog = [];
     this.apiLog = [];
@@ -492,6 +557,8 @@ class Namespace {
     return {
       tokenRequests: { ...this.tokenRequests },
       totalTokenRequests: Object.values(this.tokenRequests).reduce((a, b) => a + b, 0),
+      googleTokenRequests: this.googleTokenRequests,
+      assertions: this.assertions,
       apiRequests: this.apiRequests,
       pendingFaults: this.faults.reduce((n, f) => n + f.remaining, 0),
       tokenLog: this.tokenLog,
@@ -648,6 +715,106 @@ async function answerWithFault(ex, fault, shape, { ok, secrets }) {
 }
 
 // ---------------------------------------------------------------------------
+// Google service accounts: the JWT-bearer grant at oauth2.googleapis.com/token
+// as Google documents it (server-to-server OAuth 2.0). Each emulator makes
+// its own service account key pair at start (WebCrypto), so no private key
+// is ever in the repository; `emu.googleServiceAccount` (or GET
+// /__emulator/google-service-account) is its JSON key file, with token_uri
+// pointing here. The assertion's RS256 signature is verified against the
+// account's public key, its claims as Google checks them, and errors are
+// Google's own bodies.
+
+const GOOGLE_PATH = "/google/token";
+const GOOGLE_PROJECT = "edge-auth-emulator";
+const GOOGLE_EMAIL = `emulator@${GOOGLE_PROJECT}.iam.gserviceaccount.com`;
+/** Domain-wide delegation is granted for users of this domain only. */
+const GOOGLE_DELEGATED_DOMAIN = "@example.com";
+const googleError = (code, message) => ({ error: code, error_description: message });
+const GOOGLE_SHAPE = { name: "google", status: 200, tokenField: "access_token", errorBody: googleError, secretFields: [] };
+
+function pemOf(label, der) {
+  const b64 = Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n");
+  return `-----BEGIN ${label}-----\n${b64.trimEnd()}\n-----END ${label}-----\n`;
+}
+
+async function googleAccount() {
+  const pair = await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"]);
+  const pkcs8 = await crypto.subtle.exportKey("pkcs8", pair.privateKey);
+  const keyId = randomBytes(20).toString("hex");
+  return {
+    publicKey: pair.publicKey,
+    keyId,
+    file: (base) => ({
+      type: "service_account",
+      project_id: GOOGLE_PROJECT,
+      private_key_id: keyId,
+      private_key: pemOf("PRIVATE KEY", pkcs8),
+      client_email: GOOGLE_EMAIL,
+      client_id: "100000000000000000001",
+      auth_uri: "https://accounts.google.com/o/oauth2/auth",
+      token_uri: `${base}${GOOGLE_PATH}`,
+    }),
+  };
+}
+
+function b64urlJson(part) {
+  try {
+    return JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+}
+
+async function handleGoogle(ex, url, path, raw, account) {
+  const { req, ns } = ex;
+  ns.googleTokenRequests++;
+  const entry = { endpoint: "google", path, method: req.method, contentType: req.headers["content-type"] ?? null, at: Date.now(), status: undefined };
+  ns.tokenLog.push(entry);
+  ex.onStatus = (status) => (entry.status = status);
+  await ex.sleep(ns.config.tokenDelayMs);
+  const fault = ns.takeFault(["token"]);
+  if (fault) {
+    const ok = () => ({ access_token: `ya29.${ns.mint("google", "fault", Date.now())}`, expires_in: 3599, token_type: "Bearer" });
+    if (await answerWithFault(ex, fault, GOOGLE_SHAPE, { ok, secrets: [] })) return;
+  }
+  const fail = (status, code, message) => ex.send(status, googleError(code, message));
+  if (req.method !== "POST") return fail(405, "invalid_request", `Method ${req.method} not allowed`);
+  if (mediaType(req.headers["content-type"]) !== "application/x-www-form-urlencoded") return fail(400, "invalid_request", "Invalid Content-Type");
+  const form = new URLSearchParams(raw);
+  if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+    return fail(400, "unsupported_grant_type", `Invalid grant_type: ${form.get("grant_type") ?? ""}`);
+  }
+  const parts = (form.get("assertion") ?? "").split(".");
+  const [header, claims] = parts.length === 3 ? [b64urlJson(parts[0]), b64urlJson(parts[1])] : [null, null];
+  if (!header || !claims) return fail(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+  if (claims.iss !== GOOGLE_EMAIL) return fail(400, "invalid_grant", "Invalid grant: account not found");
+  const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
+  const valid =
+    header.alg === "RS256" &&
+    (header.kid === undefined || header.kid === account.keyId) &&
+    (await crypto.subtle.verify({ name: "RSASSA-PKCS1-v1_5" }, account.publicKey, Buffer.from(parts[2], "base64url"), signed));
+  if (!valid) return fail(400, "invalid_grant", "Invalid JWT Signature.");
+  const now = Math.floor((Date.now() + ns.skewMs) / 1000);
+  const { iat, exp } = claims;
+  if (!Number.isInteger(iat) || !Number.isInteger(exp) || exp - iat > 3600 || exp <= now || iat > now + 60) {
+    return fail(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+  }
+  const expectedAud = `http://${req.headers.host}${url.pathname}`;
+  if (!audienceMatches(claims.aud, req)) return fail(400, "invalid_grant", `Invalid JWT: Failed audience check. The right audience is ${expectedAud}`);
+  if (typeof claims.scope !== "string" || !claims.scope.trim()) return fail(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
+  if (claims.sub !== undefined && !(typeof claims.sub === "string" && claims.sub.endsWith(GOOGLE_DELEGATED_DOMAIN))) {
+    return fail(401, "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.");
+  }
+  entry.scope = claims.scope;
+  entry.sub = claims.sub ?? null;
+  const ttl = ns.config.ttlSeconds ?? 3599;
+  const expiresAt = Date.now() + ttl * 1000;
+  const accessToken = `ya29.${ns.mint("google", claims.sub ?? GOOGLE_EMAIL, expiresAt, { scope: claims.scope })}`;
+  ns.tokens.set(accessToken, { dialect: "google", expiresAt, revoked: false });
+  ex.send(200, { access_token: accessToken, expires_in: ttl, token_type: "Bearer" });
+}
+
+// ---------------------------------------------------------------------------
 // Handlers
 
 /** Query string for the token log, values other than api-version redacted. */
@@ -702,7 +869,7 @@ async function handleToken(ex, dialect, url, path, raw) {
     const parsed = parseBody(raw, type);
     if (parsed.error) throw new VendorError(400, "invalid_request", parsed.error);
     checkFields(parsed.value, dialect.fields);
-    const who = dialect.authenticate ? dialect.authenticate(parsed.value, req, ns) : matchCredentials(dialect, parsed.value);
+    const who = dialect.authenticate ? await dialect.authenticate(parsed.value, req, ns) : matchCredentials(dialect, parsed.value);
     ex.send(dialect.status, ns.issue(dialect, { ...who, body: parsed.value }));
   } catch (e) {
     if (!(e instanceof VendorError)) throw e;
@@ -744,9 +911,18 @@ async function handleApi(ex, url, path, raw) {
   ex.send(200, { ok: true, method: req.method, path, rawPath: url.pathname, query, headers: { ...req.headers }, body: raw, json });
 }
 
-function handleControl(ex, name, raw, dropNamespace) {
+function handleControl(ex, name, raw, dropNamespace, googleFile) {
   const { req, ns } = ex;
   const routes = {
+    "google-service-account": { GET: () => googleFile() },
+    "client-key": {
+      POST: (input) => {
+        const { alg, kid = undefined, jwk } = input ?? {};
+        if (!JWS_ALGS[alg] || alg === "HS256" || !isObject(jwk) || jwk.d !== undefined) throw new Error("client-key wants { alg: RS256|PS256|ES256, kid?, jwk: a public JWK }");
+        ns.clientKeys.push({ alg, kid, jwk });
+        return { ok: true, keys: ns.clientKeys.length };
+      },
+    },
     config: { POST: (input) => ({ ok: true, config: Object.assign(ns.config, validateConfig(input ?? {})) }), GET: () => ({ ok: true, config: ns.config }) },
     fault: {
       POST: (input) => {
@@ -803,7 +979,8 @@ function splitNamespace(pathname) {
  * Starts an emulator. Resolves to { url, port, close }; close() resolves once
  * the server is closed, open connections and pending delays included.
  */
-export function startEmulator({ port = 0, host = "127.0.0.1" } = {}) {
+export async function startEmulator({ port = 0, host = "127.0.0.1" } = {}) {
+  const account = await googleAccount();
   const namespaces = new Map();
   const sockets = new Set();
   const timers = new Set();
@@ -845,8 +1022,10 @@ export function startEmulator({ port = 0, host = "127.0.0.1" } = {}) {
       if (raw === null) return ex.send(413, { error: "request body too large" });
 
       if (path.startsWith(CONTROL_PREFIX)) {
-        return handleControl(ex, path.slice(CONTROL_PREFIX.length), raw, () => namespaces.delete(nsName));
+        const base = `http://${req.headers.host}${nsName === DEFAULT_NAMESPACE ? "" : `/t/${encodeURIComponent(nsName)}`}`;
+        return handleControl(ex, path.slice(CONTROL_PREFIX.length), raw, () => namespaces.delete(nsName), () => account.file(base));
       }
+      if (path === GOOGLE_PATH || path.endsWith(GOOGLE_PATH)) return await handleGoogle(ex, url, path, raw, account);
       const dialect = findDialect(path);
       if (dialect) return await handleToken(ex, dialect, url, path, raw);
       return await handleApi(ex, url, path, raw);
@@ -876,7 +1055,8 @@ export function startEmulator({ port = 0, host = "127.0.0.1" } = {}) {
           server.closeAllConnections?.();
           for (const s of sockets) s.destroy();
         }));
-      resolve({ url: `http://${shownHost}:${actual}`, port: actual, close });
+      const base = `http://${shownHost}:${actual}`;
+      resolve({ url: base, port: actual, close, googleServiceAccount: (ns) => account.file(ns ? `${base}/t/${encodeURIComponent(ns)}` : base) });
     });
   });
 }

@@ -89,6 +89,16 @@ const oauth2Defaults: Options = { provider: "oauth2", tokenUrl: "https://oauth.e
 const oauth2Detected: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/oauth/token", clientId: "id", clientSecret: "s", scope: "read" };
 const oauth2Resource: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: "https://api.example.com/" };
 const oauth2Resources: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", resource: ["https://a.example.com/", "urn:b"] };
+// Keys instead of secrets: private_key_jwt (a PEM or a JWK), client_secret_jwt, Google service accounts.
+const pkjwt: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", privateKey: "-----BEGIN PRIVATE KEY-----…", keyId: "k1", algorithm: "PS256" };
+const pkjwtJwk: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientAuth: "private_key_jwt", privateKey: { kty: "EC", crv: "P-256", x: "x", y: "y", d: "d" } };
+const csjwt: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", clientAuth: "client_secret_jwt" };
+const google: Options = { provider: "google", serviceAccount: { client_email: "sa@p.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----…" }, scope: ["https://www.googleapis.com/auth/cloud-platform"], subject: "admin@example.com" };
+const googleText: Options = { provider: "google", serviceAccount: "{…}", scope: "https://www.googleapis.com/auth/drive.readonly", allowedOrigins: ["https://sheets.googleapis.com"] };
+// @ts-expect-error: a private key and a secret at once
+const keyAndSecret: Options = { provider: "oauth2", tokenUrl: "https://idp.example.com/t", clientId: "id", clientSecret: "s", privateKey: "k" };
+// @ts-expect-error: google needs a scope
+const googleNoScope: Options = { provider: "google", serviceAccount: "{…}" };
 
 // Wrong options do not compile.
 // @ts-expect-error: unknown provider

@@ -21,6 +21,7 @@ import "./timers.mjs"; // registers the timer scenarios into the same list
 import "./oauth2.mjs"; // registers the oauth2 detection and error scenarios
 import "./manager.mjs"; // the token manager's rules, into the same list
 import "./containment.mjs"; // and the containment ones (origins, headers, redaction, store, deadline)
+import "./signing.mjs"; // keys instead of secrets: private_key_jwt, client_secret_jwt, Google service accounts
 
 export { assert };
 export const scenarios = allScenarios;

@@ -12,7 +12,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { AuthClient, AuthError } from "edge-auth";
-import { startServers, CLIENTS, RESOURCE, OTHER_RESOURCE, REFUSED_SCOPE, SECRETS, TOKEN_TTL_SECONDS } from "./servers.mjs";
+import { startServers, CLIENTS, KEY_CLIENT_IDS, HS256_SECRET, RESOURCE, OTHER_RESOURCE, REFUSED_SCOPE, SECRETS, TOKEN_TTL_SECONDS } from "./servers.mjs";
 
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";
@@ -225,3 +225,71 @@ for (const key of ["oidc", "node"]) {
     });
   });
 }
+
+// Keys instead of secrets (docs/API.md §2): oidc-provider verifies each
+// client assertion (signature against the registered JWKs, iss/sub/aud/exp)
+// and refuses a jti it has seen (its replay check), so every token below
+// proves a fresh assertion.
+describe("real server: oidc-provider 9.13.3, client assertions (RFC 7523 §2.2)", () => {
+  const S = () => servers.oidc;
+  const keyOptions = (k, key) => ({ provider: "oauth2", baseUrl: S().apiUrl, tokenUrl: S().tokenUrl, clientId: k.clientId, clientAuth: "private_key_jwt", privateKey: key, keyId: k.kid, autoRefresh: false });
+
+  for (const which of ["rs256", "es256"]) {
+    for (const form of ["pem", "jwk"]) {
+      const label = `private_key_jwt ${which.toUpperCase()} (${form === "pem" ? "PKCS#8 PEM" : "JWK"})`;
+      it(label, async () => {
+        const s = S();
+        const k = s.keyClients[which];
+        const from = s.tokenLog.length;
+        const made = new AuthClient(keyOptions(k, form === "pem" ? k.pem : k.jwk));
+        clients.push(made);
+        seenTokens.add(await made.getToken());
+        const who = await whoami(made, label);
+        assert.equal(who.client, k.clientId, "the token is the client's");
+        // A new token: a new assertion (a replayed jti would be refused).
+        for (let i = 0; i < 3; i++) {
+          made.invalidate();
+          seenTokens.add(await made.getToken());
+        }
+        assert.deepEqual(sent(s, from), Array(4).fill([FORM, "body", 200]), "four form posts, each accepted");
+        const texts = [JSON.stringify(await made.tokenInfo())];
+        const body = String(k.pem).split("\n").slice(1, 3).join("");
+        for (const t of texts) assert.ok(!t.includes(body) && !t.includes(k.jwk.d), "no key material in tokenInfo");
+        record(s, label, "4 tokens, 4 fresh assertions, API 200");
+      });
+    }
+  }
+
+  it("private_key_jwt with a key the server does not know → invalid_credentials, naming privateKey", async () => {
+    const s = S();
+    const k = s.keyClients.rs256;
+    const other = s.keyClients.es256; // registered, but for another client
+    const from = s.tokenLog.length;
+    const made = new AuthClient(keyOptions(k, other.pem));
+    clients.push(made);
+    const err = await rejects(made.getToken(), "wrong key");
+    assert.equal(err.code, "invalid_credentials", err.message);
+    assert.match(err.message, /privateKey/);
+    const body = String(other.pem).split("\n").slice(1, 3).join("");
+    assert.ok(![err.message, String(err.stack)].some((t) => t.includes(body) || t.includes(other.jwk.d)), "no key material in the error");
+    assert.equal(sent(s, from).length, 1, "refused once, not retried");
+    record(s, "private_key_jwt, wrong key", `${err.code} (${err.status})`);
+  });
+
+  it("client_secret_jwt (HS256)", async () => {
+    const s = S();
+    const from = s.tokenLog.length;
+    const made = new AuthClient({ provider: "oauth2", baseUrl: s.apiUrl, tokenUrl: s.tokenUrl, clientId: KEY_CLIENT_IDS.hs256, clientSecret: HS256_SECRET, clientAuth: "client_secret_jwt", autoRefresh: false });
+    clients.push(made);
+    seenTokens.add(await made.getToken());
+    assert.equal((await whoami(made, "client_secret_jwt")).client, KEY_CLIENT_IDS.hs256);
+    made.invalidate();
+    seenTokens.add(await made.getToken());
+    assert.deepEqual(sent(s, from), [[FORM, "body", 200], [FORM, "body", 200]]);
+    const wrong = new AuthClient({ provider: "oauth2", tokenUrl: s.tokenUrl, clientId: KEY_CLIENT_IDS.hs256, clientSecret: "not-the-csjwt-secret", clientAuth: "client_secret_jwt", autoRefresh: false });
+    clients.push(wrong);
+    const err = await rejects(wrong.getToken(), "client_secret_jwt, wrong secret");
+    assert.equal(err.code, "invalid_credentials");
+    record(s, "client_secret_jwt (HS256)", `2 tokens; wrong secret → ${err.code}`);
+  });
+});

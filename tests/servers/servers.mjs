@@ -31,6 +31,27 @@ export const CLIENTS = Object.freeze({
   // Credentials in the form body (`client_secret_post`).
   post: Object.freeze({ clientId: "edge-post-client", clientSecret: "post-secret-9afbf4c8996fb924", method: "client_secret_post" }),
 });
+/**
+ * oidc-provider's clients that authenticate by a signed assertion (RFC 7523
+ * §2.2): `private_key_jwt` with an RS256 and an ES256 key (made by
+ * `keyClients()` when the provider starts, their public JWKs registered),
+ * and `client_secret_jwt` (HS256 with its secret).
+ */
+export const KEY_CLIENT_IDS = Object.freeze({ rs256: "edge-pkjwt-rs256", es256: "edge-pkjwt-es256", hs256: "edge-csjwt-client" });
+export const HS256_SECRET = "csjwt-secret-6b86b273ff34fce19d6b804eff5a3f57";
+
+function keyClients() {
+  const make = (type, options, alg) => {
+    const { privateKey, publicKey } = generateKeyPairSync(type, options);
+    const kid = `${alg.toLowerCase()}-${randomBytes(4).toString("hex")}`;
+    return { alg, kid, pem: privateKey.export({ format: "pem", type: "pkcs8" }), jwk: privateKey.export({ format: "jwk" }), publicJwk: { ...publicKey.export({ format: "jwk" }), kid, alg, use: "sig" } };
+  };
+  return {
+    rs256: { clientId: KEY_CLIENT_IDS.rs256, ...make("rsa", { modulusLength: 2048 }, "RS256") },
+    es256: { clientId: KEY_CLIENT_IDS.es256, ...make("ec", { namedCurve: "P-256" }, "ES256") },
+  };
+}
+
 /** The resource server's own client, for RFC 7662 introspection at oidc-provider. */
 const INTROSPECTOR = Object.freeze({ clientId: "edge-resource-server", clientSecret: "introspector-secret-27ae41e4649b934c" });
 
@@ -43,7 +64,7 @@ export const REFUSED_SCOPE = "admin";
 export const TOKEN_TTL_SECONDS = 3600;
 
 /** Every secret the servers know: what no output of the library may contain. */
-export const SECRETS = [CLIENTS.basic.clientSecret, CLIENTS.post.clientSecret, INTROSPECTOR.clientSecret];
+export const SECRETS = [CLIENTS.basic.clientSecret, CLIENTS.post.clientSecret, INTROSPECTOR.clientSecret, HS256_SECRET];
 
 // ---------------------------------------------------------------------------
 // Shared plumbing
@@ -198,6 +219,7 @@ export async function startOidcProvider() {
   const signingKey = { ...privateKey.export({ format: "jwk" }), kid: "edge-auth-test", alg: "RS256", use: "sig" };
   const { adapter, store } = memoryAdapter();
   const recorder = tokenRecorder((req) => req.method === "POST" && req.url.split("?")[0] === "/token");
+  const keyed = keyClients();
 
   // The port is known only once the server listens, and the issuer must name it.
   let handler = (_req, res) => sendJson(res, 503, { error: "starting" });
@@ -216,7 +238,13 @@ export async function startOidcProvider() {
   const provider = new Provider(issuer, {
     adapter,
     jwks: { keys: [signingKey] },
-    clients: [client(CLIENTS.basic), client(CLIENTS.post), client({ ...INTROSPECTOR, method: "client_secret_basic" })],
+    clients: [
+      client(CLIENTS.basic),
+      client(CLIENTS.post),
+      client({ ...INTROSPECTOR, method: "client_secret_basic" }),
+      ...Object.values(keyed).map((k) => client({ clientId: k.clientId, method: "private_key_jwt" }, { client_secret: undefined, jwks: { keys: [k.publicJwk] }, token_endpoint_auth_signing_alg: k.alg })),
+      client({ clientId: KEY_CLIENT_IDS.hs256, clientSecret: HS256_SECRET, method: "client_secret_jwt" }, { token_endpoint_auth_signing_alg: "HS256" }),
+    ],
     scopes: ["openid", "read", "write", REFUSED_SCOPE],
     cookies: { keys: [randomBytes(16).toString("hex")] },
     features: {
@@ -265,6 +293,8 @@ export async function startOidcProvider() {
   return {
     name: "oidc-provider",
     issuer,
+    /** The private_key_jwt clients: id, alg, kid, the private key as PEM and JWK. */
+    keyClients: keyed,
     tokenUrl: discovery.token_endpoint,
     revocationUrl: discovery.revocation_endpoint,
     apiUrl: api.url,

@@ -12,7 +12,7 @@
 use edge_auth::core::config::{Config, OptionValue, Options};
 use edge_auth::core::encoding::{base64_encode, form_urlencode, json_string};
 use edge_auth::core::manager::{
-    Action, CallerId, FlightId, LeaseAnswer, RequestId, ResponseBody, SendFailure, Settings, StoreAnswer, StoreOpId, TokenManager, TokenResponse,
+    Action, CallerId, FlightId, LeaseAnswer, RequestId, ResponseBody, SendFailure, Settings, SignId, StoreAnswer, StoreOpId, TokenManager, TokenResponse,
 };
 use edge_auth::core::response::Token;
 use edge_auth::core::rng::Rng;
@@ -70,6 +70,20 @@ pub struct Scenario {
     pub lease_script: Vec<(u64, LeaseKind)>,
     /// oauth2: the formats the server refuses (detection has to find the other).
     pub server: Server,
+    /// How the client authenticates by a signed assertion, if it does.
+    pub signing: Signing,
+}
+
+/// A client that signs: each token request is preceded by a `Sign` the
+/// simulated shell answers (after a delay, sometimes with a failure, or never).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Signing {
+    #[default]
+    None,
+    PrivateKeyJwt,
+    ClientSecretJwt,
+    /// `provider: "google"` (the JWT-bearer grant).
+    Google,
 }
 
 /// An oauth2 server's format: which of the client's first guesses it refuses,
@@ -143,7 +157,14 @@ impl Scenario {
         };
         // Drawn apart, so that the schedules without a lease stay as they were.
         let lease = store && Rng::new(seed ^ 0x1EA5E).below(2) == 0;
-        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), lease, lease_script: Vec::new(), server }
+        // Drawn last, so that every other draw of a seed stays as it was.
+        let signing = if dialect == "oauth2" { [Signing::None, Signing::PrivateKeyJwt, Signing::ClientSecretJwt, Signing::Google][r.below(4) as usize] } else { Signing::None };
+        let (dialect, server) = match signing {
+            Signing::None => (dialect, server),
+            Signing::Google => ("google", Server::default()),
+            _ => (dialect, Server::default()),
+        };
+        Scenario { seed, dialect, mode, store, timeout_ms, leeway_s, lifetimes, fault_rate, lost_rate, steady, steps, script: Vec::new(), store_script: Vec::new(), lease, lease_script: Vec::new(), server, signing }
     }
 
     /// A scenario for a hand-written schedule: no faults unless scripted.
@@ -165,6 +186,7 @@ impl Scenario {
             lease: false,
             lease_script: Vec::new(),
             server: Server::default(),
+            signing: Signing::None,
         }
     }
 
@@ -186,8 +208,44 @@ pub struct Credentials {
     pub secrets: Vec<String>,
 }
 
-fn credentials(dialect: &str, seed: u64) -> Credentials {
+/// A DER TLV (definite length).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A PKCS#8 RSA key the core accepts (its structure; the numbers are the
+/// seed's, not a real key: the simulated shell's signature is a stand-in).
+pub fn sim_pem(seed: u64) -> (String, String) {
+    let mut modulus = vec![0u8];
+    modulus.extend((0..256).map(|i| (seed.wrapping_mul(31).wrapping_add(i) % 251) as u8 | 0x80));
+    let rsa = der(0x30, &[der(0x02, &[0]), der(0x02, &modulus), der(0x02, &[1, 0, 1]), der(0x02, &modulus[1..])].concat());
+    let alg = der(0x30, &[der(0x06, &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]), der(0x05, &[])].concat());
+    let body = base64_encode(&der(0x30, &[der(0x02, &[0]), alg, der(0x04, &rsa)].concat()));
+    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    (format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n")), body)
+}
+
+fn credentials(dialect: &str, seed: u64, signing: Signing) -> Credentials {
     let s = |name: &str| format!("{name}-{seed:x}&+ /=\"\\\u{fc}%");
+    let (pem, body) = sim_pem(seed);
+    match signing {
+        Signing::PrivateKeyJwt => return Credentials { options: vec![("clientId", "oauth-client".into()), ("privateKey", pem), ("keyId", "kid-1".into())], secrets: vec![body] },
+        Signing::ClientSecretJwt => {
+            return Credentials { options: vec![("clientId", "oauth-client".into()), ("clientSecret", s("OAuthSecret")), ("clientAuth", "client_secret_jwt".into())], secrets: vec![s("OAuthSecret")] }
+        }
+        Signing::Google => {
+            let account = serde_json::json!({"type": "service_account", "client_email": "sa@sim.iam.gserviceaccount.com", "private_key": pem, "private_key_id": "kid-g", "token_uri": "https://vendor.example/token"});
+            return Credentials { options: vec![("serviceAccount", account.to_string()), ("scope", "https://www.googleapis.com/auth/sim".into())], secrets: vec![body] };
+        }
+        Signing::None => {}
+    }
     let (options, secrets): (Vec<(&'static str, String)>, Vec<String>) = match dialect {
         "younium" | "younium-v1" => (vec![("clientId", "client-id-1".into()), ("secret", s("Secret"))], vec![s("Secret")]),
         "union" => (vec![("username", "member-user".into()), ("password", s("Password"))], vec![s("Password")]),
@@ -269,6 +327,7 @@ enum Delivery {
     Lease(StoreOpId, LeaseAnswer),
     /// The lease's other holder writes its token.
     HolderWrites { lifetime_s: u64 },
+    Signed(SignId, Result<Vec<u8>, String>),
 }
 
 struct Pending {
@@ -306,6 +365,9 @@ struct RequestRecord {
     /// Its attempt's timeout (`timeoutMs`, or less near the deadline).
     timeout_ms: u32,
     format: Format,
+    /// When its attempt began: when it was sent, or, for a client that
+    /// signs, when its assertion was asked for (the retry wait ends there).
+    began: u64,
 }
 
 #[derive(Default)]
@@ -403,6 +465,10 @@ pub struct World {
     other_lease_until: Option<u64>,
     steady_first_token: bool,
     sent_formats: Vec<Format>,
+    /// Every `jti` signed so far, and the signing inputs not yet sent.
+    jtis: std::collections::HashSet<String>,
+    signing_inputs: std::collections::HashSet<String>,
+    sign_asked: Option<u64>,
     /// Flights the refresh timer started since the last caller asked.
     idle_renewals: u32,
     pub violations: Vec<String>,
@@ -413,7 +479,7 @@ pub struct World {
 
 impl World {
     pub fn new(sc: Scenario, logging: bool) -> World {
-        let creds = credentials(sc.dialect, sc.seed);
+        let creds = credentials(sc.dialect, sc.seed, sc.signing);
         let cfg = config(&sc, &creds);
         let mut m = TokenManager::new(cfg, sc.settings(), T0);
         // As the shell does once it has hashed the key material.
@@ -446,6 +512,9 @@ impl World {
             other_lease_until: None,
             steady_first_token: false,
             sent_formats: Vec::new(),
+            jtis: Default::default(),
+            signing_inputs: Default::default(),
+            sign_asked: None,
             idle_renewals: 0,
             violations: Vec::new(),
             stats: Stats::default(),
@@ -711,6 +780,10 @@ impl World {
                 self.other_lease_until = None;
                 return;
             }
+            Delivery::Signed(op, result) => {
+                self.note(|| format!("  signed {op:?}: {}", if result.is_ok() { "a signature" } else { "a failure" }));
+                self.m.signed(wall, op, result);
+            }
         }
         self.drain("delivery");
     }
@@ -746,6 +819,7 @@ impl World {
     fn perform(&mut self, action: Action) {
         match action {
             Action::SendTokenRequest { request, flight, http, timeout_ms } => self.send(request, flight, http, timeout_ms),
+            Action::Sign { op, input } => self.sign(op, input),
             Action::ReadStore { op, flight, bound_ms } => {
                 let waiting = self.callers.values().any(|c| c.settled.is_none() && !c.gone);
                 let (t, e) = (self.t, self.elapsed);
@@ -975,7 +1049,53 @@ impl World {
         }
     }
 
+    /// The shell signs: the claims are checked (fresh `jti`, `iat` now,
+    /// the lifetime, `aud`), the signature is a stand-in, and it comes after
+    /// a few ms, or fails, or never comes (the manager's bound covers that).
+    fn sign(&mut self, op: SignId, input: String) {
+        if self.sc.signing == Signing::None {
+            return self.violate(format!("{op:?}: a client that does not sign was asked to sign"));
+        }
+        let claims = input.split_once('.').and_then(|(_, c)| edge_auth::core::encoding::base64url_decode(c)).and_then(|c| serde_json::from_slice::<serde_json::Value>(&c).ok());
+        let Some(claims) = claims else { return self.violate(format!("{op:?}: the signing input is not base64url JSON")) };
+        let (iat, exp) = (claims["iat"].as_u64().unwrap_or(0), claims["exp"].as_u64().unwrap_or(0));
+        let max = if self.sc.signing == Signing::Google { 3_600 } else { 300 };
+        if iat != self.wall() / 1000 || exp <= iat || exp - iat > max {
+            self.violate(format!("{op:?}: iat {iat} / exp {exp} (now {}): not a fresh assertion of at most {max} s", self.wall() / 1000));
+        }
+        if claims["aud"] != "https://vendor.example/token" && claims["aud"] != "https://vendor.example/api/v2/oauth2/token" {
+            self.violate(format!("{op:?}: aud {} is not the token endpoint", claims["aud"]));
+        }
+        if self.sc.signing != Signing::Google {
+            let jti = claims["jti"].as_str().unwrap_or("").to_owned();
+            if jti.len() != 32 || !self.jtis.insert(jti.clone()) {
+                self.violate(format!("{op:?}: jti {jti:?} missing or used before"));
+            }
+        }
+        self.signing_inputs.insert(input.clone());
+        self.sign_asked = Some(self.t);
+        let r = &mut self.rng;
+        let roll = r.below(100);
+        let delay = r.below(5);
+        let at = self.t + delay;
+        match roll {
+            0 => {} // never answers
+            1 => self.schedule(at, Delivery::Signed(op, Err("DataError: the key could not be imported".into()))),
+            _ => self.schedule(at, Delivery::Signed(op, Ok(format!("sig-{}", op.0).into_bytes()))),
+        }
+    }
+
     fn send(&mut self, request: RequestId, flight: FlightId, http: edge_auth::core::dialect::HttpRequest, timeout_ms: u32) {
+        if self.sc.signing != Signing::None {
+            // Each request carries an assertion signed for it, never one sent before.
+            let body = http.body.expose();
+            let name = if self.sc.signing == Signing::Google { "assertion=" } else { "client_assertion=" };
+            let assertion = body.split('&').find_map(|p| p.strip_prefix(name)).unwrap_or("").to_owned();
+            let input = assertion.rsplit_once('.').map(|(i, _)| i.to_owned()).unwrap_or_default();
+            if !self.signing_inputs.remove(&input) {
+                self.violate(format!("{request:?} sent without a fresh assertion signed for it"));
+            }
+        }
         let t = self.t;
         let bound = self.m.flight_bound_ms();
         // At most one token request out (one older than the flight bound is dead).
@@ -1028,8 +1148,9 @@ impl World {
             self.violate(format!("flight {flight:?} made {} token requests", self.flights[&flight].requests.len()));
         }
         // The waits between one grant's attempts add up to at most timeoutMs.
-        let mut sends: Vec<(u64, Option<u64>)> = same_grant.iter().filter_map(|id| self.requests.get(id)).map(|r| (r.sent, r.answered)).collect();
-        sends.push((t, None));
+        let began = if self.sc.signing == Signing::None { t } else { self.sign_asked.take().unwrap_or(t) };
+        let mut sends: Vec<(u64, Option<u64>)> = same_grant.iter().filter_map(|id| self.requests.get(id)).map(|r| (r.began, r.answered)).collect();
+        sends.push((began, None));
         let waited: u64 = sends.windows(2).map(|w| w[1].0.saturating_sub(w[0].1.unwrap_or(w[1].0))).sum();
         if waited > u64::from(self.sc.timeout_ms) {
             self.violate(format!("flight {flight:?} waited {waited} ms between retries, over timeoutMs"));
@@ -1074,7 +1195,7 @@ impl World {
         } else {
             self.sent_formats.push(format);
         }
-        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, aborted_elapsed: 0, timeout_ms, format });
+        self.requests.insert(request, RequestRecord { flight, refresh, sent: t, sent_elapsed: self.elapsed, flight_started_elapsed, answered: None, status: None, lost: false, ignores_abort: false, aborted: false, aborted_elapsed: 0, timeout_ms, format, began });
 
         // The vendor.
         let (outcome, delay) = match self.sc.script.get(self.scripted).cloned() {

@@ -7,6 +7,8 @@
 //! `Credentials` variant and `build_request` arm, its options in
 //! `core::config`, and docs/API.md.
 
+mod google;
+pub use google::TOKEN_URL as GOOGLE_TOKEN_URL;
 mod oauth2;
 mod papaya;
 
@@ -15,6 +17,7 @@ mod union;
 mod younium;
 
 use super::encoding::{form_urlencode, query_encode};
+use super::jwt::SigningKey;
 use super::secret::Secret;
 use super::text::{concat, trim_end_ascii};
 use core::fmt;
@@ -26,6 +29,7 @@ pub enum Provider {
     Union,
     Papaya,
     OAuth2,
+    Google,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub enum BodyEncoding {
 pub enum ClientAuth {
     Body,
     Basic,
+    /// A signed JWT (RFC 7523 §2.2): `private_key_jwt` or `client_secret_jwt`.
+    Assertion,
 }
 
 /// The identity and secrets of one provider.
@@ -57,7 +63,12 @@ pub enum Credentials {
         body: Option<BodyEncoding>,
         /// `clientAuth`, if pinned; unset, the dialect detects it.
         auth: Option<ClientAuth>,
+        /// `clientAuth: "private_key_jwt"` (the private key) or
+        /// `"client_secret_jwt"` (HS256 with the client secret).
+        key: Option<SigningKey>,
     },
+    /// A Google service account: the JWT-bearer grant (RFC 7523 §2.1).
+    Google { client_email: String, key: SigningKey, scope: String, subject: Option<String> },
 }
 
 impl Credentials {
@@ -67,7 +78,22 @@ impl Credentials {
             Credentials::Younium { secret, .. } => vec![secret.expose()],
             Credentials::Union { password, .. } => vec![password.expose()],
             Credentials::Papaya { api_key, client_secret, .. } => vec![api_key.expose(), client_secret.expose()],
-            Credentials::OAuth2 { client_secret, .. } => vec![client_secret.expose()],
+            Credentials::OAuth2 { client_secret, key, .. } => {
+                let mut out: Vec<&str> = key.iter().flat_map(SigningKey::secrets).collect();
+                out.push(client_secret.expose());
+                out.retain(|s| !s.is_empty());
+                out
+            }
+            Credentials::Google { key, .. } => key.secrets(),
+        }
+    }
+
+    /// The key that signs this client's assertions, if it uses one.
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        match self {
+            Credentials::OAuth2 { key, .. } => key.as_ref(),
+            Credentials::Google { key, .. } => Some(key),
+            _ => None,
         }
     }
 
@@ -80,6 +106,8 @@ impl Credentials {
             Credentials::Union { username, password } => (username.as_str(), password),
             Credentials::Papaya { api_key, client_secret, .. } => (api_key.expose(), client_secret),
             Credentials::OAuth2 { client_id, client_secret, .. } => (client_id.as_str(), client_secret),
+            // No shared secret is ever sent.
+            Credentials::Google { .. } => return Vec::new(),
         };
         let form = Secret::new(form_urlencode(secret.expose()));
         vec![Secret::new(concat(&[id, ":", secret.expose()])), Secret::new(concat(&[&form_urlencode(id), ":", form.expose()]))]
@@ -114,10 +142,10 @@ pub(crate) const ACCESS_TOKEN_FIELDS: &[&str] = &["access_token", "accessToken",
 impl Provider {
     /// Every provider's `provider` option value, as [`Provider::as_str`]
     /// gives them and in the order the option's error message lists them.
-    pub const NAMES: [&'static str; 5] = ["younium", "younium-v1", "union", "papaya", "oauth2"];
+    pub const NAMES: [&'static str; 6] = ["younium", "younium-v1", "union", "papaya", "oauth2", "google"];
 
     /// The providers in the order of [`Provider::NAMES`] (and of the enum).
-    const ALL: [Provider; 5] = [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2];
+    const ALL: [Provider; 6] = [Provider::Younium, Provider::YouniumV1, Provider::Union, Provider::Papaya, Provider::OAuth2, Provider::Google];
 
     /// The vendor's facts, from its module.
     pub fn vendor(self) -> &'static Vendor {
@@ -127,6 +155,7 @@ impl Provider {
             Provider::Union => &union::VENDOR,
             Provider::Papaya => &papaya::VENDOR,
             Provider::OAuth2 => &oauth2::VENDOR,
+            Provider::Google => &google::VENDOR,
         }
     }
 
@@ -223,7 +252,9 @@ impl Detection {
 
 /// Builds the token request the configuration and grant call for, sent
 /// (oauth2) the way `detection` says.
-pub fn build_request(credentials: &Credentials, token_url: &str, refresh_url: Option<&str>, grant: Grant<'_>, detection: &Detection) -> HttpRequest {
+/// `assertion`: the signed JWT for a client that uses one (made afresh for
+/// every request, `core::manager`).
+pub fn build_request(credentials: &Credentials, token_url: &str, refresh_url: Option<&str>, grant: Grant<'_>, detection: &Detection, assertion: Option<&Secret>) -> HttpRequest {
     match (credentials, grant) {
         (Credentials::Union { .. }, Grant::Refresh(refresh_token)) => union::refresh_request(refresh_url.unwrap_or(token_url), refresh_token),
         (Credentials::Younium { client_id, secret }, _) => younium::token_request(token_url, client_id, secret),
@@ -233,10 +264,11 @@ pub fn build_request(credentials: &Credentials, token_url: &str, refresh_url: Op
         }
         (Credentials::OAuth2 { client_id, client_secret, scope, audience, resource, .. }, _) => oauth2::token_request(
             token_url,
-            oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref(), resource },
+            oauth2::Client { id: client_id, secret: client_secret, scope: scope.as_deref(), audience: audience.as_deref(), resource, assertion },
             detection.encoding,
             detection.auth,
         ),
+        (Credentials::Google { .. }, _) => google::token_request(token_url, assertion),
     }
 }
 
@@ -258,7 +290,7 @@ mod tests {
     #[test]
     fn provider_names() {
         let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
-        assert_eq!(names, ["younium", "younium-v1", "union", "papaya", "oauth2"]);
+        assert_eq!(names, ["younium", "younium-v1", "union", "papaya", "oauth2", "google"]);
         for (i, p) in Provider::ALL.into_iter().enumerate() {
             assert_eq!(p.vendor().name, Provider::NAMES[i], "NAMES lists the providers in the enum's order");
             assert_eq!(Provider::parse(p.as_str()), Some(p));
@@ -266,7 +298,7 @@ mod tests {
         assert_eq!(Provider::parse("Younium"), None);
         assert_eq!(Provider::parse(""), None);
         let f = Config::from_options(&opts(&[("provider", "github")])).unwrap_err();
-        assert_eq!(f.message, "invalid option `provider`: must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\"");
+        assert_eq!(f.message, "invalid option `provider`: must be one of \"younium\", \"younium-v1\", \"union\", \"papaya\", \"oauth2\", \"google\"");
     }
 
     #[test]

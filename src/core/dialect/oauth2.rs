@@ -30,7 +30,11 @@ pub(super) struct Client<'a> {
     pub scope: Option<&'a str>,
     pub audience: Option<&'a str>,
     pub resource: &'a [String],
+    pub assertion: Option<&'a Secret>,
 }
+
+/// RFC 7523 §2.2's `client_assertion_type`.
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncoding, auth: ClientAuth) -> HttpRequest {
     let in_body = auth == ClientAuth::Body;
@@ -41,6 +45,13 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
         ("scope", client.scope),
         ("audience", client.audience),
     ];
+    if auth == ClientAuth::Assertion {
+        // client_id too (RFC 7521 §4.2 allows it): servers that look the
+        // client up before reading the assertion need it.
+        members[1] = ("client_id", Some(client.id));
+        members[2] = ("client_assertion_type", Some(ASSERTION_TYPE));
+        members.insert(3, ("client_assertion", client.assertion.map(Secret::expose)));
+    }
     let mut request = match encoding {
         BodyEncoding::Json => {
             // One resource is a string member, several an array (JSON has
