@@ -12,7 +12,7 @@
 //! fits the key. No message quotes any part of a key.
 
 use super::config::OptionValue;
-use super::encoding::base64url_decode;
+use super::encoding::{base64url_decode, base64url_encode};
 use super::error::Failure;
 use super::json::write_string;
 use super::secret::Secret;
@@ -269,21 +269,6 @@ pub fn private_key(value: OptionValue, option: &str, algorithm: Option<Algorithm
     Ok((SigningKey { algorithm, data, kid: None }, jwk_kid))
 }
 
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding (RFC 7515 §2).
-pub fn base64url(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(B64URL[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 /// What one assertion claims. Times are seconds since the epoch.
 #[derive(Clone, Debug)]
 pub struct Claims<'a> {
@@ -303,7 +288,7 @@ pub const ASSERTION_LIFETIME_S: u64 = 300;
 /// Google's limit for the JWT-bearer grant's assertion.
 pub const GOOGLE_LIFETIME_S: u64 = 3600;
 
-/// `base64url(header) "." base64url(claims)`: the JWS signing input.
+/// `base64url_encode(header) "." base64url_encode(claims)`: the JWS signing input.
 pub fn signing_input(key: &SigningKey, claims: &Claims<'_>) -> String {
     let mut header = String::from("{\"alg\":\"");
     header.push_str(key.algorithm.as_str());
@@ -339,9 +324,9 @@ pub fn signing_input(key: &SigningKey, claims: &Claims<'_>) -> String {
     body.push_str(",\"exp\":");
     push_u64(&mut body, claims.exp);
     body.push('}');
-    let mut out = base64url(header.as_bytes());
+    let mut out = base64url_encode(header.as_bytes());
     out.push('.');
-    out.push_str(&base64url(body.as_bytes()));
+    out.push_str(&base64url_encode(body.as_bytes()));
     out
 }
 
@@ -351,7 +336,7 @@ pub fn assertion(input: &str, signature: &[u8]) -> Secret {
     let mut out = String::with_capacity(input.len() + 1 + signature.len() * 4 / 3 + 2);
     out.push_str(input);
     out.push('.');
-    out.push_str(&base64url(signature));
+    out.push_str(&base64url_encode(signature));
     Secret::new(out)
 }
 
@@ -449,6 +434,6 @@ mod tests {
         );
         assert!(!input.contains('=') && !input.contains('+') && !input.contains('/'));
         assert_eq!(assertion("a.b", &[0xfb, 0xff]).expose(), "a.b.-_8");
-        assert_eq!(base64url(b"hello"), "aGVsbG8");
+        assert_eq!(base64url_encode(b"hello"), "aGVsbG8");
     }
 }
