@@ -21,12 +21,36 @@ use web_sys::CryptoKey;
 extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = crypto)]
     static CRYPTO: Option<web_sys::Crypto>;
+
+    /// An `importKey` or `sign` algorithm parameter object, set member by member.
+    #[wasm_bindgen(extends = Object)]
+    type AlgorithmParams;
+    #[wasm_bindgen(method, setter = name)]
+    fn set_name(this: &AlgorithmParams, v: &str);
+    #[wasm_bindgen(method, setter = hash)]
+    fn set_hash(this: &AlgorithmParams, v: &str);
+    #[wasm_bindgen(method, setter = namedCurve)]
+    fn set_named_curve(this: &AlgorithmParams, v: &str);
+    #[wasm_bindgen(method, setter = saltLength)]
+    fn set_salt_length(this: &AlgorithmParams, v: f64);
 }
 
-fn object(pairs: &[(&str, JsValue)]) -> Object {
+/// `{ name, hash? }`.
+fn named(name: &str, hash: Option<&str>) -> AlgorithmParams {
+    let o: AlgorithmParams = Object::new().unchecked_into();
+    o.set_name(name);
+    if let Some(hash) = hash {
+        o.set_hash(hash);
+    }
+    o
+}
+
+/// A private JWK's members, for `importKey("jwk", …)`: which members there
+/// are depends on the key type (`core::jwt::KeyData::Jwk`).
+fn jwk(members: &[(&'static str, crate::core::secret::Secret)]) -> Object {
     let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    for (k, v) in members {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v.expose()));
     }
     o
 }
@@ -36,13 +60,21 @@ fn s(v: &str) -> JsValue {
 }
 
 /// The `importKey` and `sign` algorithm parameters.
-fn params(algorithm: Algorithm) -> (Object, Object) {
-    let sha256 = s("SHA-256");
+fn params(algorithm: Algorithm) -> (AlgorithmParams, AlgorithmParams) {
+    const SHA256: Option<&str> = Some("SHA-256");
     match algorithm {
-        Algorithm::Rs256 => (object(&[("name", s("RSASSA-PKCS1-v1_5")), ("hash", sha256)]), object(&[("name", s("RSASSA-PKCS1-v1_5"))])),
-        Algorithm::Ps256 => (object(&[("name", s("RSA-PSS")), ("hash", sha256)]), object(&[("name", s("RSA-PSS")), ("saltLength", JsValue::from_f64(32.0))])),
-        Algorithm::Es256 => (object(&[("name", s("ECDSA")), ("namedCurve", s("P-256"))]), object(&[("name", s("ECDSA")), ("hash", sha256)])),
-        Algorithm::Hs256 => (object(&[("name", s("HMAC")), ("hash", sha256)]), object(&[("name", s("HMAC"))])),
+        Algorithm::Rs256 => (named("RSASSA-PKCS1-v1_5", SHA256), named("RSASSA-PKCS1-v1_5", None)),
+        Algorithm::Ps256 => {
+            let sign = named("RSA-PSS", None);
+            sign.set_salt_length(32.0);
+            (named("RSA-PSS", SHA256), sign)
+        }
+        Algorithm::Es256 => {
+            let import = named("ECDSA", None);
+            import.set_named_curve("P-256");
+            (import, named("ECDSA", SHA256))
+        }
+        Algorithm::Hs256 => (named("HMAC", SHA256), named("HMAC", None)),
     }
 }
 
@@ -89,10 +121,7 @@ impl Signer {
                 crate::core::secret::wipe_bytes(&mut der);
                 started
             }
-            KeyData::Jwk(members) => {
-                let pairs: Vec<(&str, JsValue)> = members.iter().map(|(k, v)| (*k, s(v.expose()))).collect();
-                subtle.import_key_with_object("jwk", &object(&pairs), &algorithm, false, &usages)
-            }
+            KeyData::Jwk(members) => subtle.import_key_with_object("jwk", &jwk(members), &algorithm, false, &usages),
             KeyData::Hmac(secret) => with_buffer(secret.expose().as_bytes(), |buffer| subtle.import_key_with_object("raw", buffer, &algorithm, false, &usages)),
         };
         Some(started.map_err(|e| describe_error(&e)))
