@@ -7,12 +7,12 @@
 //!   parses the response into a token or a typed error, computes expiry and
 //!   decides what the cache does next. It is tested natively with
 //!   `cargo test`.
-//! - `js` (wasm32 only): the shell around the core: the client class
-//!   exported to JavaScript, single flight, refresh timers, retries, the
-//!   shared store, JS errors. Its JS-shaped I/O (a token request's `fetch`
-//!   and stream read, `client.fetch`, abort signals) is a few lines of
-//!   JavaScript in `pkg-template/`, which the wasm imports: in Rust it cost
-//!   many KB of wasm and a boundary crossing on every API call.
+//! - `js` (wasm32 only): the shell around the core, an executor of the
+//!   core's token manager: the client class exported to JavaScript, token
+//!   requests and the store's I/O with web-sys, timers, signing with
+//!   `crypto.subtle`, the host's `JSON.parse` for JSON text, JS errors. The
+//!   public class and `client.fetch`'s hot path (a fresh token needs no
+//!   wasm call) are JavaScript in `pkg-template/`.
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod core;

@@ -1,8 +1,7 @@
-//! A small JSON reader and writer for the shapes the core handles: token
-//! responses, vendor errors, JWT claims and store entries. Written here
-//! rather than taken from serde_json to keep the wasm small; it follows
-//! RFC 8259, rejects what it does not follow, nests at most 64 deep and
-//! never panics (property-tested and fuzzed).
+//! JSON for the shapes the core handles: token responses, vendor errors,
+//! JWT claims, key files and store entries. The core reads them as a
+//! [`Value`] that the host's parser builds ([`parse`]) and writes them with
+//! [`write_string`].
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -11,13 +10,12 @@ pub enum Value {
     Number(f64),
     String(String),
     Array(Vec<Value>),
-    /// Members in document order. A repeated name keeps its first value:
-    /// `get` finds the first (no duplicate check while parsing, which was
-    /// quadratic in the number of names: found by fuzzing).
+    /// Members in the order the host gives them, each name once.
     Object(Vec<(String, Value)>),
 }
 
-const MAX_DEPTH: usize = 64;
+/// How deep a JSON text may nest (the outermost value is at depth 0).
+pub const MAX_DEPTH: usize = 64;
 
 impl Value {
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -51,226 +49,103 @@ impl Value {
     }
 }
 
-/// Parses a complete JSON text.
+/// Reads a complete JSON text with the host's JSON parser: JavaScript's
+/// `JSON.parse` in the wasm (`js::json`), so that no JSON parser ships in
+/// it; serde_json natively (the tests, the simulation and the fuzz
+/// targets). Both hosts keep the same rules, which `reader_rules` below
+/// checks on each (natively in `cargo test`, in Node and Chromium by
+/// `make test-wasm`):
+/// - RFC 8259 text only, in UTF-8; anything else is `None`;
+/// - at most [`MAX_DEPTH`] levels: a value nested deeper makes the whole
+///   text `None`, as does a string with a lone surrogate;
+/// - a repeated member name keeps its last value (`JSON.parse`'s rule).
 pub fn parse(input: &[u8]) -> Option<Value> {
-    let mut p = Parser { s: input, i: 0 };
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    (p.i == input.len()).then_some(v)
+    #[cfg(target_arch = "wasm32")]
+    return crate::js::json::parse(input);
+    #[cfg(not(target_arch = "wasm32"))]
+    return native::parse(input);
 }
 
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
+/// serde_json read into [`Value`], members in document order, a repeated
+/// name's last value in its first place (as `JSON.parse` keeps it).
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use super::{Value, MAX_DEPTH};
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::collections::HashMap;
 
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
+    struct Read(Value);
 
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, word: &[u8]) -> Option<()> {
-        if self.s.get(self.i..self.i + word.len()) == Some(word) {
-            self.i += word.len();
-            Some(())
-        } else {
-            None
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Option<Value> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        match self.peek()? {
-            b'{' => self.object(depth),
-            b'[' => self.array(depth),
-            b'"' => self.string().map(Value::String),
-            b't' => self.eat(b"true").map(|_| Value::Bool(true)),
-            b'f' => self.eat(b"false").map(|_| Value::Bool(false)),
-            b'n' => self.eat(b"null").map(|_| Value::Null),
-            _ => self.number().map(Value::Number),
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Option<Value> {
-        self.i += 1;
-        let mut members: Vec<(String, Value)> = Vec::new();
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            return Some(Value::Object(members));
-        }
-        loop {
-            self.ws();
-            let key = self.string()?;
-            self.ws();
-            self.eat(b":")?;
-            self.ws();
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(Value::Object(members));
+    impl<'de> Deserialize<'de> for Read {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Read, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Read;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("any JSON value")
                 }
-                _ => return None,
-            }
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Option<Value> {
-        self.i += 1;
-        let mut items = Vec::new();
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            return Some(Value::Array(items));
-        }
-        loop {
-            self.ws();
-            items.push(self.value(depth + 1)?);
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(Value::Array(items));
+                fn visit_unit<E>(self) -> Result<Read, E> {
+                    Ok(Read(Value::Null))
                 }
-                _ => return None,
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.s.get(self.i..self.i + 4)?;
-        let mut n = 0u32;
-        for d in digits {
-            n = n * 16 + (*d as char).to_digit(16)?;
-        }
-        self.i += 4;
-        Some(n)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        if self.peek()? != b'"' {
-            return None;
-        }
-        self.i += 1;
-        let mut out = Vec::new();
-        loop {
-            let b = self.peek()?;
-            self.i += 1;
-            match b {
-                b'"' => return String::from_utf8(out).ok(),
-                b'\\' => {
-                    let e = self.peek()?;
-                    self.i += 1;
-                    let c = match e {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) {
-                                self.eat(b"\\u")?;
-                                let lo = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return None;
-                                }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code)?
+                fn visit_bool<E>(self, b: bool) -> Result<Read, E> {
+                    Ok(Read(Value::Bool(b)))
+                }
+                fn visit_u64<E>(self, n: u64) -> Result<Read, E> {
+                    Ok(Read(Value::Number(n as f64)))
+                }
+                fn visit_i64<E>(self, n: i64) -> Result<Read, E> {
+                    Ok(Read(Value::Number(n as f64)))
+                }
+                fn visit_f64<E>(self, n: f64) -> Result<Read, E> {
+                    Ok(Read(Value::Number(n)))
+                }
+                fn visit_str<E>(self, s: &str) -> Result<Read, E> {
+                    Ok(Read(Value::String(s.to_owned())))
+                }
+                fn visit_string<E>(self, s: String) -> Result<Read, E> {
+                    Ok(Read(Value::String(s)))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(Read(item)) = seq.next_element()? {
+                        items.push(item);
+                    }
+                    Ok(Read(Value::Array(items)))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+                    let mut members: Vec<(String, Value)> = Vec::new();
+                    // Linear in the number of names (a 1 MiB body can hold
+                    // 110,000 of them).
+                    let mut at: HashMap<String, usize> = HashMap::new();
+                    while let Some((k, Read(v))) = map.next_entry::<String, Read>()? {
+                        match at.get(&k) {
+                            Some(&i) => members[i].1 = v,
+                            None => {
+                                at.insert(k.clone(), members.len());
+                                members.push((k, v));
+                            }
                         }
-                        _ => return None,
-                    };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    }
+                    Ok(Read(Value::Object(members)))
                 }
-                0..=0x1F => return None,
-                _ => out.push(b),
             }
+            d.deserialize_any(V)
         }
     }
 
-    /// `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`, computed without core's
-    /// float parser (exact for integers up to 2^53, close enough otherwise:
-    /// the core reads lifetimes and timestamps).
-    fn number(&mut self) -> Option<f64> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.i += 1;
-        }
-        let int_start = self.i;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        // Checked, as everywhere in the core: slicing has a panic path.
-        let int = self.s.get(int_start..self.i)?;
-        if int.is_empty() || (int.len() > 1 && int[0] == b'0') {
-            return None;
-        }
-        let mut value = 0f64;
-        for d in int {
-            value = value * 10.0 + f64::from(d - b'0');
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            let frac_start = self.i;
-            let mut scale = 0.1;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                value += f64::from(d - b'0') * scale;
-                scale /= 10.0;
-                self.i += 1;
+    fn within_depth(v: &Value, depth: usize) -> bool {
+        depth < MAX_DEPTH
+            && match v {
+                Value::Array(items) => items.iter().all(|i| within_depth(i, depth + 1)),
+                Value::Object(members) => members.iter().all(|(_, v)| within_depth(v, depth + 1)),
+                _ => true,
             }
-            if self.i == frac_start {
-                return None;
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.i += 1;
-            let exp_negative = match self.peek() {
-                Some(b'-') => {
-                    self.i += 1;
-                    true
-                }
-                Some(b'+') => {
-                    self.i += 1;
-                    false
-                }
-                _ => false,
-            };
-            let exp_start = self.i;
-            let mut exp: i32 = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                exp = exp.saturating_mul(10).saturating_add(i32::from(d - b'0'));
-                self.i += 1;
-            }
-            if self.i == exp_start {
-                return None;
-            }
-            // 0e400 is 0, not 0 × inf = NaN (found by fuzzing).
-            if value != 0.0 {
-                value *= 10f64.powi(if exp_negative { -exp } else { exp });
-            }
-        }
-        Some(if negative { -value } else { value })
+    }
+
+    pub fn parse(input: &[u8]) -> Option<Value> {
+        // serde_json's own recursion limit (128) keeps the stack bounded.
+        let Read(v) = serde_json::from_slice(input).ok()?;
+        within_depth(&v, 0).then_some(v)
     }
 }
 
@@ -297,33 +172,66 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The reader's rules (see [`parse`]), checked on whichever host parses:
+/// natively by `cargo test`, in the wasm by src/js/tests.rs in Node and
+/// Chromium.
+#[cfg(test)]
+pub(crate) fn reader_rules() {
+    let v = parse(br#"{"access_token":"eyJ","expires_in":86400,"expires":"Thu, 27 Sep 2025 11:12:01 GMT","ok":true,"n":null,"a":[1,-2.5,3e2]}"#).unwrap();
+    assert_eq!(v.get("access_token").and_then(Value::as_str), Some("eyJ"));
+    assert_eq!(v.get("expires_in").and_then(Value::as_u64), Some(86400));
+    assert_eq!(v.get("a"), Some(&Value::Array(vec![Value::Number(1.0), Value::Number(-2.5), Value::Number(300.0)])));
+    assert_eq!(v.get("ok"), Some(&Value::Bool(true)));
+    assert!(v.get("n").unwrap().is_null());
+
+    let v = parse(br#""a\"b\\c\/\n\u00e9\ud83d\ude00""#).unwrap();
+    assert_eq!(v.as_str(), Some("a\"b\\c/\né😀"));
+    assert_eq!(parse(br#""\ud83d""#), None, "lone surrogate");
+    assert_eq!(parse(br#"{"\udc00":1}"#), None, "lone surrogate in a name");
+    assert_eq!(parse(b"\"a\x01\""), None, "raw control character");
+    assert_eq!(parse(b"\"\xff\""), None, "not UTF-8");
+    assert_eq!(parse(b"\xef\xbb\xbf{}"), None, "a byte order mark is not JSON whitespace");
+    for bad in ["", "{", "{\"a\":}", "[1,]", "01", "1.", ".5", "-", "1e", "tru", "{\"a\" 1}", "[1 2]", "\"abc", "{} x", "{'a':1}", "NaN", "undefined", "[1,,2]"] {
+        assert_eq!(parse(bad.as_bytes()), None, "{bad}");
+    }
+
+    let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
+    assert!(parse(deep(MAX_DEPTH).as_bytes()).is_some());
+    assert_eq!(parse(deep(MAX_DEPTH + 1).as_bytes()), None);
+    assert_eq!(parse(deep(100_000).as_bytes()), None);
+    assert_eq!(parse("[".repeat(100_000).as_bytes()), None);
+
+    for t in ["0e400", "-0e999", "0.0E+309"] {
+        assert_eq!(parse(t.as_bytes()).and_then(|v| v.as_f64()), Some(0.0), "{t}");
+    }
+    assert_eq!(parse(b"9007199254740994").and_then(|v| v.as_u64()), None, "beyond 2^53");
+    assert_eq!(parse(b"9007199254740992").and_then(|v| v.as_u64()), Some(1 << 53));
+
+    let v = parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
+    assert_eq!(v.get("a").and_then(Value::as_f64), Some(3.0), "a repeated name keeps its last value");
+    assert_eq!(v, Value::Object(vec![("a".into(), Value::Number(3.0)), ("b".into(), Value::Number(2.0))]));
+    let v = parse(br#"{"__proto__":{"x":1},"constructor":"c"}"#).unwrap();
+    assert_eq!(v.get("__proto__").and_then(|p| p.get("x")).and_then(Value::as_f64), Some(1.0), "__proto__ is an ordinary name");
+    assert_eq!(v.get("constructor").and_then(Value::as_str), Some("c"));
+    assert_eq!(v.get("toString"), None, "nothing inherited");
+
+    // Linear in the number of names: a 1 MiB body holds ~110,000.
+    let names: Vec<String> = (0..110_000).map(|i| format!("\"k{i:x}\":0")).collect();
+    let body = format!("{{{}}}", names.join(","));
+    match parse(body.as_bytes()) {
+        Some(Value::Object(members)) => assert_eq!(members.len(), 110_000),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     #[test]
-    fn documented_bodies() {
-        let v = parse(br#"{"access_token":"eyJ","expires_in":86400,"expires":"Thu, 27 Sep 2025 11:12:01 GMT","ok":true,"n":null,"a":[1,-2.5,3e2]}"#).unwrap();
-        assert_eq!(v.get("access_token").and_then(Value::as_str), Some("eyJ"));
-        assert_eq!(v.get("expires_in").and_then(Value::as_u64), Some(86400));
-        assert_eq!(v.get("a"), Some(&Value::Array(vec![Value::Number(1.0), Value::Number(-2.5), Value::Number(300.0)])));
-        assert!(v.get("n").unwrap().is_null());
-    }
-
-    #[test]
-    fn escapes_and_unicode() {
-        let v = parse(br#""a\"b\\c\/\n\u00e9\ud83d\ude00""#).unwrap();
-        assert_eq!(v.as_str(), Some("a\"b\\c/\né😀"));
-        assert_eq!(parse(br#""\ud83d""#), None, "lone surrogate");
-        assert_eq!(parse(b"\"a\x01\""), None, "raw control character");
-    }
-
-    #[test]
-    fn rejects_what_json_does_not_allow() {
-        for bad in ["", "{", "{\"a\":}", "[1,]", "01", "1.", ".5", "-", "1e", "tru", "{\"a\" 1}", "[1 2]", "\"abc", "{} x", "{'a':1}", "NaN"] {
-            assert_eq!(parse(bad.as_bytes()), None, "{bad}");
-        }
+    fn the_native_reader_keeps_the_rules() {
+        reader_rules();
     }
 
     #[test]
@@ -333,44 +241,7 @@ mod tests {
         assert_eq!(out, r#""a\u0001\u001f\n""#);
     }
 
-    #[test]
-    fn depth_is_bounded() {
-        let deep = "[".repeat(65) + &"]".repeat(65);
-        assert_eq!(parse(deep.as_bytes()), None);
-        let ok = "[".repeat(64) + &"]".repeat(64);
-        assert!(parse(ok.as_bytes()).is_some());
-        assert_eq!(parse("[".repeat(1_000_000).as_bytes()), None);
-    }
-
-    #[test]
-    fn zero_with_a_huge_exponent_is_zero() {
-        for t in ["0e400", "-0e999", "0.0E+309"] {
-            assert_eq!(parse(t.as_bytes()).and_then(|v| v.as_f64()), Some(0.0), "{t}");
-        }
-    }
-
-    #[test]
-    fn many_member_names_parse_in_linear_time() {
-        // A 1 MiB body with ~110,000 names once took 72 s (quadratic duplicate check).
-        let names: Vec<String> = (0..110_000).map(|i| format!("\"{i:x}\":0")).collect();
-        let body = format!("{{{}}}", names.join(","));
-        let start = std::time::Instant::now();
-        assert!(parse(body.as_bytes()).is_some());
-        assert!(start.elapsed().as_secs_f64() < 2.0, "{:?}", start.elapsed());
-    }
-
-    #[test]
-    fn repeated_names_keep_the_first() {
-        let v = parse(br#"{"a":1,"a":2}"#).unwrap();
-        assert_eq!(v.get("a").and_then(Value::as_f64), Some(1.0));
-    }
-
     proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = parse(&bytes);
-        }
-
         #[test]
         fn strings_round_trip(s in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
             let mut out = String::new();

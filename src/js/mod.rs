@@ -9,12 +9,14 @@
 //! - `timer`: the manager's timer, and the page events that wake it
 //! - `options`: typed getters for what comes in (options, the store's shape)
 //! - `outbound`: what goes out as plain values (TokenInfo, header lists)
+//! - `json`: the core's JSON reader, the host's `JSON.parse`
 //! - `error`: building `AuthError` values
 //! - `url`: the loopback rule, for the `fetch` wrapper in `pkg-template/api_fetch.js`
 //! - `memory`: the allocator wrapper that zeroes every block it frees
 
 mod client;
 mod error;
+pub(crate) mod json;
 pub(crate) mod memory;
 mod options;
 mod outbound;

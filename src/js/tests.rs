@@ -142,6 +142,11 @@ async fn pause(ms: u32) {
 }
 
 #[wasm_bindgen_test]
+fn the_hosts_json_parse_keeps_the_core_readers_rules() {
+    crate::core::json::reader_rules();
+}
+
+#[wasm_bindgen_test]
 fn every_option_the_core_reads_has_a_getter() {
     assert_eq!(super::super::options::unreadable_options(), Vec::<&str>::new());
 }
