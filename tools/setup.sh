@@ -4,7 +4,7 @@
 # Makefile runs it before each build or test (a newcomer types only the
 # README's two commands; .ci/run is `make test`).
 #
-#   tools/setup.sh rust       the wasm32 target (rustup) and wasm-bindgen-cli at the version Cargo.toml pins
+#   tools/setup.sh rust       the wasm32 target and rust-src (rustup) and wasm-bindgen-cli at the version Cargo.toml pins
 #   tools/setup.sh chromium   Debian's Chromium and chromedriver, for the browser tests (CHROMIUM_PATH skips it)
 #   tools/setup.sh redis      Debian's redis-server
 #
@@ -28,6 +28,13 @@ rust() {
     command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and there is no rustup to add it: install Rust with rustup"
     say "rustup target add wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
+  fi
+  # The package's wasm is built with -Z build-std (Makefile: WASM_RUSTFLAGS), which needs the
+  # standard library's source.
+  if [ ! -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+    command -v rustup >/dev/null || die "the standard library's source (rust-src) is missing and there is no rustup to add it: install Rust with rustup"
+    say "rustup component add rust-src"
+    rustup component add rust-src
   fi
   # The CLI must be exactly the version the crate pins (Cargo.toml: wasm-bindgen = "=X").
   local version
