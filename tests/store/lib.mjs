@@ -160,12 +160,16 @@ export async function runNodeFleet({ emulatorUrl, ns, n, ttlSeconds, lifetimes, 
   const cfg = { base: control.base, provider, redisUrl, client, lease, mode, durationMs, intervalMs: intervalMs ?? (mode === "timer" ? 250 : 50), timeoutMs };
   if (leeway !== undefined) cfg.leeway = leeway;
   const args = [path.join(HERE, "node-child.mjs"), JSON.stringify(cfg)];
-  // `runtimes` cycles over the processes: "node", or "bun" (Bun's own
-  // binary from the consumer suite's tools, importing the package through
-  // its `bun` condition).
-  const commands = runtimes.map((r) => (r === "bun" ? BUN : process.execPath));
+  // `runtimes` cycles over the processes: "node", "bun" (Bun's own binary
+  // from the consumer suite's tools) or "deno" (node-redis and ioredis
+  // from node_modules, as Deno reads a package.json project); each imports
+  // the package through its own condition.
+  const commands = runtimes.map((r) => (r === "bun" ? [BUN, args] : r === "deno" ? [DENO, ["run", "-A", ...args]] : [process.execPath, args]));
   let started = 0;
-  return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => startChild(args, { timeoutMs: durationMs + 60_000, command: commands[started++ % commands.length] }) });
+  return runFleet({ control, n, ttlSeconds, lifetimes, withStore: !!redisUrl, mode, durationMs, start: () => {
+    const [command, argv] = commands[started++ % commands.length];
+    return startChild(argv, { timeoutMs: durationMs + 60_000, command });
+  } });
 }
 
 async function runFleet({ control, n, ttlSeconds, lifetimes, withStore, mode, durationMs, start }) {

@@ -92,7 +92,7 @@ client.free();
 await connection?.quit?.().catch(() => {});
 // Which runtime ran this and which of the package's entries it loaded
 // (tests/store/redis.test.mjs's mixed fleet checks both).
-const runtime = typeof Bun === "undefined" ? "node" : "bun";
+const runtime = typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno" : "node";
 const entry = import.meta.resolve("edge-auth");
 console.log("RESULT=" + JSON.stringify({ runtime, entry, pid: process.pid, startedAt: started, calls, distinctTokens: tokens.size, expired: 0, failures, ...counts }));
 process.exit(0);

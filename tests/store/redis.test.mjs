@@ -1,7 +1,7 @@
 // redisStore(client) (docs/API.md §7) on a real redis-server (Debian's
 // package, started here on a free loopback port and stopped after), with
-// node-redis and with ioredis: Node processes, and Bun and Node ones together
-// (tests/store/node-child.mjs)
+// node-redis and with ioredis: Node processes, and Bun, Deno and Node ones
+// together (tests/store/node-child.mjs)
 // started together share one token per lifetime through the SET NX PX lease;
 // what Redis holds has no credential; a lease holder that dies, and a Redis
 // that stops answering, hold nobody past the bound.
@@ -46,11 +46,11 @@ for (const client of ["node-redis", "ioredis"]) {
   });
 }
 
-test(`${N} processes, Bun and Node taking turns (node-redis), one redis-server, 3 lifetimes of ${TTL} s: one token request per lifetime, the cold start included`, { timeout: 60_000 }, async () => {
-  const r = await runNodeFleet({ emulatorUrl: emulator.url, ns: "redis-bun-node", n: N, ttlSeconds: TTL, lifetimes: 3, redisUrl: redis.url, mode: "stream", leeway: LEEWAY, durationMs: DURATION, tokenDelayMs: 100, runtimes: ["bun", "node"] });
+test(`6 processes, two each of Bun, Deno and Node (node-redis), one redis-server, 3 lifetimes of ${TTL} s: one token request per lifetime, the cold start included`, { timeout: 60_000 }, async () => {
+  const r = await runNodeFleet({ emulatorUrl: emulator.url, ns: "redis-mixed", n: 6, ttlSeconds: TTL, lifetimes: 3, redisUrl: redis.url, mode: "stream", leeway: LEEWAY, durationMs: DURATION, tokenDelayMs: 100, runtimes: ["bun", "deno", "node"] });
   console.log(`# ${describeRun(r)}; worst wait ${r.worstWaitMs} ms`);
   const ran = r.results.map((x) => `${x.runtime} ${path.basename(new URL(x.entry).pathname)}`).sort();
-  assert.deepEqual(ran, ["bun bun.js", "bun bun.js", "node node.js", "node node.js"]);
+  assert.deepEqual(ran, ["bun bun.js", "bun bun.js", "deno deno.js", "deno deno.js", "node node.js", "node node.js"]);
   assertOnePerLifetime(r, { maxWaitMs: 100 + 1_000 + 500 });
 });
 
