@@ -144,7 +144,8 @@ test-store: pkg setup-redis consumer-deps
 
 # The oauth2 dialect against real authorization servers from npm
 # (oidc-provider, @node-oauth/oauth2-server) on loopback: every variant in
-# Node, the zero-configuration path from a Worker (miniflare) and from Deno.
+# Node, the zero-configuration path and client assertions from a Worker
+# (miniflare) and from Deno.
 # Node 22: oidc-provider supports no older Node.
 test-servers: pkg
 	$(NODE22) --test tests/servers/node.test.mjs tests/servers/workerd.test.mjs

@@ -1,10 +1,11 @@
-// The zero-configuration path from Deno, against the real authorization
+// The zero-configuration path and client assertions from Deno, against the real authorization
 // servers of tests/servers/servers.mjs, which run in a child Node process
 // (oidc-provider and @node-oauth/oauth2-server are Node servers).
 //
 //   node_modules/.bin/deno test -A --no-check tests/servers/deno.test.mjs   (after make pkg)
 import { AuthClient } from "edge-auth";
 import { zeroConfiguration, checkZeroConfiguration } from "./zero-config.mjs";
+import { clientAssertions, checkClientAssertions } from "./assertions.mjs";
 
 const ROOT = new URL("../../", import.meta.url);
 const SERVERS = new URL("./servers.mjs", import.meta.url);
@@ -61,6 +62,20 @@ for (const name of ["oidc", "node"]) {
     console.log(`${info[name].name} from Deno: ${summary}`);
   });
 }
+
+Deno.test(`client assertions from Deno (crypto.subtle): ${info.oidc.name}`, async () => {
+  const before = (await tokenLog("oidc")).length;
+  const outcome = await clientAssertions({ AuthClient, server: info.oidc, keyClients: info.keyClients, hs256: info.hs256 });
+  const log = (await tokenLog("oidc")).slice(before);
+  const summary = checkClientAssertions(outcome, log, {
+    keyClients: info.keyClients,
+    hs256: info.hs256,
+    fail: (message) => {
+      throw new Error(`${info.oidc.name}: ${message}`);
+    },
+  });
+  console.log(`${info.oidc.name} from Deno: ${summary}`);
+});
 
 Deno.test({
   name: "stop the servers",

@@ -429,6 +429,12 @@ export async function startNodeOAuth2Server() {
   };
 }
 
+/** oidc-provider's assertion clients, as tests/servers/assertions.mjs takes them (test keys made at start). */
+export function assertionClients(oidc) {
+  const only = ({ clientId, kid, pem, jwk }) => ({ clientId, kid, pem, jwk });
+  return { keyClients: { rs256: only(oidc.keyClients.rs256), es256: only(oidc.keyClients.es256) }, hs256: { clientId: KEY_CLIENT_IDS.hs256, clientSecret: HS256_SECRET } };
+}
+
 export async function startServers() {
   const [oidc, node] = await Promise.all([startOidcProvider(), startNodeOAuth2Server()]);
   return {
@@ -459,7 +465,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     sendJson(res, 404, { error: "unknown action" });
   });
   const describe = (s) => ({ name: s.name, issuer: s.issuer, tokenUrl: s.tokenUrl, apiUrl: s.apiUrl });
-  process.stdout.write(`SERVERS=${JSON.stringify({ control: control.url, oidc: describe(servers.oidc), node: describe(servers.node), clients: CLIENTS, resource: RESOURCE, allowedScope: ALLOWED_SCOPE, refusedScope: REFUSED_SCOPE })}\n`);
+  process.stdout.write(`SERVERS=${JSON.stringify({ control: control.url, oidc: describe(servers.oidc), node: describe(servers.node), clients: CLIENTS, resource: RESOURCE, allowedScope: ALLOWED_SCOPE, refusedScope: REFUSED_SCOPE, ...assertionClients(servers.oidc) })}\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -1,4 +1,4 @@
-// The zero-configuration path from a Worker: tests/servers/worker.mjs bundled
+// The zero-configuration path and client assertions from a Worker: tests/servers/worker.mjs bundled
 // by wrangler ("workerd" condition, the .wasm as a module) and run by
 // miniflare, against the real authorization servers of servers.mjs started
 // in this process.
@@ -12,8 +12,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { bundleWorker, compatDate, workerOptions, workerGet, LOOPBACK_ONLY } from "../lib/workerd.mjs";
-import { startServers, CLIENTS } from "./servers.mjs";
+import { startServers, assertionClients, CLIENTS } from "./servers.mjs";
 import { checkZeroConfiguration } from "./zero-config.mjs";
+import { checkClientAssertions } from "./assertions.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WRANGLER_TOML = path.join(HERE, "wrangler.toml");
@@ -30,7 +31,7 @@ before(async () => {
   mf = new Miniflare({
     ...LOOPBACK_ONLY,
     ...workerOptions(scriptPath, compatDate(WRANGLER_TOML)),
-    bindings: { SERVERS: JSON.stringify({ oidc: describe(servers.oidc), node: describe(servers.node), client: CLIENTS.post }) },
+    bindings: { SERVERS: JSON.stringify({ oidc: describe(servers.oidc), node: describe(servers.node), client: CLIENTS.post, ...assertionClients(servers.oidc) }) },
   });
   await mf.ready;
 });
@@ -55,3 +56,13 @@ for (const name of ["oidc", "node"]) {
     t.diagnostic(`${s.name} from a Worker: ${summary}`);
   });
 }
+
+test("client assertions from a Worker (workerd's crypto.subtle): oidc-provider", async (t) => {
+  const s = servers.oidc;
+  const before = s.tokenLog.length;
+  const r = await workerGet(mf, "/assertions", 30_000);
+  assert.equal(r.status, 200, r.text);
+  const { keyClients, hs256 } = assertionClients(s);
+  const summary = checkClientAssertions(r.body, s.tokenLog.slice(before), { keyClients, hs256, fail: (message) => assert.fail(`${s.name}: ${message}`) });
+  t.diagnostic(`${s.name} from a Worker: ${summary}`);
+});
