@@ -208,4 +208,4 @@ test-size: pkg
 	node --test bench/size-budget.test.mjs
 
 clean:
-	rm -rf pkg target/wasm32-unknown-unknown
+	rm -rf pkg target/wasm32-unknown-unknown $(WASM_TARGET_DIR)
