@@ -446,22 +446,19 @@ impl WasmAuthClient {
         self.shell.manager.borrow().safe_message(text, &[token])
     }
 
-    /// The `allowedOrigins` option, as given, for the JS face's origin check.
-    #[wasm_bindgen(getter = allowedOrigins)]
-    pub fn allowed_origins(&self) -> js_sys::Array {
-        self.shell.manager.borrow().config().allowed_origins.iter().map(|o| JsValue::from_str(o)).collect()
-    }
-
-    /// The `fetch` option, for the JS face's own API calls.
-    #[wasm_bindgen(getter = configuredFetch)]
-    pub fn configured_fetch(&self) -> Option<Function> {
-        self.shell.fetch.clone()
-    }
-
-    /// What relative URLs are joined to, for the JS face's own API calls.
-    #[wasm_bindgen(getter = apiBase)]
-    pub fn api_base(&self) -> Option<String> {
-        self.shell.manager.borrow().config().api_base.clone()
+    /// What the JS face reads once, when it is made:
+    /// `[fetch, apiBase, allowedOrigins]`, the `fetch` option (for its own
+    /// API calls), what relative URLs are joined to, and the
+    /// `allowedOrigins` option as given (for its origin check). One export
+    /// rather than three getters, each a glue method and an export.
+    #[wasm_bindgen(js_name = faceOptions)]
+    pub fn face_options(&self) -> js_sys::Array {
+        let manager = self.shell.manager.borrow();
+        let config = manager.config();
+        let fetch = self.shell.fetch.clone().map_or(JsValue::UNDEFINED, JsValue::from);
+        let base = config.api_base.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let origins: js_sys::Array = config.allowed_origins.iter().map(|o| JsValue::from_str(o)).collect();
+        js_sys::Array::of3(&fetch, &base, &origins)
     }
 
     pub fn invalidate(&self) {
