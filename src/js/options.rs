@@ -158,7 +158,7 @@ impl Options for JsOptions {
                     .iter()
                     .filter_map(|pair| {
                         let pair: js_sys::Array = pair.unchecked_into();
-                        Some((pair.get(0).as_string()?, scalar(&pair.get(1))))
+                        Some((pair.get_unchecked(0).as_string()?, scalar(&pair.get_unchecked(1))))
                     })
                     .collect(),
             ),

@@ -86,33 +86,44 @@ impl SharedStore {
         Ok(key)
     }
 
-    /// The store's entry for the key: its text, `None` for a miss, or what went wrong.
-    pub async fn read(&self, key: &str) -> Result<Option<String>, String> {
-        let pending = self.store.get(key).map_err(|e| failed("get threw", &e))?;
-        let v = JsFuture::from(Promise::resolve(&pending)).await.map_err(|e| failed("get failed", &e))?;
-        if v.loose_eq(&JsValue::NULL) {
-            return Ok(None);
-        }
-        v.as_string().map(Some).ok_or_else(|| "get returned something that is not a string".into())
+    /// Does `call` on the store (the key first, which `on_key` is told
+    /// for a read): what the store's promise resolved to, or what went
+    /// wrong. One awaiting path for the three calls: each async block is a
+    /// state machine of its own in the wasm.
+    pub async fn call(&self, call: &StoreCall, on_key: impl FnOnce(&str)) -> Result<JsValue, String> {
+        let key = self.key().await?;
+        let (what, pending) = match call {
+            StoreCall::Read => {
+                on_key(&key);
+                ("get", self.store.get(&key))
+            }
+            StoreCall::Lease { ttl_ms, bound_ms } => ("lease", self.store.lease(&key, *ttl_ms, *bound_ms)),
+            StoreCall::Write { value, ttl_seconds } => ("put", self.store.put(&key, value.expose(), &super::outbound::put_options(*ttl_seconds))),
+        };
+        let pending = pending.map_err(|e| failed(&concat(&[what, " threw"]), &e))?;
+        JsFuture::from(Promise::resolve(&pending)).await.map_err(|e| failed(&concat(&[what, " failed"]), &e))
     }
 
     /// The store has a lease (`lease(key, ttlMs)`, docs/API.md §7).
     pub fn has_lease(&self) -> bool {
         self.store.lease_member().is_function()
     }
+}
 
-    /// Asks for the lease on `key` for `ttl_ms`: whether this client holds
-    /// it now (a truthy answer), or what went wrong. `bound_ms`: how long
-    /// the call may take (a broker holds it open for the holder's token).
-    pub async fn take_lease(&self, key: &str, ttl_ms: u32, bound_ms: u32) -> Result<bool, String> {
-        let pending = self.store.lease(key, ttl_ms, bound_ms).map_err(|e| failed("lease threw", &e))?;
-        JsFuture::from(Promise::resolve(&pending)).await.map(|v| v.is_truthy()).map_err(|e| failed("lease failed", &e))
-    }
+/// What the token manager asks of the store: its entry for the key; the
+/// lease on the key for `ttl_ms` (this client holds it now if the answer
+/// is truthy; `bound_ms`: how long the call may take, as a broker holds it
+/// open for the holder's token); writing `value`.
+pub enum StoreCall {
+    Read,
+    Lease { ttl_ms: u32, bound_ms: u32 },
+    Write { value: Secret, ttl_seconds: u64 },
+}
 
-    /// Writes `value`; what went wrong, if anything.
-    pub async fn write(&self, key: &str, value: &Secret, ttl_seconds: u64) -> Result<(), String> {
-        let options = super::outbound::put_options(ttl_seconds);
-        let pending = self.store.put(key, value.expose(), &options).map_err(|e| failed("put threw", &e))?;
-        JsFuture::from(Promise::resolve(&pending)).await.map(drop).map_err(|e| failed("put failed", &e))
+/// A read's answer: the entry's text, `None` for a miss, or what is wrong with it.
+pub fn read_answer(v: JsValue) -> Result<Option<String>, String> {
+    if v.loose_eq(&JsValue::NULL) {
+        return Ok(None);
     }
+    v.as_string().map(Some).ok_or_else(|| "get returned something that is not a string".into())
 }

@@ -34,6 +34,11 @@ extern "C" {
     /// `Response` (checked by shape, not `instanceof`: it may come from
     /// another realm).
     type ResponseLike;
+
+    /// A body stream or its reader: one `cancel()` import for both.
+    type Cancellable;
+    #[wasm_bindgen(method, js_name = cancel)]
+    fn cancel(this: &Cancellable) -> Promise;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn status(this: &ResponseLike) -> Result<JsValue, JsValue>;
 }
@@ -158,7 +163,7 @@ fn content_length(value: &str) -> Option<u64> {
 pub fn cancel(response: &Response) {
     if let Some(body) = response.body() {
         if !body.locked() {
-            ignore(&body.cancel());
+            ignore(&body.unchecked_ref::<Cancellable>().cancel());
         }
     }
 }
@@ -177,7 +182,7 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
         }
         let value = chunk.get_value();
         if !ArrayBuffer::is_view(&value) {
-            ignore(&reader.cancel());
+            ignore(&reader.unchecked_ref::<Cancellable>().cancel());
             return Err(js_sys::TypeError::new("response body stream gave a chunk that is not a Uint8Array").into());
         }
         // Checked by shape: another realm's Uint8Array is not an instance of ours.
@@ -195,6 +200,6 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
             break;
         }
     }
-    ignore(&reader.cancel());
+    ignore(&reader.unchecked_ref::<Cancellable>().cancel());
     Ok(out)
 }
