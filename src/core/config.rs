@@ -453,37 +453,60 @@ impl Config {
     }
 
     pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
-        let provider_name = match string(opts, "provider")? {
-            Some(p) => p,
-            None => return Err(Failure::config("provider", "is required")),
+        let provider = {
+            let Some(name) = string(opts, "provider")? else { return Err(Failure::config("provider", "is required")) };
+            Provider::parse(&name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?
         };
-        let provider = Provider::parse(&provider_name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?;
+        // Filled in place, the owned values in the one struct: then every
+        // failure below drops one `Config` rather than each local it had
+        // made so far, which was most of this function's code in the wasm.
+        let mut config = Config {
+            provider,
+            credentials: Credentials::Younium { client_id: String::new(), secret: Secret::new(String::new()) },
+            token_url: String::new(),
+            token_url_given: false,
+            refresh_url: None,
+            api_base: None,
+            legal_entity: None,
+            api_version: String::new(),
+            leeway_ms: 0,
+            auto_refresh: None,
+            timeout_ms: 0,
+            deadline_ms: 0,
+            allowed_origins: Vec::new(),
+        };
+        config.fill(opts)?;
+        Ok(config)
+    }
 
-        let base_url = endpoint(opts, "baseUrl", true)?;
+    fn fill(&mut self, opts: &impl Options) -> Result<(), Failure> {
+        let provider = self.provider;
+        self.api_base = endpoint(opts, "baseUrl", true)?;
         let token_url = endpoint(opts, "tokenUrl", false)?;
-        let refresh_url = endpoint(opts, "refreshUrl", false)?;
+        let token_url_given = token_url.is_some();
+        self.token_url = token_url.unwrap_or_default();
+        self.refresh_url = endpoint(opts, "refreshUrl", false)?;
 
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
         let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
-        let api_base = match (&base_url, younium) {
-            (Some(b), _) => Some(trim_end_ascii(b, b'/').to_owned()),
-            (None, true) => Some(provider.environment_host(environment).to_owned()),
+        match &mut self.api_base {
+            Some(b) => b.truncate(trim_end_ascii(b, b'/').len()),
+            None if younium => self.api_base = Some(provider.environment_host(environment).to_owned()),
             // Google's APIs: www.googleapis.com unless baseUrl says another;
             // other Google API origins go in allowedOrigins (docs/API.md §2).
-            (None, false) if provider == Provider::Google => Some(GOOGLE_API_BASE.to_owned()),
-            (None, false) => None,
-        };
-        let mut google_token_uri = None;
-        if api_base.is_none() && token_url.is_none() {
+            None if provider == Provider::Google => self.api_base = Some(GOOGLE_API_BASE.to_owned()),
+            None => {}
+        }
+        if self.api_base.is_none() && !token_url_given {
             return Err(Failure::config("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
         }
 
-        let api_version_option = header_safe("apiVersion", text(opts, "apiVersion")?)?;
+        let api_version = header_safe("apiVersion", text(opts, "apiVersion")?)?;
+        let api_version_given = api_version.is_some();
         // Union's api-version goes into the auth endpoints' query; Younium's is an API header.
-        let union_api_version = api_version_option.clone().unwrap_or_else(|| "1.0".to_owned());
-        let api_version = api_version_option.unwrap_or_else(|| "2.1".to_owned());
+        self.api_version = api_version.unwrap_or_else(|| "2.1".to_owned());
 
-        let credentials = match provider {
+        self.credentials = match provider {
             Provider::Younium | Provider::YouniumV1 => Credentials::Younium {
                 client_id: required(opts, "clientId", provider)?,
                 secret: Secret::new(required(opts, "secret", provider)?),
@@ -500,43 +523,42 @@ impl Config {
             Provider::OAuth2 => oauth2_credentials(opts)?,
             Provider::Google => {
                 let (credentials, token_uri) = google_credentials(opts)?;
-                google_token_uri = token_uri;
+                // Google's comes from the key file (or is Google's own): never derived from baseUrl.
+                if let (false, Some(uri)) = (token_url_given, token_uri) {
+                    self.token_url = uri;
+                }
                 credentials
             }
         };
 
-        let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
-        // Google's comes from the key file (or is Google's own): never derived from baseUrl.
-        let token_url_given = token_url.is_some() || provider == Provider::Google;
-        let token_url = token_url.or(google_token_uri).unwrap_or_else(derived_token_url);
-        let refresh_url = match provider {
-            Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
-                (Some(r), _) => r,
-                (None, true) => replace_last_segment(&token_url, "refresh-token"),
-                (None, false) => Provider::union_refresh_url(api_base.as_deref().unwrap_or_default(), &union_api_version),
-            }),
-            _ => None,
-        };
+        let union_api_version = if api_version_given { self.api_version.as_str() } else { "1.0" };
+        let base = self.api_base.as_deref().unwrap_or_default();
+        self.token_url_given = token_url_given || provider == Provider::Google;
+        if !self.token_url_given {
+            self.token_url = provider.token_url(base, union_api_version);
+        }
+        if provider == Provider::Union {
+            if self.refresh_url.is_none() {
+                self.refresh_url = Some(if token_url_given {
+                    replace_last_segment(&self.token_url, "refresh-token")
+                } else {
+                    Provider::union_refresh_url(base, union_api_version)
+                });
+            }
+        } else {
+            self.refresh_url = None;
+        }
 
         let leeway = number(opts, "refreshLeewaySeconds", 0.0, MAX_LEEWAY_SECONDS, DEFAULT_LEEWAY_SECONDS)?;
         let timeout = number(opts, "timeoutMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS)?;
         let deadline = number(opts, "deadlineMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_DEADLINE_MS.max(timeout))?;
-
-        Ok(Config {
-            provider,
-            credentials,
-            token_url,
-            token_url_given,
-            refresh_url,
-            api_base,
-            legal_entity: header_safe("legalEntity", text(opts, "legalEntity")?)?,
-            api_version,
-            leeway_ms: (leeway * 1000.0) as u64,
-            auto_refresh: boolean(opts, "autoRefresh")?,
-            timeout_ms: timeout.ceil() as u32,
-            deadline_ms: deadline.ceil() as u32,
-            allowed_origins: origins(opts)?,
-        })
+        self.leeway_ms = (leeway * 1000.0) as u64;
+        self.timeout_ms = timeout.ceil() as u32;
+        self.deadline_ms = deadline.ceil() as u32;
+        self.legal_entity = header_safe("legalEntity", text(opts, "legalEntity")?)?;
+        self.auto_refresh = boolean(opts, "autoRefresh")?;
+        self.allowed_origins = origins(opts)?;
+        Ok(())
     }
 }
 
