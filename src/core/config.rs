@@ -104,6 +104,16 @@ const MAX_TIMEOUT_MS: f64 = 600_000.0;
 /// A day of leeway is already more than any vendor's token lifetime needs.
 const MAX_LEEWAY_SECONDS: f64 = 86_400.0;
 
+/// A failure while reading options, boxed: a `Result` of it is a word or
+/// two, where one of the 48-byte `Failure` made every `?` below copy it
+/// field by field in the wasm. [`Config::from_options`] unboxes it.
+type Fallible<T> = Result<T, Box<Failure>>;
+
+/// `Failure::config`, boxed.
+fn invalid(option: &str, reason: &str) -> Box<Failure> {
+    Box::new(Failure::config(option, reason))
+}
+
 fn type_name(v: &OptionValue) -> &'static str {
     match v {
         OptionValue::Absent => "undefined",
@@ -117,11 +127,11 @@ fn type_name(v: &OptionValue) -> &'static str {
 }
 
 /// "must be a string, got number": one builder for every type mismatch.
-fn wrong_type(name: &'static str, expected: &str, got: &OptionValue) -> Failure {
-    Failure::config(name, &concat(&["must be a ", expected, ", got ", type_name(got)]))
+fn wrong_type(name: &'static str, expected: &str, got: &OptionValue) -> Box<Failure> {
+    invalid(name, &concat(&["must be a ", expected, ", got ", type_name(got)]))
 }
 
-fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+fn string(opts: &impl Options, name: &'static str) -> Fallible<Option<String>> {
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Str(s) => Ok(Some(s)),
@@ -130,19 +140,19 @@ fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Fai
 }
 
 /// An optional text option where `""` means "not given".
-fn text(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+fn text(opts: &impl Options, name: &'static str) -> Fallible<Option<String>> {
     Ok(string(opts, name)?.filter(|s| !s.is_empty()))
 }
 
-fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Result<String, Failure> {
+fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Fallible<String> {
     match string(opts, name)? {
-        None => Err(Failure::config(name, &concat(&["is required for provider \"", provider.as_str(), "\""]))),
-        Some(s) if s.is_empty() => Err(Failure::config(name, "must not be empty")),
+        None => Err(invalid(name, &concat(&["is required for provider \"", provider.as_str(), "\""]))),
+        Some(s) if s.is_empty() => Err(invalid(name, "must not be empty")),
         Some(s) => Ok(s),
     }
 }
 
-fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: f64) -> Result<f64, Failure> {
+fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: f64) -> Fallible<f64> {
     match opts.get(name) {
         OptionValue::Absent => Ok(default),
         OptionValue::Num(n) if n.is_finite() && n >= min && n <= max => Ok(n),
@@ -152,13 +162,13 @@ fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: 
             push_u64(&mut reason, min as u64);
             reason.push_str(" to ");
             push_u64(&mut reason, max as u64);
-            Err(Failure::config(name, &reason))
+            Err(invalid(name, &reason))
         }
         other => Err(wrong_type(name, "number", &other)),
     }
 }
 
-fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Failure> {
+fn boolean(opts: &impl Options, name: &'static str) -> Fallible<Option<bool>> {
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Bool(b) => Ok(Some(b)),
@@ -168,12 +178,12 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
 
 /// The index of the option's value in `choices`; absent means the first.
 /// An index rather than a generic value: one copy of this function in the wasm.
-fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
+fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible<usize> {
     Ok(pinned(opts, name, choices)?.unwrap_or(0))
 }
 
 /// The index of the option's value in `choices`, `None` when it is absent.
-fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<Option<usize>, Failure> {
+fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible<Option<usize>> {
     let Some(value) = string(opts, name)? else { return Ok(None) };
     choices.iter().position(|k| *k == value).map(Some).ok_or_else(|| not_one_of(name, choices))
 }
@@ -181,7 +191,7 @@ fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<O
 /// `resource` (RFC 8707 §2): one absolute URI without a fragment, or an
 /// array of them; an empty array is none. One message for every way of
 /// getting it wrong.
-fn resource_indicators(opts: &impl Options) -> Result<Vec<String>, Failure> {
+fn resource_indicators(opts: &impl Options) -> Fallible<Vec<String>> {
     let mut out = Vec::new();
     let mut take = |value: OptionValue| match value {
         OptionValue::Str(uri) if is_resource_indicator(&uri) => {
@@ -198,7 +208,7 @@ fn resource_indicators(opts: &impl Options) -> Result<Vec<String>, Failure> {
     if ok {
         Ok(out)
     } else {
-        Err(Failure::config("resource", "must be an absolute URI without a fragment (RFC 8707), or an array of them"))
+        Err(invalid("resource", "must be an absolute URI without a fragment (RFC 8707), or an array of them"))
     }
 }
 
@@ -214,7 +224,7 @@ fn is_resource_indicator(uri: &str) -> bool {
 }
 
 /// `must be one of "a", "b"`.
-fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
+fn not_one_of(name: &'static str, choices: &[&str]) -> Box<Failure> {
     let mut reason = String::from("must be one of ");
     for (i, k) in choices.iter().enumerate() {
         if i > 0 {
@@ -224,33 +234,33 @@ fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
         reason.push_str(k);
         reason.push('"');
     }
-    Failure::config(name, &reason)
+    invalid(name, &reason)
 }
 
 /// A value that becomes an HTTP header: no control characters (no CR/LF
 /// injection), and only Latin-1, which is all `fetch` can send.
-fn header_safe(name: &'static str, value: Option<String>) -> Result<Option<String>, Failure> {
+fn header_safe(name: &'static str, value: Option<String>) -> Fallible<Option<String>> {
     if let Some(v) = &value {
         if v.chars().any(|c| (c.is_control() && c != '\t') || u32::from(c) > 0xFF) {
-            return Err(Failure::config(name, "must not contain control characters or characters outside Latin-1"));
+            return Err(invalid(name, "must not contain control characters or characters outside Latin-1"));
         }
     }
     Ok(value)
 }
 
-fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Option<String>, Failure> {
+fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Fallible<Option<String>> {
     let Some(url) = string(opts, name)? else { return Ok(None) };
     let checked = if base { check_base(&url) } else { check_endpoint(&url) };
     match checked {
-        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(Failure::config(name, "must not have a fragment")),
+        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(invalid(name, "must not have a fragment")),
         Ok(_) => Ok(Some(url)),
-        Err(e) => Err(Failure::config(name, e.reason())),
+        Err(e) => Err(invalid(name, e.reason())),
     }
 }
 
 /// `allowedOrigins`: an array of origins, each `https:` (or `http:` on
 /// loopback) with no path, query or fragment.
-fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
+fn origins(opts: &impl Options) -> Fallible<Vec<String>> {
     const NAME: &str = "allowedOrigins";
     let items = match opts.get(NAME) {
         OptionValue::Absent => return Ok(Vec::new()),
@@ -270,7 +280,7 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
             },
             _ => "entries must be strings",
         };
-        return Err(Failure::config(NAME, reason));
+        return Err(invalid(NAME, reason));
     }
     Ok(out)
 }
@@ -279,12 +289,12 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
 pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
 
 /// `scope` as a string, or an array of strings joined with spaces.
-fn scopes(opts: &impl Options) -> Result<Option<String>, Failure> {
+fn scopes(opts: &impl Options) -> Fallible<Option<String>> {
     match opts.get("scope") {
         OptionValue::List(items) => {
             let mut out = String::new();
             for item in items {
-                let OptionValue::Str(s) = item else { return Err(Failure::config("scope", "must be a string or an array of strings")) };
+                let OptionValue::Str(s) = item else { return Err(invalid("scope", "must be a string or an array of strings")) };
                 if !s.is_empty() {
                     if !out.is_empty() {
                         out.push(' ');
@@ -298,11 +308,11 @@ fn scopes(opts: &impl Options) -> Result<Option<String>, Failure> {
     }
 }
 
-fn algorithm(opts: &impl Options) -> Result<Option<Algorithm>, Failure> {
+fn algorithm(opts: &impl Options) -> Fallible<Option<Algorithm>> {
     Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| [Algorithm::Rs256, Algorithm::Ps256, Algorithm::Es256, Algorithm::Hs256][i]))
 }
 
-fn oauth2_credentials(opts: &impl Options) -> Result<Credentials, Failure> {
+fn oauth2_credentials(opts: &impl Options) -> Fallible<Credentials> {
     let provider = Provider::OAuth2;
     let private_key = opts.get("privateKey");
     let has_key = !matches!(private_key, OptionValue::Absent);
@@ -315,21 +325,21 @@ fn oauth2_credentials(opts: &impl Options) -> Result<Credentials, Failure> {
     let alg = algorithm(opts)?;
     let (key, client_secret) = match auth {
         Some(2) => {
-            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
+            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm").map_err(Box::new)?;
             if alg == Some(Algorithm::Hs256) {
-                return Err(Failure::config("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
+                return Err(invalid("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
             }
             key.kid = key_id.or(jwk_kid);
             (Some(key), Secret::new(text(opts, "clientSecret")?.unwrap_or_default()))
         }
         Some(3) => {
             if alg.is_some_and(|a| a != Algorithm::Hs256) {
-                return Err(Failure::config("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
+                return Err(invalid("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
             }
             let secret = required(opts, "clientSecret", provider)?;
             (Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id }), Secret::new(secret))
         }
-        _ if has_key => return Err(Failure::config("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
+        _ if has_key => return Err(invalid("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
         _ => (None, Secret::new(required(opts, "clientSecret", provider)?)),
     };
     let body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
@@ -354,7 +364,7 @@ fn oauth2_credentials(opts: &impl Options) -> Result<Credentials, Failure> {
 /// `provider: "google"`: the `serviceAccount` key file (its object, or its
 /// JSON text as a secret binding holds it), `scope`, `subject`. Returns the
 /// key file's `token_uri` too.
-fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String>), Failure> {
+fn google_credentials(opts: &impl Options) -> Fallible<(Credentials, Option<String>)> {
     const SA: &str = "serviceAccount";
     let members: Vec<(String, OptionValue)> = match opts.get(SA) {
         OptionValue::Object(members) => members,
@@ -369,36 +379,36 @@ fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String
                     (k, v)
                 })
                 .collect(),
-            _ => return Err(Failure::config(SA, "must be the service account's JSON key: an object, or its JSON text (this text is not a JSON object)")),
+            _ => return Err(invalid(SA, "must be the service account's JSON key: an object, or its JSON text (this text is not a JSON object)")),
         },
-        OptionValue::Absent => return Err(Failure::config(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
+        OptionValue::Absent => return Err(invalid(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
         other => return Err(wrong_type(SA, "object", &other)),
     };
     let take = |name: &str| members.iter().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| v.clone());
     let field = |name: &'static str, option: &'static str| match take(name) {
         OptionValue::Str(s) if !s.is_empty() => Ok(Some(s)),
         OptionValue::Absent => Ok(None),
-        _ => Err(Failure::config(option, "must be a non-empty string")),
+        _ => Err(invalid(option, "must be a non-empty string")),
     };
     if let Some(kind) = field("type", "serviceAccount.type")? {
         if kind != "service_account" {
-            return Err(Failure::config("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
+            return Err(invalid("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
         }
     }
-    let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| Failure::config("serviceAccount.client_email", "is required"))?;
-    let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key")?;
+    let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| invalid("serviceAccount.client_email", "is required"))?;
+    let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key").map_err(Box::new)?;
     if key.algorithm != Algorithm::Rs256 {
-        return Err(Failure::config("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
+        return Err(invalid("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
     }
     key.kid = field("private_key_id", "serviceAccount.private_key_id")?;
     let token_uri = match field("token_uri", "serviceAccount.token_uri")? {
         Some(uri) => match check_endpoint(&uri) {
             Ok(_) => uri,
-            Err(e) => return Err(Failure::config("serviceAccount.token_uri", e.reason())),
+            Err(e) => return Err(invalid("serviceAccount.token_uri", e.reason())),
         },
         None => super::dialect::GOOGLE_TOKEN_URL.to_owned(),
     };
-    let scope = scopes(opts)?.ok_or_else(|| Failure::config("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
+    let scope = scopes(opts)?.ok_or_else(|| invalid("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
     let credentials = Credentials::Google { client_email, key, scope, subject: text(opts, "subject")? };
     Ok((credentials, Some(token_uri)))
 }
@@ -454,8 +464,8 @@ impl Config {
 
     pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
         let provider = {
-            let Some(name) = string(opts, "provider")? else { return Err(Failure::config("provider", "is required")) };
-            Provider::parse(&name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?
+            let Some(name) = string(opts, "provider").map_err(|f| *f)? else { return Err(Failure::config("provider", "is required")) };
+            Provider::parse(&name).ok_or_else(|| *not_one_of("provider", &Provider::NAMES))?
         };
         // Filled in place, the owned values in the one struct: then every
         // failure below drops one `Config` rather than each local it had
@@ -475,11 +485,11 @@ impl Config {
             deadline_ms: 0,
             allowed_origins: Vec::new(),
         };
-        config.fill(opts)?;
+        config.fill(opts).map_err(|f| *f)?;
         Ok(config)
     }
 
-    fn fill(&mut self, opts: &impl Options) -> Result<(), Failure> {
+    fn fill(&mut self, opts: &impl Options) -> Fallible<()> {
         let provider = self.provider;
         self.api_base = endpoint(opts, "baseUrl", true)?;
         let token_url = endpoint(opts, "tokenUrl", false)?;
@@ -498,7 +508,7 @@ impl Config {
             None => {}
         }
         if self.api_base.is_none() && !token_url_given {
-            return Err(Failure::config("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
+            return Err(invalid("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
         }
 
         let api_version = header_safe("apiVersion", text(opts, "apiVersion")?)?;
