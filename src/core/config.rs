@@ -5,7 +5,7 @@
 use super::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, HttpRequest, Provider};
 use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
-use super::error::Failure;
+use super::error::{invalid, Failure, Fallible};
 use super::secret::Secret;
 use super::text::{concat, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
@@ -103,16 +103,6 @@ pub const DEFAULT_DEADLINE_MS: f64 = 30_000.0;
 const MAX_TIMEOUT_MS: f64 = 600_000.0;
 /// A day of leeway is already more than any vendor's token lifetime needs.
 const MAX_LEEWAY_SECONDS: f64 = 86_400.0;
-
-/// A failure while reading options, boxed: a `Result` of it is a word or
-/// two, where one of the 48-byte `Failure` made every `?` below copy it
-/// field by field in the wasm. [`Config::from_options`] unboxes it.
-type Fallible<T> = Result<T, Box<Failure>>;
-
-/// `Failure::config`, boxed.
-fn invalid(option: &str, reason: &str) -> Box<Failure> {
-    Box::new(Failure::config(option, reason))
-}
 
 fn type_name(v: &OptionValue) -> &'static str {
     match v {
@@ -325,7 +315,7 @@ fn oauth2_credentials(opts: &impl Options) -> Fallible<Credentials> {
     let alg = algorithm(opts)?;
     let (key, client_secret) = match auth {
         Some(2) => {
-            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm").map_err(Box::new)?;
+            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
             if alg == Some(Algorithm::Hs256) {
                 return Err(invalid("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
             }
@@ -396,7 +386,7 @@ fn google_credentials(opts: &impl Options) -> Fallible<(Credentials, Option<Stri
         }
     }
     let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| invalid("serviceAccount.client_email", "is required"))?;
-    let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key").map_err(Box::new)?;
+    let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key")?;
     if key.algorithm != Algorithm::Rs256 {
         return Err(invalid("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
     }

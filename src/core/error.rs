@@ -137,6 +137,16 @@ impl Failure {
     }
 }
 
+/// A failure while reading options, boxed: a `Result` of it is a word or
+/// two, where with the 48-byte `Failure` every `?` copied it field by field
+/// in the wasm. `Config::from_options` unboxes it.
+pub type Fallible<T> = Result<T, Box<Failure>>;
+
+/// `Failure::config`, boxed.
+pub fn invalid(option: &str, reason: &str) -> Box<Failure> {
+    Box::new(Failure::config(option, reason))
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code)

@@ -13,7 +13,7 @@
 
 use super::config::OptionValue;
 use super::encoding::{base64url_decode, base64url_encode};
-use super::error::Failure;
+use super::error::{invalid, Fallible};
 use super::json::write_string;
 use super::secret::Secret;
 use super::text::push_u64;
@@ -205,13 +205,13 @@ fn pem_body(pem: &str) -> Result<String, &'static str> {
 const RSA_MEMBERS: [&str; 8] = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
 const EC_MEMBERS: [&str; 3] = ["x", "y", "d"];
 
-fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Result<(KeyKind, KeyData, Option<Algorithm>, Option<String>), Failure> {
+fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Fallible<(KeyKind, KeyData, Option<Algorithm>, Option<String>)> {
     let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let text = |name: &str| match get(name) {
         Some(OptionValue::Str(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     };
-    let fail = |reason: &str| Err(Failure::config(option, reason));
+    let fail = |reason: &str| Err(invalid(option, reason));
     let (kind, names, kty): (KeyKind, &[&'static str], &'static str) = match text("kty").as_deref() {
         Some("RSA") => (KeyKind::Rsa, &RSA_MEMBERS, "RSA"),
         Some("EC") if text("crv").as_deref() == Some("P-256") => (KeyKind::P256, &EC_MEMBERS, "EC"),
@@ -245,26 +245,26 @@ fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Result<(KeyKind, 
 /// PEM string or a private JWK object. `algorithm` (the option, if given)
 /// must fit it; unset, RSA keys sign RS256 (or the JWK's own `alg`), EC
 /// keys ES256. `option` and `algorithm_option` are the names errors give.
-pub fn private_key(value: OptionValue, option: &str, algorithm: Option<Algorithm>, algorithm_option: &str) -> Result<(SigningKey, Option<String>), Failure> {
+pub fn private_key(value: OptionValue, option: &str, algorithm: Option<Algorithm>, algorithm_option: &str) -> Fallible<(SigningKey, Option<String>)> {
     let (kind, data, jwk_alg, jwk_kid) = match value {
         OptionValue::Str(pem) => {
-            let body = pem_body(&pem).map_err(|r| Failure::config(option, r))?;
-            let der = base64url_decode(&body).ok_or_else(|| Failure::config(option, "has a PEM body that is not valid base64"))?;
-            let kind = pkcs8_kind(&der).map_err(|r| Failure::config(option, r));
+            let body = pem_body(&pem).map_err(|r| invalid(option, r))?;
+            let der = base64url_decode(&body).ok_or_else(|| invalid(option, "has a PEM body that is not valid base64"))?;
+            let kind = pkcs8_kind(&der).map_err(|r| invalid(option, r));
             let mut der = der;
             super::secret::wipe_bytes(&mut der);
             (kind?, KeyData::Pkcs8(Secret::new(body)), None, None)
         }
         OptionValue::Object(members) => jwk_key(&members, option)?,
-        OptionValue::Absent => return Err(Failure::config(option, "is required (a PKCS#8 PEM string or a private JWK object)")),
-        _ => return Err(Failure::config(option, "must be a PKCS#8 PEM string or a private JWK object")),
+        OptionValue::Absent => return Err(invalid(option, "is required (a PKCS#8 PEM string or a private JWK object)")),
+        _ => return Err(invalid(option, "must be a PKCS#8 PEM string or a private JWK object")),
     };
     let algorithm = match (kind, algorithm.or(jwk_alg)) {
         (KeyKind::Rsa, None) => Algorithm::Rs256,
         (KeyKind::P256, None) => Algorithm::Es256,
         (KeyKind::Rsa, Some(a @ (Algorithm::Rs256 | Algorithm::Ps256))) | (KeyKind::P256, Some(a @ Algorithm::Es256)) => a,
-        (KeyKind::Rsa, Some(_)) => return Err(Failure::config(algorithm_option, "must be \"RS256\" or \"PS256\" for an RSA key")),
-        (KeyKind::P256, Some(_)) => return Err(Failure::config(algorithm_option, "must be \"ES256\" for an EC P-256 key")),
+        (KeyKind::Rsa, Some(_)) => return Err(invalid(algorithm_option, "must be \"RS256\" or \"PS256\" for an RSA key")),
+        (KeyKind::P256, Some(_)) => return Err(invalid(algorithm_option, "must be \"ES256\" for an EC P-256 key")),
     };
     Ok((SigningKey { algorithm, data, kid: None }, jwk_kid))
 }
