@@ -299,7 +299,13 @@ fn scopes(opts: &impl Options) -> Fallible<Option<String>> {
 }
 
 fn algorithm(opts: &impl Options) -> Fallible<Option<Algorithm>> {
-    Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| [Algorithm::Rs256, Algorithm::Ps256, Algorithm::Es256, Algorithm::Hs256][i]))
+    // A match rather than indexing an array: no bounds-check panic path.
+    Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| match i {
+        0 => Algorithm::Rs256,
+        1 => Algorithm::Ps256,
+        2 => Algorithm::Es256,
+        _ => Algorithm::Hs256,
+    }))
 }
 
 fn oauth2_credentials(opts: &impl Options) -> Fallible<Credentials> {

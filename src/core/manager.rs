@@ -461,6 +461,23 @@ struct LateRequest {
     aborted: bool,
 }
 
+/// `late.remove(i)`, in order, without `Vec::remove`'s panic path: its
+/// message formats the index, which alone keeps core's integer formatting
+/// in the wasm.
+fn take_late(late: &mut Vec<LateRequest>, i: usize) -> Option<LateRequest> {
+    let mut taken = None;
+    let mut kept = Vec::with_capacity(late.len());
+    for (j, l) in core::mem::take(late).into_iter().enumerate() {
+        if j == i {
+            taken = Some(l);
+        } else {
+            kept.push(l);
+        }
+    }
+    *late = kept;
+    taken
+}
+
 /// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
 /// in the wasm than a `VecDeque`).
 #[derive(Debug)]
@@ -996,7 +1013,7 @@ impl TokenManager {
                 let Some(f) = self.flight.as_mut() else { return true };
                 if let Step::Sending { request, .. } = &f.step {
                     if self.late.len() >= LATE_REQUESTS {
-                        self.late.remove(0);
+                        take_late(&mut self.late, 0);
                     }
                     let epoch = if f.superseded { u64::MAX } else { self.epoch };
                     self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: mono, aborted: true });
@@ -1125,7 +1142,7 @@ impl TokenManager {
         let f = self.flight.take()?;
         if let Step::Sending { request, until, aborted, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
-                self.late.remove(0);
+                take_late(&mut self.late, 0);
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
@@ -1247,8 +1264,7 @@ impl TokenManager {
     /// token is kept if it outlives the cached one (never after an
     /// `invalidate()` since it was sent); anything else is ignored.
     fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
-        let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
-        let late = self.late.remove(i);
+        let Some(late) = self.late.iter().position(|l| l.request == request).and_then(|i| take_late(&mut self.late, i)) else { return };
         if late.epoch != self.epoch {
             return;
         }

@@ -93,8 +93,9 @@ fn subtle() -> Result<web_sys::SubtleCrypto, String> {
 
 /// Copies `bytes` into a JS buffer for a call that copies them, then zeroes it.
 fn with_buffer<T>(bytes: &[u8], call: impl FnOnce(&Object) -> T) -> T {
-    let buffer = Uint8Array::new_with_length(bytes.len() as u32);
-    buffer.copy_from(bytes);
+    // new_from_slice copies as copy_from does, without its length assert
+    // (whose message formats integers: core's formatting in the wasm).
+    let buffer = Uint8Array::new_from_slice(bytes);
     let out = call(&buffer);
     buffer.fill(0, 0, bytes.len() as u32);
     out

@@ -184,13 +184,10 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
         let bytes: Uint8Array = value.unchecked_into();
         let length = bytes.length() as usize;
         let take = length.min(CAP - out.len());
-        let start = out.len();
-        out.resize(start + take, 0);
-        if take < length {
-            bytes.subarray(0, take as u32).copy_to(&mut out[start..]);
-        } else {
-            bytes.copy_to(&mut out[start..]);
-        }
+        // to_vec rather than copy_to into a slice of `out`: copy_to's length
+        // assert and the slicing bring panic paths that format integers.
+        let chunk = if take < length { bytes.subarray(0, take as u32) } else { bytes };
+        out.extend_from_slice(&chunk.to_vec());
         if declared == Some(out.len() as u64) {
             break;
         }
