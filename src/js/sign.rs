@@ -138,6 +138,6 @@ impl Signer {
         let (_, params) = params(algorithm);
         let pending = subtle()?.sign_with_object_and_u8_array(&params, &key, input.as_bytes()).map_err(|e| describe_error(&e))?;
         let signature = JsFuture::from(pending).await.map_err(|e| describe_error(&e))?;
-        Ok(Uint8Array::new(&signature).to_vec())
+        Ok(super::transport::bytes_of(&Uint8Array::new(&signature)))
     }
 }
