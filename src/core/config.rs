@@ -380,24 +380,27 @@ fn google_credentials(opts: &impl Options) -> Fallible<(Credentials, Option<Stri
         OptionValue::Absent => return Err(invalid(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
         other => return Err(wrong_type(SA, "object", &other)),
     };
-    let take = |name: &str| members.iter().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| v.clone());
-    let field = |name: &'static str, option: &'static str| match take(name) {
+    // Each member is read once, so it is moved out rather than cloned (a
+    // clone of OptionValue is a recursive function in the wasm).
+    let mut members = members;
+    let mut take = |name: &str| members.iter_mut().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| core::mem::replace(v, OptionValue::Absent));
+    let field = |value: OptionValue, option: &'static str| match value {
         OptionValue::Str(s) if !s.is_empty() => Ok(Some(s)),
         OptionValue::Absent => Ok(None),
         _ => Err(invalid(option, "must be a non-empty string")),
     };
-    if let Some(kind) = field("type", "serviceAccount.type")? {
+    if let Some(kind) = field(take("type"), "serviceAccount.type")? {
         if kind != "service_account" {
             return Err(invalid("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
         }
     }
-    let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| invalid("serviceAccount.client_email", "is required"))?;
+    let client_email = field(take("client_email"), "serviceAccount.client_email")?.ok_or_else(|| invalid("serviceAccount.client_email", "is required"))?;
     let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key")?;
     if key.algorithm != Algorithm::Rs256 {
         return Err(invalid("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
     }
-    key.kid = field("private_key_id", "serviceAccount.private_key_id")?;
-    let token_uri = match field("token_uri", "serviceAccount.token_uri")? {
+    key.kid = field(take("private_key_id"), "serviceAccount.private_key_id")?;
+    let token_uri = match field(take("token_uri"), "serviceAccount.token_uri")? {
         Some(uri) => match check_endpoint(&uri) {
             Ok(_) => uri,
             Err(e) => return Err(invalid("serviceAccount.token_uri", e.reason())),
