@@ -465,17 +465,12 @@ struct LateRequest {
 /// message formats the index, which alone keeps core's integer formatting
 /// in the wasm.
 fn take_late(late: &mut Vec<LateRequest>, i: usize) -> Option<LateRequest> {
-    let mut taken = None;
-    let mut kept = Vec::with_capacity(late.len());
-    for (j, l) in core::mem::take(late).into_iter().enumerate() {
-        if j == i {
-            taken = Some(l);
-        } else {
-            kept.push(l);
-        }
+    // Moved to the end, the others keeping their order, then popped.
+    let tail = late.get_mut(i..).filter(|t| !t.is_empty())?;
+    for j in 1..tail.len() {
+        tail.swap(j - 1, j);
     }
-    *late = kept;
-    taken
+    late.pop()
 }
 
 /// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
