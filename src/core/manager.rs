@@ -1231,17 +1231,25 @@ impl TokenManager {
     /// What a vendor message must not show: the credentials, the tokens the
     /// client holds, and the refresh token the request sent.
     fn redaction_secrets<'a>(&'a self, sent_refresh: Option<&'a Secret>) -> Vec<&'a str> {
+        // Plain pushes: each `extend` with another iterator type was its
+        // own copy of Vec's extend in the wasm.
         let mut out = self.config.credentials.secrets();
-        out.extend(self.basic_pairs.iter().map(Secret::expose));
+        for pair in &self.basic_pairs {
+            out.push(pair.expose());
+        }
         let held = self.flight.as_ref().and_then(|f| f.holding.as_ref());
-        for t in [self.cache.token(), held].into_iter().flatten() {
+        for t in [self.cache.token(), held] {
+            let Some(t) = t else { continue };
             out.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
                 out.push(rt.expose());
             }
         }
-        out.extend(sent_refresh.map(Secret::expose));
-        out.extend(self.flight.as_ref().and_then(|f| f.assertion.as_ref()).map(Secret::expose));
+        for s in [sent_refresh, self.flight.as_ref().and_then(|f| f.assertion.as_ref())] {
+            if let Some(s) = s {
+                out.push(s.expose());
+            }
+        }
         out
     }
 
@@ -1251,7 +1259,11 @@ impl TokenManager {
     /// any spelling, and nothing hidden (`core::secret::safe_message`).
     pub fn safe_message(&self, text: &str, extra: &[&str]) -> String {
         let mut secrets = self.redaction_secrets(None);
-        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
+        for s in extra {
+            if !s.is_empty() {
+                secrets.push(s);
+            }
+        }
         super::secret::safe_message(text, &secrets)
     }
 
