@@ -77,7 +77,15 @@ impl SigningKey {
     pub fn secrets(&self) -> Vec<&str> {
         match &self.data {
             KeyData::Pkcs8(b64) => vec![b64.expose()],
-            KeyData::Jwk(members) => members.iter().filter(|(n, _)| !matches!(*n, "kty" | "crv" | "n" | "e" | "x" | "y")).map(|(_, v)| v.expose()).collect(),
+            KeyData::Jwk(members) => {
+                let mut out = Vec::new();
+                for (name, value) in members {
+                    if !matches!(*name, "kty" | "crv" | "n" | "e" | "x" | "y") {
+                        out.push(value.expose());
+                    }
+                }
+                out
+            }
             KeyData::Hmac(_) => Vec::new(),
         }
     }

@@ -917,7 +917,8 @@ impl TokenManager {
         for c in core::mem::take(&mut self.callers) {
             self.actions.push_back(Action::Reject { caller: c.id, failure: freed_error() });
         }
-        for f in [self.flight.take(), self.writing.take()].into_iter().flatten() {
+        for f in [self.flight.take(), self.writing.take()] {
+            let Some(f) = f else { continue };
             self.actions.push_back(Action::FlightEnded(f.id));
         }
         self.publish();
@@ -988,11 +989,13 @@ impl TokenManager {
         let Some((_, due)) = self.next_due().filter(|(at, _)| *at <= mono) else { return false };
         match due {
             Due::Caller => {
-                let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
-                self.callers = kept;
                 let failure = self.deadline_failure("the wait for a token");
-                for c in late {
-                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                for c in core::mem::take(&mut self.callers) {
+                    if c.deadline <= mono {
+                        self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                    } else {
+                        self.callers.push(c);
+                    }
                 }
             }
             Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: false, .. }, .. })) => {
@@ -1113,9 +1116,10 @@ impl TokenManager {
             assertion: None,
         });
         // Whoever waits with a `waitUntil` keeps the flight alive.
-        let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
-        for caller in keep {
-            self.actions.push_back(Action::WaitUntil { caller, flight: id });
+        for c in &self.callers {
+            if c.wait_until && (starter.is_none() || starter == Some(c.id)) {
+                self.actions.push_back(Action::WaitUntil { caller: c.id, flight: id });
+            }
         }
         // Not after an API refused a token from the store: then the vendor
         // is asked, and its token overwrites the entry.

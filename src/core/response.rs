@@ -210,10 +210,13 @@ fn status_failure(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body
         if let Some(error) = &params[0] {
             oauth_error = OAuthError::parse(error);
             let mut first = Vec::new();
-            for p in params.into_iter().flatten() {
+            for p in params {
+                let Some(p) = p else { continue };
                 first.push(p);
             }
-            first.append(&mut found);
+            for m in found {
+                first.push(m);
+            }
             found = first;
         }
     }

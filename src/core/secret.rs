@@ -224,7 +224,8 @@ fn match_at(bytes: &[u8], at: usize, needle: &Needle, scratch: &mut Scratch) -> 
         scratch.next.clear();
         for &p in &scratch.now {
             let rest = bytes.get(p..).unwrap_or_default();
-            for len in spellings(rest, c, needle.base64).into_iter().flatten() {
+            for len in spellings(rest, c, needle.base64) {
+                let Some(len) = len else { continue };
                 if !scratch.next.contains(&(p + len)) {
                     scratch.next.push(p + len);
                 }

@@ -78,7 +78,9 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
         }
         BodyEncoding::Form => {
             // RFC 8707 §2: each resource is its own `resource` parameter.
-            members.extend(client.resource.iter().map(|r| ("resource", Some(r.as_str()))));
+            for r in client.resource {
+                members.push(("resource", Some(r.as_str())));
+            }
             post(url, "application/x-www-form-urlencoded", JSON, form_body(&members))
         }
     };
