@@ -7,7 +7,7 @@ use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
 use super::error::{invalid, Failure, Fallible};
 use super::secret::Secret;
-use super::text::{concat, push_u64, trim_end_ascii};
+use super::text::{concat, find_any, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -205,7 +205,7 @@ fn resource_indicators(opts: &impl Options) -> Fallible<Vec<String>> {
 /// `scheme:rest` (RFC 3986 §3.1), with nothing that needs escaping and no fragment.
 fn is_resource_indicator(uri: &str) -> bool {
     let bytes = uri.as_bytes();
-    let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+    let colon = find_any(uri, b":").unwrap_or(0);
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && colon > 0
         && colon + 1 < bytes.len()
@@ -242,7 +242,7 @@ fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Fallible<Opt
     let Some(url) = string(opts, name)? else { return Ok(None) };
     let checked = if base { check_base(&url) } else { check_endpoint(&url) };
     match checked {
-        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(invalid(name, "must not have a fragment")),
+        Ok(parsed) if !base && find_any(parsed.rest, b"#").is_some() => Err(invalid(name, "must not have a fragment")),
         Ok(_) => Ok(Some(url)),
         Err(e) => Err(invalid(name, e.reason())),
     }

@@ -336,7 +336,7 @@ fn raw_messages(body: &[u8]) -> (Vec<String>, Option<OAuthError>) {
                 let text = text.trim();
                 if let Some(title) = html_title(text) {
                     found.push(title.to_owned());
-                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && char_count(text) <= 200 && !text.bytes().any(|b| b == b'\n') {
+                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && char_count(text) <= 200 && text::find_any(text, b"\n").is_none() {
                     found.push(text.to_owned());
                 }
             }

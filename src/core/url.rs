@@ -62,11 +62,11 @@ impl<'a> HttpUrl<'a> {
         } else {
             return Err(UrlError::NotAbsoluteHttp);
         };
-        let end = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
+        let end = text::find_any(after, b"/?#").unwrap_or(after.len());
         // Checked forms instead of slicing, as in `text`: `end` is at an ASCII
         // byte or the end, so these never fail, but they have no panic path.
         let (authority, rest) = after.split_at_checked(end).ok_or(UrlError::BadHost)?;
-        if authority.bytes().any(|b| b == b'@') {
+        if text::find_any(authority, b"@").is_some() {
             return Err(UrlError::UserInfo);
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
@@ -140,7 +140,7 @@ pub fn check_endpoint(url: &str) -> Result<HttpUrl<'_>, UrlError> {
 /// Checks a `baseUrl`: an endpoint URL with no query or fragment.
 pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
     let parsed = check_endpoint(url)?;
-    if parsed.rest.bytes().any(|b| b == b'?' || b == b'#') {
+    if text::find_any(parsed.rest, b"?#").is_some() {
         return Err(UrlError::NotABase);
     }
     Ok(parsed)
