@@ -964,7 +964,12 @@ impl TokenManager {
                 }
             }
         };
-        consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
+        // Plain loops for the minima: each iterator chain was its own fold in the wasm.
+        let mut first: Option<Millis> = None;
+        for c in &self.callers {
+            first = Some(first.map_or(c.deadline, |m| m.min(c.deadline)));
+        }
+        consider(first, Due::Caller);
         if let Some(f) = &self.flight {
             let step = match &f.step {
                 Step::ReadingStore { until, .. } | Step::Leasing { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } | Step::Signing { until, .. } => Some(*until),
@@ -979,7 +984,13 @@ impl TokenManager {
         if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
             consider(Some(*until), Due::Write);
         }
-        consider(self.late.iter().filter(|l| !l.aborted).map(|l| l.until).min(), Due::LateDeadline);
+        let mut first: Option<Millis> = None;
+        for l in &self.late {
+            if !l.aborted {
+                first = Some(first.map_or(l.until, |m| m.min(l.until)));
+            }
+        }
+        consider(first, Due::LateDeadline);
         consider(self.refresh_timer, Due::Refresh);
         best
     }

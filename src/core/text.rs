@@ -26,7 +26,11 @@ pub fn push_u64(out: &mut String, mut n: u64) {
 
 /// Concatenates `parts`, with one allocation.
 pub fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    let mut len = 0;
+    for p in parts {
+        len += p.len();
+    }
+    let mut out = String::with_capacity(len);
     for p in parts {
         out.push_str(p);
     }
