@@ -7,7 +7,7 @@ use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
 use super::error::{invalid, Failure, Fallible};
 use super::secret::Secret;
-use super::text::{concat, find_any, push_u64, trim_end_ascii};
+use super::text::{concat, find_any, index_of, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -175,7 +175,7 @@ fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible
 /// The index of the option's value in `choices`, `None` when it is absent.
 fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible<Option<usize>> {
     let Some(value) = string(opts, name)? else { return Ok(None) };
-    choices.iter().position(|k| *k == value).map(Some).ok_or_else(|| not_one_of(name, choices))
+    index_of(choices, &value).map(Some).ok_or_else(|| not_one_of(name, choices))
 }
 
 /// `resource` (RFC 8707 §2): one absolute URI without a fragment, or an

@@ -93,7 +93,7 @@ impl OAuthError {
 
     /// Exactly one of the registered values (they are case-sensitive).
     pub fn parse(value: &str) -> Option<OAuthError> {
-        OAuthError::ALL.into_iter().find(|e| e.as_str() == value)
+        OAuthError::ALL.get(super::text::index_of(&OAuthError::NAMES, value)?).copied()
     }
 
     pub fn as_str(self) -> &'static str {

@@ -35,7 +35,7 @@ impl Algorithm {
     }
 
     pub fn parse(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.as_str() == name)
+        Algorithm::ALL.get(super::text::index_of(&Algorithm::NAMES, name)?).copied()
     }
 }
 

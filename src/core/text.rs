@@ -73,6 +73,20 @@ pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
     Some((before, rest.get(1..)?))
 }
 
+/// The index of `name` in `names`: one search for every "which of these
+/// words" (providers, algorithms, OAuth2 errors, an option's choices), where
+/// each `iter().position`/`find` over its own type was a copy in the wasm.
+pub fn index_of(names: &[&str], name: &str) -> Option<usize> {
+    let mut i = 0;
+    for n in names {
+        if *n == name {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The index of the first byte of `s` that is one of the ASCII bytes
 /// `set`. One plain loop for every "where is the first of these bytes" in
 /// the core: each `bytes().position(closure)` or `bytes().any(closure)`

@@ -160,7 +160,7 @@ impl Provider {
     }
 
     pub fn parse(name: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.as_str() == name)
+        Provider::ALL.get(super::text::index_of(&Provider::NAMES, name)?).copied()
     }
 
     pub fn as_str(self) -> &'static str {
