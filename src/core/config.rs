@@ -7,7 +7,7 @@ use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
 use super::error::{invalid, Failure, Fallible};
 use super::secret::Secret;
-use super::text::{concat, find_any, index_of, push_u64, trim_end_ascii};
+use super::text::{all_bytes, concat, find_any, index_of, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -209,8 +209,8 @@ fn is_resource_indicator(uri: &str) -> bool {
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && colon > 0
         && colon + 1 < bytes.len()
-        && bytes.iter().take(colon).all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        && !bytes.iter().any(|&b| b == b'#' || b <= b' ' || b == 0x7f)
+        && uri.get(..colon).is_some_and(|scheme| all_bytes(scheme, |b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+        && all_bytes(uri, |b| !(b == b'#' || b <= b' ' || b == 0x7f))
 }
 
 /// `must be one of "a", "b"`.

@@ -75,7 +75,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
                 None => fail("has no access token", Vec::new(), None),
             });
         }
-        Some(t) if !t.bytes().all(|b| b.is_ascii_graphic()) => {
+        Some(t) if !text::all_bytes(t, |b| b.is_ascii_graphic()) => {
             return Err(fail("has an access token with characters that cannot be sent in a header", Vec::new(), None))
         }
         Some(t) => t,
@@ -87,7 +87,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
     match field(&object, &["token_type", "tokenType"]).and_then(Value::as_str).filter(|t| !t.is_empty()) {
         Some(t) if t.eq_ignore_ascii_case(BEARER) => {}
         None => {}
-        Some(t) if t.len() <= 40 && t.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
+        Some(t) if t.len() <= 40 && text::all_bytes(t, |b| b.is_ascii_graphic() && b != b'"') => {
             let what = text::concat(&["has token_type \"", &redact(t, secrets), "\": edge-auth sends only Bearer tokens"]);
             return Err(fail(&what, Vec::new(), None));
         }

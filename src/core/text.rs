@@ -73,6 +73,18 @@ pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
     Some((before, rest.get(1..)?))
 }
 
+/// Whether every byte of `s` passes `ok`. A function pointer rather than a
+/// generic closure: one copy of the loop in the wasm for every such check.
+#[inline(never)]
+pub fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
+    for &b in s.as_bytes() {
+        if !ok(b) {
+            return false;
+        }
+    }
+    true
+}
+
 /// The index of `name` in `names`: one search for every "which of these
 /// words" (providers, algorithms, OAuth2 errors, an option's choices), where
 /// each `iter().position`/`find` over its own type was a copy in the wasm.

@@ -51,7 +51,7 @@ pub struct HttpUrl<'a> {
 
 impl<'a> HttpUrl<'a> {
     pub fn parse(input: &'a str) -> Result<Self, UrlError> {
-        if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+        if !text::all_bytes(input, |b| !(b <= b' ' || b == 0x7f || b == b'\\')) {
             return Err(UrlError::BadCharacter);
         }
         let (scheme, after) = text::split_once(input, "://").ok_or(UrlError::NotAbsoluteHttp)?;
@@ -77,7 +77,7 @@ impl<'a> HttpUrl<'a> {
                 "" => None,
                 t => Some(t.strip_prefix(':').ok_or(UrlError::BadPort)?),
             };
-            if !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || inside.is_empty() {
+            if !text::all_bytes(inside, |b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || inside.is_empty() {
                 return Err(UrlError::BadHost);
             }
             (host, port)
@@ -88,7 +88,7 @@ impl<'a> HttpUrl<'a> {
             }
         };
         // By bytes: every byte of a non-ASCII character is itself non-ASCII.
-        if host.is_empty() || (!host.starts_with('[') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
+        if host.is_empty() || (!host.starts_with('[') && !text::all_bytes(host, |b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
             return Err(UrlError::BadHost);
         }
         let port = match port {
