@@ -309,52 +309,68 @@ fn algorithm(opts: &impl Options) -> Fallible<Option<Algorithm>> {
 }
 
 fn oauth2_credentials(opts: &impl Options) -> Fallible<Credentials> {
+    // Filled in place, as `Config::fill` is: a failure drops one value.
+    let mut credentials = Credentials::OAuth2 {
+        client_id: String::new(),
+        client_secret: Secret::new(String::new()),
+        scope: None,
+        audience: None,
+        resource: Vec::new(),
+        body: None,
+        auth: None,
+        key: None,
+    };
+    oauth2_fill(opts, &mut credentials)?;
+    Ok(credentials)
+}
+
+fn oauth2_fill(opts: &impl Options, credentials: &mut Credentials) -> Fallible<()> {
+    let Credentials::OAuth2 { client_id, client_secret, scope, audience, resource, body, auth, key } = credentials else { return Ok(()) };
     let provider = Provider::OAuth2;
     let private_key = opts.get("privateKey");
     let has_key = !matches!(private_key, OptionValue::Absent);
     // A privateKey alone means private_key_jwt.
-    let auth = match pinned(opts, "clientAuth", &["body", "basic", "private_key_jwt", "client_secret_jwt"])? {
+    let mode = match pinned(opts, "clientAuth", &["body", "basic", "private_key_jwt", "client_secret_jwt"])? {
         None if has_key => Some(2),
         other => other,
     };
     let key_id = text(opts, "keyId")?;
     let alg = algorithm(opts)?;
-    let (key, client_secret) = match auth {
+    match mode {
         Some(2) => {
-            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
+            let (mut signing, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
             if alg == Some(Algorithm::Hs256) {
                 return Err(invalid("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
             }
-            key.kid = key_id.or(jwk_kid);
-            (Some(key), Secret::new(text(opts, "clientSecret")?.unwrap_or_default()))
+            signing.kid = key_id.or(jwk_kid);
+            *key = Some(signing);
+            *client_secret = Secret::new(text(opts, "clientSecret")?.unwrap_or_default());
         }
         Some(3) => {
             if alg.is_some_and(|a| a != Algorithm::Hs256) {
                 return Err(invalid("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
             }
             let secret = required(opts, "clientSecret", provider)?;
-            (Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id }), Secret::new(secret))
+            *key = Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id });
+            *client_secret = Secret::new(secret);
         }
         _ if has_key => return Err(invalid("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
-        _ => (None, Secret::new(required(opts, "clientSecret", provider)?)),
+        _ => *client_secret = Secret::new(required(opts, "clientSecret", provider)?),
+    }
+    let pinned_body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
+    *client_id = required(opts, "clientId", provider)?;
+    *scope = scopes(opts)?;
+    *audience = text(opts, "audience")?;
+    *resource = resource_indicators(opts)?;
+    // Assertions are an RFC 7523 server's: a form unless pinned otherwise.
+    *body = if key.is_some() { Some(pinned_body.unwrap_or(BodyEncoding::Form)) } else { pinned_body };
+    *auth = match mode {
+        Some(0) => Some(ClientAuth::Body),
+        Some(1) => Some(ClientAuth::Basic),
+        Some(_) => Some(ClientAuth::Assertion),
+        None => None,
     };
-    let body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
-    Ok(Credentials::OAuth2 {
-        client_id: required(opts, "clientId", provider)?,
-        client_secret,
-        scope: scopes(opts)?,
-        audience: text(opts, "audience")?,
-        resource: resource_indicators(opts)?,
-        // Assertions are an RFC 7523 server's: a form unless pinned otherwise.
-        body: if key.is_some() { Some(body.unwrap_or(BodyEncoding::Form)) } else { body },
-        auth: match auth {
-            Some(0) => Some(ClientAuth::Body),
-            Some(1) => Some(ClientAuth::Basic),
-            Some(_) => Some(ClientAuth::Assertion),
-            None => None,
-        },
-        key,
-    })
+    Ok(())
 }
 
 /// `provider: "google"`: the `serviceAccount` key file (its object, or its
