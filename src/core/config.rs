@@ -5,9 +5,9 @@
 use super::dialect::{build_request, BodyEncoding, ClientAuth, Detection, Grant, HttpRequest, Provider};
 use super::jwt::{self, Algorithm, Claims, KeyData, SigningKey};
 pub use super::dialect::Credentials;
-use super::error::Failure;
+use super::error::{invalid, Failure, Fallible};
 use super::secret::Secret;
-use super::text::{concat, push_u64, trim_end_ascii};
+use super::text::{all_bytes, concat, find_any, index_of, push_u64, trim_end_ascii};
 use super::url::{check_base, check_endpoint, replace_last_segment};
 
 /// One option's value as the shell found it. `null` and `undefined` are `Absent`.
@@ -117,11 +117,11 @@ fn type_name(v: &OptionValue) -> &'static str {
 }
 
 /// "must be a string, got number": one builder for every type mismatch.
-fn wrong_type(name: &'static str, expected: &str, got: &OptionValue) -> Failure {
-    Failure::config(name, &concat(&["must be a ", expected, ", got ", type_name(got)]))
+fn wrong_type(name: &'static str, expected: &str, got: &OptionValue) -> Box<Failure> {
+    invalid(name, &concat(&["must be a ", expected, ", got ", type_name(got)]))
 }
 
-fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+fn string(opts: &impl Options, name: &'static str) -> Fallible<Option<String>> {
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Str(s) => Ok(Some(s)),
@@ -130,19 +130,19 @@ fn string(opts: &impl Options, name: &'static str) -> Result<Option<String>, Fai
 }
 
 /// An optional text option where `""` means "not given".
-fn text(opts: &impl Options, name: &'static str) -> Result<Option<String>, Failure> {
+fn text(opts: &impl Options, name: &'static str) -> Fallible<Option<String>> {
     Ok(string(opts, name)?.filter(|s| !s.is_empty()))
 }
 
-fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Result<String, Failure> {
+fn required(opts: &impl Options, name: &'static str, provider: Provider) -> Fallible<String> {
     match string(opts, name)? {
-        None => Err(Failure::config(name, &concat(&["is required for provider \"", provider.as_str(), "\""]))),
-        Some(s) if s.is_empty() => Err(Failure::config(name, "must not be empty")),
+        None => Err(invalid(name, &concat(&["is required for provider \"", provider.as_str(), "\""]))),
+        Some(s) if s.is_empty() => Err(invalid(name, "must not be empty")),
         Some(s) => Ok(s),
     }
 }
 
-fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: f64) -> Result<f64, Failure> {
+fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: f64) -> Fallible<f64> {
     match opts.get(name) {
         OptionValue::Absent => Ok(default),
         OptionValue::Num(n) if n.is_finite() && n >= min && n <= max => Ok(n),
@@ -152,13 +152,13 @@ fn number(opts: &impl Options, name: &'static str, min: f64, max: f64, default: 
             push_u64(&mut reason, min as u64);
             reason.push_str(" to ");
             push_u64(&mut reason, max as u64);
-            Err(Failure::config(name, &reason))
+            Err(invalid(name, &reason))
         }
         other => Err(wrong_type(name, "number", &other)),
     }
 }
 
-fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Failure> {
+fn boolean(opts: &impl Options, name: &'static str) -> Fallible<Option<bool>> {
     match opts.get(name) {
         OptionValue::Absent => Ok(None),
         OptionValue::Bool(b) => Ok(Some(b)),
@@ -168,20 +168,20 @@ fn boolean(opts: &impl Options, name: &'static str) -> Result<Option<bool>, Fail
 
 /// The index of the option's value in `choices`; absent means the first.
 /// An index rather than a generic value: one copy of this function in the wasm.
-fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<usize, Failure> {
+fn choice(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible<usize> {
     Ok(pinned(opts, name, choices)?.unwrap_or(0))
 }
 
 /// The index of the option's value in `choices`, `None` when it is absent.
-fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Result<Option<usize>, Failure> {
+fn pinned(opts: &impl Options, name: &'static str, choices: &[&str]) -> Fallible<Option<usize>> {
     let Some(value) = string(opts, name)? else { return Ok(None) };
-    choices.iter().position(|k| *k == value).map(Some).ok_or_else(|| not_one_of(name, choices))
+    index_of(choices, &value).map(Some).ok_or_else(|| not_one_of(name, choices))
 }
 
 /// `resource` (RFC 8707 §2): one absolute URI without a fragment, or an
 /// array of them; an empty array is none. One message for every way of
 /// getting it wrong.
-fn resource_indicators(opts: &impl Options) -> Result<Vec<String>, Failure> {
+fn resource_indicators(opts: &impl Options) -> Fallible<Vec<String>> {
     let mut out = Vec::new();
     let mut take = |value: OptionValue| match value {
         OptionValue::Str(uri) if is_resource_indicator(&uri) => {
@@ -198,23 +198,23 @@ fn resource_indicators(opts: &impl Options) -> Result<Vec<String>, Failure> {
     if ok {
         Ok(out)
     } else {
-        Err(Failure::config("resource", "must be an absolute URI without a fragment (RFC 8707), or an array of them"))
+        Err(invalid("resource", "must be an absolute URI without a fragment (RFC 8707), or an array of them"))
     }
 }
 
 /// `scheme:rest` (RFC 3986 §3.1), with nothing that needs escaping and no fragment.
 fn is_resource_indicator(uri: &str) -> bool {
     let bytes = uri.as_bytes();
-    let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+    let colon = find_any(uri, b":").unwrap_or(0);
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && colon > 0
         && colon + 1 < bytes.len()
-        && bytes.iter().take(colon).all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        && !bytes.iter().any(|&b| b == b'#' || b <= b' ' || b == 0x7f)
+        && uri.get(..colon).is_some_and(|scheme| all_bytes(scheme, |b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+        && all_bytes(uri, |b| !(b == b'#' || b <= b' ' || b == 0x7f))
 }
 
 /// `must be one of "a", "b"`.
-fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
+fn not_one_of(name: &'static str, choices: &[&str]) -> Box<Failure> {
     let mut reason = String::from("must be one of ");
     for (i, k) in choices.iter().enumerate() {
         if i > 0 {
@@ -224,33 +224,33 @@ fn not_one_of(name: &'static str, choices: &[&str]) -> Failure {
         reason.push_str(k);
         reason.push('"');
     }
-    Failure::config(name, &reason)
+    invalid(name, &reason)
 }
 
 /// A value that becomes an HTTP header: no control characters (no CR/LF
 /// injection), and only Latin-1, which is all `fetch` can send.
-fn header_safe(name: &'static str, value: Option<String>) -> Result<Option<String>, Failure> {
+fn header_safe(name: &'static str, value: Option<String>) -> Fallible<Option<String>> {
     if let Some(v) = &value {
         if v.chars().any(|c| (c.is_control() && c != '\t') || u32::from(c) > 0xFF) {
-            return Err(Failure::config(name, "must not contain control characters or characters outside Latin-1"));
+            return Err(invalid(name, "must not contain control characters or characters outside Latin-1"));
         }
     }
     Ok(value)
 }
 
-fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Result<Option<String>, Failure> {
+fn endpoint(opts: &impl Options, name: &'static str, base: bool) -> Fallible<Option<String>> {
     let Some(url) = string(opts, name)? else { return Ok(None) };
     let checked = if base { check_base(&url) } else { check_endpoint(&url) };
     match checked {
-        Ok(parsed) if !base && parsed.rest.bytes().any(|b| b == b'#') => Err(Failure::config(name, "must not have a fragment")),
+        Ok(parsed) if !base && find_any(parsed.rest, b"#").is_some() => Err(invalid(name, "must not have a fragment")),
         Ok(_) => Ok(Some(url)),
-        Err(e) => Err(Failure::config(name, e.reason())),
+        Err(e) => Err(invalid(name, e.reason())),
     }
 }
 
 /// `allowedOrigins`: an array of origins, each `https:` (or `http:` on
 /// loopback) with no path, query or fragment.
-fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
+fn origins(opts: &impl Options) -> Fallible<Vec<String>> {
     const NAME: &str = "allowedOrigins";
     let items = match opts.get(NAME) {
         OptionValue::Absent => return Ok(Vec::new()),
@@ -270,7 +270,7 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
             },
             _ => "entries must be strings",
         };
-        return Err(Failure::config(NAME, reason));
+        return Err(invalid(NAME, reason));
     }
     Ok(out)
 }
@@ -279,12 +279,12 @@ fn origins(opts: &impl Options) -> Result<Vec<String>, Failure> {
 pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
 
 /// `scope` as a string, or an array of strings joined with spaces.
-fn scopes(opts: &impl Options) -> Result<Option<String>, Failure> {
+fn scopes(opts: &impl Options) -> Fallible<Option<String>> {
     match opts.get("scope") {
         OptionValue::List(items) => {
             let mut out = String::new();
             for item in items {
-                let OptionValue::Str(s) = item else { return Err(Failure::config("scope", "must be a string or an array of strings")) };
+                let OptionValue::Str(s) = item else { return Err(invalid("scope", "must be a string or an array of strings")) };
                 if !s.is_empty() {
                     if !out.is_empty() {
                         out.push(' ');
@@ -298,63 +298,85 @@ fn scopes(opts: &impl Options) -> Result<Option<String>, Failure> {
     }
 }
 
-fn algorithm(opts: &impl Options) -> Result<Option<Algorithm>, Failure> {
-    Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| [Algorithm::Rs256, Algorithm::Ps256, Algorithm::Es256, Algorithm::Hs256][i]))
+fn algorithm(opts: &impl Options) -> Fallible<Option<Algorithm>> {
+    // A match rather than indexing an array: no bounds-check panic path.
+    Ok(pinned(opts, "algorithm", &Algorithm::NAMES)?.map(|i| match i {
+        0 => Algorithm::Rs256,
+        1 => Algorithm::Ps256,
+        2 => Algorithm::Es256,
+        _ => Algorithm::Hs256,
+    }))
 }
 
-fn oauth2_credentials(opts: &impl Options) -> Result<Credentials, Failure> {
+fn oauth2_credentials(opts: &impl Options) -> Fallible<Credentials> {
+    // Filled in place, as `Config::fill` is: a failure drops one value.
+    let mut credentials = Credentials::OAuth2 {
+        client_id: String::new(),
+        client_secret: Secret::new(String::new()),
+        scope: None,
+        audience: None,
+        resource: Vec::new(),
+        body: None,
+        auth: None,
+        key: None,
+    };
+    oauth2_fill(opts, &mut credentials)?;
+    Ok(credentials)
+}
+
+fn oauth2_fill(opts: &impl Options, credentials: &mut Credentials) -> Fallible<()> {
+    let Credentials::OAuth2 { client_id, client_secret, scope, audience, resource, body, auth, key } = credentials else { return Ok(()) };
     let provider = Provider::OAuth2;
     let private_key = opts.get("privateKey");
     let has_key = !matches!(private_key, OptionValue::Absent);
     // A privateKey alone means private_key_jwt.
-    let auth = match pinned(opts, "clientAuth", &["body", "basic", "private_key_jwt", "client_secret_jwt"])? {
+    let mode = match pinned(opts, "clientAuth", &["body", "basic", "private_key_jwt", "client_secret_jwt"])? {
         None if has_key => Some(2),
         other => other,
     };
     let key_id = text(opts, "keyId")?;
     let alg = algorithm(opts)?;
-    let (key, client_secret) = match auth {
+    match mode {
         Some(2) => {
-            let (mut key, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
+            let (mut signing, jwk_kid) = jwt::private_key(private_key, "privateKey", alg.filter(|a| *a != Algorithm::Hs256), "algorithm")?;
             if alg == Some(Algorithm::Hs256) {
-                return Err(Failure::config("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
+                return Err(invalid("algorithm", "HS256 is for clientAuth \"client_secret_jwt\"; private_key_jwt signs with RS256, PS256 or ES256"));
             }
-            key.kid = key_id.or(jwk_kid);
-            (Some(key), Secret::new(text(opts, "clientSecret")?.unwrap_or_default()))
+            signing.kid = key_id.or(jwk_kid);
+            *key = Some(signing);
+            *client_secret = Secret::new(text(opts, "clientSecret")?.unwrap_or_default());
         }
         Some(3) => {
             if alg.is_some_and(|a| a != Algorithm::Hs256) {
-                return Err(Failure::config("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
+                return Err(invalid("algorithm", "must be \"HS256\" for clientAuth \"client_secret_jwt\""));
             }
             let secret = required(opts, "clientSecret", provider)?;
-            (Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id }), Secret::new(secret))
+            *key = Some(SigningKey { algorithm: Algorithm::Hs256, data: KeyData::Hmac(Secret::new(secret.clone())), kid: key_id });
+            *client_secret = Secret::new(secret);
         }
-        _ if has_key => return Err(Failure::config("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
-        _ => (None, Secret::new(required(opts, "clientSecret", provider)?)),
+        _ if has_key => return Err(invalid("privateKey", "is used only with clientAuth \"private_key_jwt\"")),
+        _ => *client_secret = Secret::new(required(opts, "clientSecret", provider)?),
+    }
+    let pinned_body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
+    *client_id = required(opts, "clientId", provider)?;
+    *scope = scopes(opts)?;
+    *audience = text(opts, "audience")?;
+    *resource = resource_indicators(opts)?;
+    // Assertions are an RFC 7523 server's: a form unless pinned otherwise.
+    *body = if key.is_some() { Some(pinned_body.unwrap_or(BodyEncoding::Form)) } else { pinned_body };
+    *auth = match mode {
+        Some(0) => Some(ClientAuth::Body),
+        Some(1) => Some(ClientAuth::Basic),
+        Some(_) => Some(ClientAuth::Assertion),
+        None => None,
     };
-    let body = pinned(opts, "bodyEncoding", &["json", "form"])?.map(|i| if i == 1 { BodyEncoding::Form } else { BodyEncoding::Json });
-    Ok(Credentials::OAuth2 {
-        client_id: required(opts, "clientId", provider)?,
-        client_secret,
-        scope: scopes(opts)?,
-        audience: text(opts, "audience")?,
-        resource: resource_indicators(opts)?,
-        // Assertions are an RFC 7523 server's: a form unless pinned otherwise.
-        body: if key.is_some() { Some(body.unwrap_or(BodyEncoding::Form)) } else { body },
-        auth: match auth {
-            Some(0) => Some(ClientAuth::Body),
-            Some(1) => Some(ClientAuth::Basic),
-            Some(_) => Some(ClientAuth::Assertion),
-            None => None,
-        },
-        key,
-    })
+    Ok(())
 }
 
 /// `provider: "google"`: the `serviceAccount` key file (its object, or its
 /// JSON text as a secret binding holds it), `scope`, `subject`. Returns the
 /// key file's `token_uri` too.
-fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String>), Failure> {
+fn google_credentials(opts: &impl Options) -> Fallible<(Credentials, Option<String>)> {
     const SA: &str = "serviceAccount";
     let members: Vec<(String, OptionValue)> = match opts.get(SA) {
         OptionValue::Object(members) => members,
@@ -369,36 +391,39 @@ fn google_credentials(opts: &impl Options) -> Result<(Credentials, Option<String
                     (k, v)
                 })
                 .collect(),
-            _ => return Err(Failure::config(SA, "must be the service account's JSON key: an object, or its JSON text (this text is not a JSON object)")),
+            _ => return Err(invalid(SA, "must be the service account's JSON key: an object, or its JSON text (this text is not a JSON object)")),
         },
-        OptionValue::Absent => return Err(Failure::config(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
+        OptionValue::Absent => return Err(invalid(SA, "is required for provider \"google\" (the service account's JSON key file, as an object or its text)")),
         other => return Err(wrong_type(SA, "object", &other)),
     };
-    let take = |name: &str| members.iter().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| v.clone());
-    let field = |name: &'static str, option: &'static str| match take(name) {
+    // Each member is read once, so it is moved out rather than cloned (a
+    // clone of OptionValue is a recursive function in the wasm).
+    let mut members = members;
+    let mut take = |name: &str| members.iter_mut().find(|(k, _)| k == name).map_or(OptionValue::Absent, |(_, v)| core::mem::replace(v, OptionValue::Absent));
+    let field = |value: OptionValue, option: &'static str| match value {
         OptionValue::Str(s) if !s.is_empty() => Ok(Some(s)),
         OptionValue::Absent => Ok(None),
-        _ => Err(Failure::config(option, "must be a non-empty string")),
+        _ => Err(invalid(option, "must be a non-empty string")),
     };
-    if let Some(kind) = field("type", "serviceAccount.type")? {
+    if let Some(kind) = field(take("type"), "serviceAccount.type")? {
         if kind != "service_account" {
-            return Err(Failure::config("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
+            return Err(invalid("serviceAccount.type", "must be \"service_account\": this is another kind of Google credential (create a service account key)"));
         }
     }
-    let client_email = field("client_email", "serviceAccount.client_email")?.ok_or_else(|| Failure::config("serviceAccount.client_email", "is required"))?;
+    let client_email = field(take("client_email"), "serviceAccount.client_email")?.ok_or_else(|| invalid("serviceAccount.client_email", "is required"))?;
     let (mut key, _) = jwt::private_key(take("private_key"), "serviceAccount.private_key", None, "serviceAccount.private_key")?;
     if key.algorithm != Algorithm::Rs256 {
-        return Err(Failure::config("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
+        return Err(invalid("serviceAccount.private_key", "must be an RSA key: Google signs service account assertions with RS256"));
     }
-    key.kid = field("private_key_id", "serviceAccount.private_key_id")?;
-    let token_uri = match field("token_uri", "serviceAccount.token_uri")? {
+    key.kid = field(take("private_key_id"), "serviceAccount.private_key_id")?;
+    let token_uri = match field(take("token_uri"), "serviceAccount.token_uri")? {
         Some(uri) => match check_endpoint(&uri) {
             Ok(_) => uri,
-            Err(e) => return Err(Failure::config("serviceAccount.token_uri", e.reason())),
+            Err(e) => return Err(invalid("serviceAccount.token_uri", e.reason())),
         },
         None => super::dialect::GOOGLE_TOKEN_URL.to_owned(),
     };
-    let scope = scopes(opts)?.ok_or_else(|| Failure::config("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
+    let scope = scopes(opts)?.ok_or_else(|| invalid("scope", "is required for provider \"google\" (e.g. \"https://www.googleapis.com/auth/cloud-platform\")"))?;
     let credentials = Credentials::Google { client_email, key, scope, subject: text(opts, "subject")? };
     Ok((credentials, Some(token_uri)))
 }
@@ -453,37 +478,60 @@ impl Config {
     }
 
     pub fn from_options(opts: &impl Options) -> Result<Config, Failure> {
-        let provider_name = match string(opts, "provider")? {
-            Some(p) => p,
-            None => return Err(Failure::config("provider", "is required")),
+        let provider = {
+            let Some(name) = string(opts, "provider").map_err(|f| *f)? else { return Err(Failure::config("provider", "is required")) };
+            Provider::parse(&name).ok_or_else(|| *not_one_of("provider", &Provider::NAMES))?
         };
-        let provider = Provider::parse(&provider_name).ok_or_else(|| not_one_of("provider", &Provider::NAMES))?;
+        // Filled in place, the owned values in the one struct: then every
+        // failure below drops one `Config` rather than each local it had
+        // made so far, which was most of this function's code in the wasm.
+        let mut config = Config {
+            provider,
+            credentials: Credentials::Younium { client_id: String::new(), secret: Secret::new(String::new()) },
+            token_url: String::new(),
+            token_url_given: false,
+            refresh_url: None,
+            api_base: None,
+            legal_entity: None,
+            api_version: String::new(),
+            leeway_ms: 0,
+            auto_refresh: None,
+            timeout_ms: 0,
+            deadline_ms: 0,
+            allowed_origins: Vec::new(),
+        };
+        config.fill(opts).map_err(|f| *f)?;
+        Ok(config)
+    }
 
-        let base_url = endpoint(opts, "baseUrl", true)?;
+    fn fill(&mut self, opts: &impl Options) -> Fallible<()> {
+        let provider = self.provider;
+        self.api_base = endpoint(opts, "baseUrl", true)?;
         let token_url = endpoint(opts, "tokenUrl", false)?;
-        let refresh_url = endpoint(opts, "refreshUrl", false)?;
+        let token_url_given = token_url.is_some();
+        self.token_url = token_url.unwrap_or_default();
+        self.refresh_url = endpoint(opts, "refreshUrl", false)?;
 
         let younium = matches!(provider, Provider::Younium | Provider::YouniumV1);
         let environment = choice(opts, "environment", &["production", "sandbox", "us-production", "us-sandbox"])?;
-        let api_base = match (&base_url, younium) {
-            (Some(b), _) => Some(trim_end_ascii(b, b'/').to_owned()),
-            (None, true) => Some(provider.environment_host(environment).to_owned()),
+        match &mut self.api_base {
+            Some(b) => b.truncate(trim_end_ascii(b, b'/').len()),
+            None if younium => self.api_base = Some(provider.environment_host(environment).to_owned()),
             // Google's APIs: www.googleapis.com unless baseUrl says another;
             // other Google API origins go in allowedOrigins (docs/API.md §2).
-            (None, false) if provider == Provider::Google => Some(GOOGLE_API_BASE.to_owned()),
-            (None, false) => None,
-        };
-        let mut google_token_uri = None;
-        if api_base.is_none() && token_url.is_none() {
-            return Err(Failure::config("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
+            None if provider == Provider::Google => self.api_base = Some(GOOGLE_API_BASE.to_owned()),
+            None => {}
+        }
+        if self.api_base.is_none() && !token_url_given {
+            return Err(invalid("baseUrl", &concat(&["is required for provider \"", provider.as_str(), "\" unless tokenUrl is given"])));
         }
 
-        let api_version_option = header_safe("apiVersion", text(opts, "apiVersion")?)?;
+        let api_version = header_safe("apiVersion", text(opts, "apiVersion")?)?;
+        let api_version_given = api_version.is_some();
         // Union's api-version goes into the auth endpoints' query; Younium's is an API header.
-        let union_api_version = api_version_option.clone().unwrap_or_else(|| "1.0".to_owned());
-        let api_version = api_version_option.unwrap_or_else(|| "2.1".to_owned());
+        self.api_version = api_version.unwrap_or_else(|| "2.1".to_owned());
 
-        let credentials = match provider {
+        self.credentials = match provider {
             Provider::Younium | Provider::YouniumV1 => Credentials::Younium {
                 client_id: required(opts, "clientId", provider)?,
                 secret: Secret::new(required(opts, "secret", provider)?),
@@ -500,43 +548,42 @@ impl Config {
             Provider::OAuth2 => oauth2_credentials(opts)?,
             Provider::Google => {
                 let (credentials, token_uri) = google_credentials(opts)?;
-                google_token_uri = token_uri;
+                // Google's comes from the key file (or is Google's own): never derived from baseUrl.
+                if let (false, Some(uri)) = (token_url_given, token_uri) {
+                    self.token_url = uri;
+                }
                 credentials
             }
         };
 
-        let derived_token_url = || provider.token_url(api_base.as_deref().unwrap_or_default(), &union_api_version);
-        // Google's comes from the key file (or is Google's own): never derived from baseUrl.
-        let token_url_given = token_url.is_some() || provider == Provider::Google;
-        let token_url = token_url.or(google_token_uri).unwrap_or_else(derived_token_url);
-        let refresh_url = match provider {
-            Provider::Union => Some(match (refresh_url, string(opts, "tokenUrl")?.is_some()) {
-                (Some(r), _) => r,
-                (None, true) => replace_last_segment(&token_url, "refresh-token"),
-                (None, false) => Provider::union_refresh_url(api_base.as_deref().unwrap_or_default(), &union_api_version),
-            }),
-            _ => None,
-        };
+        let union_api_version = if api_version_given { self.api_version.as_str() } else { "1.0" };
+        let base = self.api_base.as_deref().unwrap_or_default();
+        self.token_url_given = token_url_given || provider == Provider::Google;
+        if !self.token_url_given {
+            self.token_url = provider.token_url(base, union_api_version);
+        }
+        if provider == Provider::Union {
+            if self.refresh_url.is_none() {
+                self.refresh_url = Some(if token_url_given {
+                    replace_last_segment(&self.token_url, "refresh-token")
+                } else {
+                    Provider::union_refresh_url(base, union_api_version)
+                });
+            }
+        } else {
+            self.refresh_url = None;
+        }
 
         let leeway = number(opts, "refreshLeewaySeconds", 0.0, MAX_LEEWAY_SECONDS, DEFAULT_LEEWAY_SECONDS)?;
         let timeout = number(opts, "timeoutMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS)?;
         let deadline = number(opts, "deadlineMs", 1.0, MAX_TIMEOUT_MS, DEFAULT_DEADLINE_MS.max(timeout))?;
-
-        Ok(Config {
-            provider,
-            credentials,
-            token_url,
-            token_url_given,
-            refresh_url,
-            api_base,
-            legal_entity: header_safe("legalEntity", text(opts, "legalEntity")?)?,
-            api_version,
-            leeway_ms: (leeway * 1000.0) as u64,
-            auto_refresh: boolean(opts, "autoRefresh")?,
-            timeout_ms: timeout.ceil() as u32,
-            deadline_ms: deadline.ceil() as u32,
-            allowed_origins: origins(opts)?,
-        })
+        self.leeway_ms = (leeway * 1000.0) as u64;
+        self.timeout_ms = timeout.ceil() as u32;
+        self.deadline_ms = deadline.ceil() as u32;
+        self.legal_entity = header_safe("legalEntity", text(opts, "legalEntity")?)?;
+        self.auto_refresh = boolean(opts, "autoRefresh")?;
+        self.allowed_origins = origins(opts)?;
+        Ok(())
     }
 }
 

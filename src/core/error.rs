@@ -93,7 +93,7 @@ impl OAuthError {
 
     /// Exactly one of the registered values (they are case-sensitive).
     pub fn parse(value: &str) -> Option<OAuthError> {
-        OAuthError::ALL.into_iter().find(|e| e.as_str() == value)
+        OAuthError::ALL.get(super::text::index_of(&OAuthError::NAMES, value)?).copied()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +135,16 @@ impl Failure {
     pub fn config(option: &str, reason: &str) -> Self {
         Failure::new(ErrorCode::InvalidConfig, super::text::concat(&["invalid option `", option, "`: ", reason]))
     }
+}
+
+/// A failure while reading options, boxed: a `Result` of it is a word or
+/// two, where with the 48-byte `Failure` every `?` copied it field by field
+/// in the wasm. `Config::from_options` unboxes it.
+pub type Fallible<T> = Result<T, Box<Failure>>;
+
+/// `Failure::config`, boxed.
+pub fn invalid(option: &str, reason: &str) -> Box<Failure> {
+    Box::new(Failure::config(option, reason))
 }
 
 impl fmt::Display for Failure {

@@ -13,7 +13,7 @@
 
 use super::config::OptionValue;
 use super::encoding::{base64url_decode, base64url_encode};
-use super::error::Failure;
+use super::error::{invalid, Fallible};
 use super::json::write_string;
 use super::secret::Secret;
 use super::text::push_u64;
@@ -35,7 +35,7 @@ impl Algorithm {
     }
 
     pub fn parse(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.as_str() == name)
+        Algorithm::ALL.get(super::text::index_of(&Algorithm::NAMES, name)?).copied()
     }
 }
 
@@ -77,7 +77,15 @@ impl SigningKey {
     pub fn secrets(&self) -> Vec<&str> {
         match &self.data {
             KeyData::Pkcs8(b64) => vec![b64.expose()],
-            KeyData::Jwk(members) => members.iter().filter(|(n, _)| !matches!(*n, "kty" | "crv" | "n" | "e" | "x" | "y")).map(|(_, v)| v.expose()).collect(),
+            KeyData::Jwk(members) => {
+                let mut out = Vec::new();
+                for (name, value) in members {
+                    if !matches!(*name, "kty" | "crv" | "n" | "e" | "x" | "y") {
+                        out.push(value.expose());
+                    }
+                }
+                out
+            }
             KeyData::Hmac(_) => Vec::new(),
         }
     }
@@ -183,20 +191,22 @@ fn pem_body(pem: &str) -> Result<String, &'static str> {
     }
     let (body, _) = super::text::split_once(body, "-----END PRIVATE KEY-----").ok_or("has no -----END PRIVATE KEY----- line")?;
     let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' | '=' => out.push(c),
-            ' ' | '\t' | '\r' | '\n' => {}
+    // By bytes (a non-ASCII character's bytes are all refused anyway):
+    // smaller in the wasm than a peekable `chars()`.
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b @ (b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=') => out.push(char::from(b)),
+            b' ' | b'\t' | b'\r' | b'\n' => {}
             // `\n` written out (a JSON or .env escape left in).
-            '\\' if matches!(chars.peek(), Some('n' | 'r')) => {
-                chars.next();
-            }
+            b'\\' if matches!(bytes.get(i + 1), Some(b'n' | b'r')) => i += 1,
             _ => {
                 super::secret::wipe(&mut out);
                 return Err("has characters in its PEM body that are not base64");
             }
         }
+        i += 1;
     }
     Ok(out)
 }
@@ -205,13 +215,13 @@ fn pem_body(pem: &str) -> Result<String, &'static str> {
 const RSA_MEMBERS: [&str; 8] = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
 const EC_MEMBERS: [&str; 3] = ["x", "y", "d"];
 
-fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Result<(KeyKind, KeyData, Option<Algorithm>, Option<String>), Failure> {
+fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Fallible<(KeyKind, KeyData, Option<Algorithm>, Option<String>)> {
     let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let text = |name: &str| match get(name) {
         Some(OptionValue::Str(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     };
-    let fail = |reason: &str| Err(Failure::config(option, reason));
+    let fail = |reason: &str| Err(invalid(option, reason));
     let (kind, names, kty): (KeyKind, &[&'static str], &'static str) = match text("kty").as_deref() {
         Some("RSA") => (KeyKind::Rsa, &RSA_MEMBERS, "RSA"),
         Some("EC") if text("crv").as_deref() == Some("P-256") => (KeyKind::P256, &EC_MEMBERS, "EC"),
@@ -245,26 +255,26 @@ fn jwk_key(members: &[(String, OptionValue)], option: &str) -> Result<(KeyKind, 
 /// PEM string or a private JWK object. `algorithm` (the option, if given)
 /// must fit it; unset, RSA keys sign RS256 (or the JWK's own `alg`), EC
 /// keys ES256. `option` and `algorithm_option` are the names errors give.
-pub fn private_key(value: OptionValue, option: &str, algorithm: Option<Algorithm>, algorithm_option: &str) -> Result<(SigningKey, Option<String>), Failure> {
+pub fn private_key(value: OptionValue, option: &str, algorithm: Option<Algorithm>, algorithm_option: &str) -> Fallible<(SigningKey, Option<String>)> {
     let (kind, data, jwk_alg, jwk_kid) = match value {
         OptionValue::Str(pem) => {
-            let body = pem_body(&pem).map_err(|r| Failure::config(option, r))?;
-            let der = base64url_decode(&body).ok_or_else(|| Failure::config(option, "has a PEM body that is not valid base64"))?;
-            let kind = pkcs8_kind(&der).map_err(|r| Failure::config(option, r));
+            let body = pem_body(&pem).map_err(|r| invalid(option, r))?;
+            let der = base64url_decode(&body).ok_or_else(|| invalid(option, "has a PEM body that is not valid base64"))?;
+            let kind = pkcs8_kind(&der).map_err(|r| invalid(option, r));
             let mut der = der;
             super::secret::wipe_bytes(&mut der);
             (kind?, KeyData::Pkcs8(Secret::new(body)), None, None)
         }
         OptionValue::Object(members) => jwk_key(&members, option)?,
-        OptionValue::Absent => return Err(Failure::config(option, "is required (a PKCS#8 PEM string or a private JWK object)")),
-        _ => return Err(Failure::config(option, "must be a PKCS#8 PEM string or a private JWK object")),
+        OptionValue::Absent => return Err(invalid(option, "is required (a PKCS#8 PEM string or a private JWK object)")),
+        _ => return Err(invalid(option, "must be a PKCS#8 PEM string or a private JWK object")),
     };
     let algorithm = match (kind, algorithm.or(jwk_alg)) {
         (KeyKind::Rsa, None) => Algorithm::Rs256,
         (KeyKind::P256, None) => Algorithm::Es256,
         (KeyKind::Rsa, Some(a @ (Algorithm::Rs256 | Algorithm::Ps256))) | (KeyKind::P256, Some(a @ Algorithm::Es256)) => a,
-        (KeyKind::Rsa, Some(_)) => return Err(Failure::config(algorithm_option, "must be \"RS256\" or \"PS256\" for an RSA key")),
-        (KeyKind::P256, Some(_)) => return Err(Failure::config(algorithm_option, "must be \"ES256\" for an EC P-256 key")),
+        (KeyKind::Rsa, Some(_)) => return Err(invalid(algorithm_option, "must be \"RS256\" or \"PS256\" for an RSA key")),
+        (KeyKind::P256, Some(_)) => return Err(invalid(algorithm_option, "must be \"ES256\" for an EC P-256 key")),
     };
     Ok((SigningKey { algorithm, data, kid: None }, jwk_kid))
 }

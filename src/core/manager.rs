@@ -461,6 +461,18 @@ struct LateRequest {
     aborted: bool,
 }
 
+/// `late.remove(i)`, in order, without `Vec::remove`'s panic path: its
+/// message formats the index, which alone keeps core's integer formatting
+/// in the wasm.
+fn take_late(late: &mut Vec<LateRequest>, i: usize) -> Option<LateRequest> {
+    // Moved to the end, the others keeping their order, then popped.
+    let tail = late.get_mut(i..).filter(|t| !t.is_empty())?;
+    for j in 1..tail.len() {
+        tail.swap(j - 1, j);
+    }
+    late.pop()
+}
+
 /// The actions not yet polled, oldest first (a `Vec` and a cursor: smaller
 /// in the wasm than a `VecDeque`).
 #[derive(Debug)]
@@ -905,7 +917,8 @@ impl TokenManager {
         for c in core::mem::take(&mut self.callers) {
             self.actions.push_back(Action::Reject { caller: c.id, failure: freed_error() });
         }
-        for f in [self.flight.take(), self.writing.take()].into_iter().flatten() {
+        for f in [self.flight.take(), self.writing.take()] {
+            let Some(f) = f else { continue };
             self.actions.push_back(Action::FlightEnded(f.id));
         }
         self.publish();
@@ -951,7 +964,12 @@ impl TokenManager {
                 }
             }
         };
-        consider(self.callers.iter().map(|c| c.deadline).min(), Due::Caller);
+        // Plain loops for the minima: each iterator chain was its own fold in the wasm.
+        let mut first: Option<Millis> = None;
+        for c in &self.callers {
+            first = Some(first.map_or(c.deadline, |m| m.min(c.deadline)));
+        }
+        consider(first, Due::Caller);
         if let Some(f) = &self.flight {
             let step = match &f.step {
                 Step::ReadingStore { until, .. } | Step::Leasing { until, .. } | Step::RetryWait { until, .. } | Step::WritingStore { until, .. } | Step::Signing { until, .. } => Some(*until),
@@ -966,7 +984,13 @@ impl TokenManager {
         if let Some(Flight { step: Step::WritingStore { until, .. }, .. }) = &self.writing {
             consider(Some(*until), Due::Write);
         }
-        consider(self.late.iter().filter(|l| !l.aborted).map(|l| l.until).min(), Due::LateDeadline);
+        let mut first: Option<Millis> = None;
+        for l in &self.late {
+            if !l.aborted {
+                first = Some(first.map_or(l.until, |m| m.min(l.until)));
+            }
+        }
+        consider(first, Due::LateDeadline);
         consider(self.refresh_timer, Due::Refresh);
         best
     }
@@ -976,11 +1000,13 @@ impl TokenManager {
         let Some((_, due)) = self.next_due().filter(|(at, _)| *at <= mono) else { return false };
         match due {
             Due::Caller => {
-                let (late, kept): (Vec<Caller>, Vec<Caller>) = core::mem::take(&mut self.callers).into_iter().partition(|c| c.deadline <= mono);
-                self.callers = kept;
                 let failure = self.deadline_failure("the wait for a token");
-                for c in late {
-                    self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                for c in core::mem::take(&mut self.callers) {
+                    if c.deadline <= mono {
+                        self.actions.push_back(Action::Reject { caller: c.id, failure: failure.clone() });
+                    } else {
+                        self.callers.push(c);
+                    }
                 }
             }
             Due::Step if matches!(self.flight, Some(Flight { step: Step::Sending { aborted: false, .. }, .. })) => {
@@ -996,7 +1022,7 @@ impl TokenManager {
                 let Some(f) = self.flight.as_mut() else { return true };
                 if let Step::Sending { request, .. } = &f.step {
                     if self.late.len() >= LATE_REQUESTS {
-                        self.late.remove(0);
+                        take_late(&mut self.late, 0);
                     }
                     let epoch = if f.superseded { u64::MAX } else { self.epoch };
                     self.late.push(LateRequest { request: *request, sent_refresh: f.sent_refresh.clone(), epoch, until: mono, aborted: true });
@@ -1101,9 +1127,10 @@ impl TokenManager {
             assertion: None,
         });
         // Whoever waits with a `waitUntil` keeps the flight alive.
-        let keep: Vec<CallerId> = self.callers.iter().filter(|c| c.wait_until && (starter.is_none() || starter == Some(c.id))).map(|c| c.id).collect();
-        for caller in keep {
-            self.actions.push_back(Action::WaitUntil { caller, flight: id });
+        for c in &self.callers {
+            if c.wait_until && (starter.is_none() || starter == Some(c.id)) {
+                self.actions.push_back(Action::WaitUntil { caller: c.id, flight: id });
+            }
         }
         // Not after an API refused a token from the store: then the vendor
         // is asked, and its token overwrites the entry.
@@ -1125,7 +1152,7 @@ impl TokenManager {
         let f = self.flight.take()?;
         if let Step::Sending { request, until, aborted, .. } = &f.step {
             if self.late.len() >= LATE_REQUESTS {
-                self.late.remove(0);
+                take_late(&mut self.late, 0);
             }
             // A superseded flight's answer is never used.
             let epoch = if f.superseded { u64::MAX } else { self.epoch };
@@ -1219,17 +1246,25 @@ impl TokenManager {
     /// What a vendor message must not show: the credentials, the tokens the
     /// client holds, and the refresh token the request sent.
     fn redaction_secrets<'a>(&'a self, sent_refresh: Option<&'a Secret>) -> Vec<&'a str> {
+        // Plain pushes: each `extend` with another iterator type was its
+        // own copy of Vec's extend in the wasm.
         let mut out = self.config.credentials.secrets();
-        out.extend(self.basic_pairs.iter().map(Secret::expose));
+        for pair in &self.basic_pairs {
+            out.push(pair.expose());
+        }
         let held = self.flight.as_ref().and_then(|f| f.holding.as_ref());
-        for t in [self.cache.token(), held].into_iter().flatten() {
+        for t in [self.cache.token(), held] {
+            let Some(t) = t else { continue };
             out.push(t.access_token.expose());
             if let Some(rt) = &t.refresh_token {
                 out.push(rt.expose());
             }
         }
-        out.extend(sent_refresh.map(Secret::expose));
-        out.extend(self.flight.as_ref().and_then(|f| f.assertion.as_ref()).map(Secret::expose));
+        for s in [sent_refresh, self.flight.as_ref().and_then(|f| f.assertion.as_ref())] {
+            if let Some(s) = s {
+                out.push(s.expose());
+            }
+        }
         out
     }
 
@@ -1239,7 +1274,11 @@ impl TokenManager {
     /// any spelling, and nothing hidden (`core::secret::safe_message`).
     pub fn safe_message(&self, text: &str, extra: &[&str]) -> String {
         let mut secrets = self.redaction_secrets(None);
-        secrets.extend(extra.iter().filter(|s| !s.is_empty()));
+        for s in extra {
+            if !s.is_empty() {
+                secrets.push(s);
+            }
+        }
         super::secret::safe_message(text, &secrets)
     }
 
@@ -1247,8 +1286,7 @@ impl TokenManager {
     /// token is kept if it outlives the cached one (never after an
     /// `invalidate()` since it was sent); anything else is ignored.
     fn late_response(&mut self, request: RequestId, response: &TokenResponse) {
-        let Some(i) = self.late.iter().position(|l| l.request == request) else { return };
-        let late = self.late.remove(i);
+        let Some(late) = self.late.iter().position(|l| l.request == request).and_then(|i| take_late(&mut self.late, i)) else { return };
         if late.epoch != self.epoch {
             return;
         }

@@ -75,7 +75,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
                 None => fail("has no access token", Vec::new(), None),
             });
         }
-        Some(t) if !t.bytes().all(|b| b.is_ascii_graphic()) => {
+        Some(t) if !text::all_bytes(t, |b| b.is_ascii_graphic()) => {
             return Err(fail("has an access token with characters that cannot be sent in a header", Vec::new(), None))
         }
         Some(t) => t,
@@ -87,7 +87,7 @@ pub fn parse(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body: &[u
     match field(&object, &["token_type", "tokenType"]).and_then(Value::as_str).filter(|t| !t.is_empty()) {
         Some(t) if t.eq_ignore_ascii_case(BEARER) => {}
         None => {}
-        Some(t) if t.len() <= 40 && t.bytes().all(|b| b.is_ascii_graphic() && b != b'"') => {
+        Some(t) if t.len() <= 40 && text::all_bytes(t, |b| b.is_ascii_graphic() && b != b'"') => {
             let what = text::concat(&["has token_type \"", &redact(t, secrets), "\": edge-auth sends only Bearer tokens"]);
             return Err(fail(&what, Vec::new(), None));
         }
@@ -210,10 +210,13 @@ fn status_failure(provider: Provider, endpoint: &str, arrival: Arrival<'_>, body
         if let Some(error) = &params[0] {
             oauth_error = OAuthError::parse(error);
             let mut first = Vec::new();
-            for p in params.into_iter().flatten() {
+            for p in params {
+                let Some(p) = p else { continue };
                 first.push(p);
             }
-            first.append(&mut found);
+            for m in found {
+                first.push(m);
+            }
             found = first;
         }
     }
@@ -333,7 +336,7 @@ fn raw_messages(body: &[u8]) -> (Vec<String>, Option<OAuthError>) {
                 let text = text.trim();
                 if let Some(title) = html_title(text) {
                     found.push(title.to_owned());
-                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && char_count(text) <= 200 && !text.bytes().any(|b| b == b'\n') {
+                } else if !text.is_empty() && !text.starts_with('<') && !matches!(text.as_bytes()[0], b'{' | b'[') && char_count(text) <= 200 && text::find_any(text, b"\n").is_none() {
                     found.push(text.to_owned());
                 }
             }

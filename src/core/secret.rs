@@ -136,8 +136,21 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     let mut scratch = Scratch::default();
     let mut below = usize::MAX;
-    while let Some(len) = needles.iter().map(|n| n.text.expose().len()).filter(|&l| l < below).max() {
-        for n in needles.iter().filter(|n| n.text.expose().len() == len) {
+    loop {
+        // The longest length below `below`, by a plain loop (an iterator
+        // chain's max was its own fold in the wasm).
+        let mut longest = None;
+        for n in &needles {
+            let l = n.text.expose().len();
+            if l < below && longest.is_none_or(|m| l > m) {
+                longest = Some(l);
+            }
+        }
+        let Some(len) = longest else { break };
+        for n in &needles {
+            if n.text.expose().len() != len {
+                continue;
+            }
             if let Some(replaced) = replace_spelled(&out, n, &mut scratch) {
                 out = replaced;
             }
@@ -224,7 +237,8 @@ fn match_at(bytes: &[u8], at: usize, needle: &Needle, scratch: &mut Scratch) -> 
         scratch.next.clear();
         for &p in &scratch.now {
             let rest = bytes.get(p..).unwrap_or_default();
-            for len in spellings(rest, c, needle.base64).into_iter().flatten() {
+            for len in spellings(rest, c, needle.base64) {
+                let Some(len) = len else { continue };
                 if !scratch.next.contains(&(p + len)) {
                     scratch.next.push(p + len);
                 }

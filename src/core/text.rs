@@ -26,7 +26,11 @@ pub fn push_u64(out: &mut String, mut n: u64) {
 
 /// Concatenates `parts`, with one allocation.
 pub fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    let mut len = 0;
+    for p in parts {
+        len += p.len();
+    }
+    let mut out = String::with_capacity(len);
     for p in parts {
         out.push_str(p);
     }
@@ -69,6 +73,53 @@ pub fn around(s: &str, i: usize) -> Option<(&str, &str)> {
     Some((before, rest.get(1..)?))
 }
 
+/// Whether every byte of `s` passes `ok`. A function pointer rather than a
+/// generic closure: one copy of the loop in the wasm for every such check.
+#[inline(never)]
+pub fn all_bytes(s: &str, ok: fn(u8) -> bool) -> bool {
+    for &b in s.as_bytes() {
+        if !ok(b) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The index of `name` in `names`: one search for every "which of these
+/// words" (providers, algorithms, OAuth2 errors, an option's choices), where
+/// each `iter().position`/`find` over its own type was a copy in the wasm.
+pub fn index_of(names: &[&str], name: &str) -> Option<usize> {
+    let mut i = 0;
+    for n in names {
+        if *n == name {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index of the first byte of `s` that is one of the ASCII bytes
+/// `set`. One plain loop for every "where is the first of these bytes" in
+/// the core: each `bytes().position(closure)` or `bytes().any(closure)`
+/// was its own copy of the iterator's search in the wasm.
+pub fn find_any(s: &str, set: &[u8]) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let mut j = 0;
+        while j < set.len() {
+            if set[j] == b {
+                return Some(i);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// `s.split(seps)` for ASCII separators `seps` (so every piece is whole
 /// characters). By bytes: splitting with a `char` pattern brings core's
 /// `CharSearcher`, `memchr` and a panic path into the wasm. A byte set
@@ -77,8 +128,7 @@ pub fn split_ascii<'a>(s: &'a str, seps: &'static [u8]) -> impl Iterator<Item = 
     let mut rest = Some(s);
     core::iter::from_fn(move || {
         let r = rest?;
-        // `iter().any` rather than `seps.contains`, which is core's memchr.
-        match r.bytes().position(|b| seps.iter().any(|&sep| sep == b)).and_then(|i| around(r, i)) {
+        match find_any(r, seps).and_then(|i| around(r, i)) {
             Some((piece, after)) => {
                 rest = Some(after);
                 Some(piece)

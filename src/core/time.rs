@@ -2,7 +2,7 @@
 //! HTTP dates (`expires`, the `Date` header) and ISO 8601 (`valid_until`).
 //! Both parsers return milliseconds since the Unix epoch, UTC.
 
-use super::text::{around, digits, split_ascii};
+use super::text::{all_bytes, around, digits, find_any, split_ascii};
 use super::Millis;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -75,7 +75,7 @@ fn month_from_name(name: &str) -> Option<u32> {
 }
 
 fn all_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    !s.is_empty() && all_bytes(s, |b| b.is_ascii_digit())
 }
 
 fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
@@ -103,7 +103,7 @@ pub fn parse_http_date(input: &str) -> Option<Millis> {
     for token in split_ascii(input, b" ,\t").filter(|t| !t.is_empty()) {
         // RFC 850 writes the date as 06-Nov-94; a token without '-' is one piece.
         for piece in split_ascii(token, b"-") {
-            if piece.bytes().any(|b| b == b':') {
+            if find_any(piece, b":").is_some() {
                 if hms.is_some() {
                     return None;
                 }
@@ -127,7 +127,7 @@ pub fn parse_http_date(input: &str) -> Option<Millis> {
                 month = Some(m);
             } else if piece.eq_ignore_ascii_case("GMT") || piece.eq_ignore_ascii_case("UTC") || piece == "+0000" {
                 // HTTP dates are always UTC; asctime simply omits the zone.
-            } else if piece.bytes().all(|b| b.is_ascii_alphabetic()) && month.is_none() && day.is_none() && year.is_none() {
+            } else if all_bytes(piece, |b| b.is_ascii_alphabetic()) && month.is_none() && day.is_none() && year.is_none() {
                 // A weekday name before the date.
             } else {
                 return None;
@@ -163,11 +163,11 @@ pub fn parse_iso8601(input: &str) -> Option<Millis> {
         Some(_) => return None,
     };
     // Split the zone off the time.
-    let (time, zone) = match rest.bytes().position(|b| matches!(b, b'Z' | b'z' | b'+' | b'-')) {
+    let (time, zone) = match find_any(rest, b"Zz+-") {
         Some(i) => rest.split_at_checked(i)?,
         None => (rest, ""),
     };
-    let (clock, frac) = match time.bytes().position(|b| b == b'.' || b == b',') {
+    let (clock, frac) = match find_any(time, b".,") {
         Some(i) => {
             let (clock, frac) = around(time, i)?;
             (clock, Some(frac))

@@ -51,7 +51,7 @@ pub struct HttpUrl<'a> {
 
 impl<'a> HttpUrl<'a> {
     pub fn parse(input: &'a str) -> Result<Self, UrlError> {
-        if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+        if !text::all_bytes(input, |b| !(b <= b' ' || b == 0x7f || b == b'\\')) {
             return Err(UrlError::BadCharacter);
         }
         let (scheme, after) = text::split_once(input, "://").ok_or(UrlError::NotAbsoluteHttp)?;
@@ -62,11 +62,11 @@ impl<'a> HttpUrl<'a> {
         } else {
             return Err(UrlError::NotAbsoluteHttp);
         };
-        let end = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
+        let end = text::find_any(after, b"/?#").unwrap_or(after.len());
         // Checked forms instead of slicing, as in `text`: `end` is at an ASCII
         // byte or the end, so these never fail, but they have no panic path.
         let (authority, rest) = after.split_at_checked(end).ok_or(UrlError::BadHost)?;
-        if authority.bytes().any(|b| b == b'@') {
+        if text::find_any(authority, b"@").is_some() {
             return Err(UrlError::UserInfo);
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
@@ -77,7 +77,7 @@ impl<'a> HttpUrl<'a> {
                 "" => None,
                 t => Some(t.strip_prefix(':').ok_or(UrlError::BadPort)?),
             };
-            if !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || inside.is_empty() {
+            if !text::all_bytes(inside, |b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || inside.is_empty() {
                 return Err(UrlError::BadHost);
             }
             (host, port)
@@ -88,7 +88,7 @@ impl<'a> HttpUrl<'a> {
             }
         };
         // By bytes: every byte of a non-ASCII character is itself non-ASCII.
-        if host.is_empty() || (!host.starts_with('[') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
+        if host.is_empty() || (!host.starts_with('[') && !text::all_bytes(host, |b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-' || b == b'.' || b == b'_')) {
             return Err(UrlError::BadHost);
         }
         let port = match port {
@@ -140,7 +140,7 @@ pub fn check_endpoint(url: &str) -> Result<HttpUrl<'_>, UrlError> {
 /// Checks a `baseUrl`: an endpoint URL with no query or fragment.
 pub fn check_base(url: &str) -> Result<HttpUrl<'_>, UrlError> {
     let parsed = check_endpoint(url)?;
-    if parsed.rest.bytes().any(|b| b == b'?' || b == b'#') {
+    if text::find_any(parsed.rest, b"?#").is_some() {
         return Err(UrlError::NotABase);
     }
     Ok(parsed)

@@ -93,8 +93,9 @@ fn subtle() -> Result<web_sys::SubtleCrypto, String> {
 
 /// Copies `bytes` into a JS buffer for a call that copies them, then zeroes it.
 fn with_buffer<T>(bytes: &[u8], call: impl FnOnce(&Object) -> T) -> T {
-    let buffer = Uint8Array::new_with_length(bytes.len() as u32);
-    buffer.copy_from(bytes);
+    // new_from_slice copies as copy_from does, without its length assert
+    // (whose message formats integers: core's formatting in the wasm).
+    let buffer = Uint8Array::new_from_slice(bytes);
     let out = call(&buffer);
     buffer.fill(0, 0, bytes.len() as u32);
     out
@@ -137,6 +138,6 @@ impl Signer {
         let (_, params) = params(algorithm);
         let pending = subtle()?.sign_with_object_and_u8_array(&params, &key, input.as_bytes()).map_err(|e| describe_error(&e))?;
         let signature = JsFuture::from(pending).await.map_err(|e| describe_error(&e))?;
-        Ok(Uint8Array::new(&signature).to_vec())
+        Ok(super::transport::bytes_of(&Uint8Array::new(&signature)))
     }
 }

@@ -80,7 +80,7 @@ impl SharedStore {
             None => Err(js_sys::TypeError::new("crypto.subtle is not defined").into()),
         }
         .map_err(|e| failed("cannot hash the key (crypto.subtle unavailable?)", &e))?;
-        let key = store::key(&Uint8Array::new(&digest).to_vec());
+        let key = store::key(&super::transport::bytes_of(&Uint8Array::new(&digest)));
         *self.key.borrow_mut() = Some(key.clone());
         self.material.borrow_mut().take();
         Ok(key)

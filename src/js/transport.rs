@@ -25,6 +25,23 @@ use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStr
 
 #[wasm_bindgen]
 extern "C" {
+    /// `Uint8Array.prototype.set.call(into, from)`: copies `from` into wasm
+    /// memory, as js-sys's `to_vec` and `copy_to` do, without their length
+    /// assert (`assert_eq!` formats the lengths, which alone kept core's
+    /// integer formatting in the wasm). `into` has `from`'s length.
+    #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
+    fn copy_into(into: &mut [u8], from: &Uint8Array);
+}
+
+/// The bytes of a JS `Uint8Array`, copied into a `Vec`.
+pub(super) fn bytes_of(array: &Uint8Array) -> Vec<u8> {
+    let mut out = vec![0; array.length() as usize];
+    copy_into(&mut out, array);
+    out
+}
+
+#[wasm_bindgen]
+extern "C" {
     /// The global object, for the `fetch` it has at call time.
     type Global;
     #[wasm_bindgen(method, getter, structural)]
@@ -50,7 +67,10 @@ thread_local! {
 /// Marks a promise whose outcome does not matter as handled, so that its
 /// rejection is never reported as unhandled.
 pub fn ignore(promise: &Promise) {
-    NOOP.with(|noop| {
+    // try_with: `with` panics with the access error's Debug text, the only
+    // Debug formatting left in the wasm. (The wasm never destroys its
+    // thread-locals, so the error cannot happen.)
+    let _ = NOOP.try_with(|noop| {
         let _ = promise.catch(noop);
     });
 }
@@ -189,13 +209,10 @@ async fn read_capped(response: &Response, declared: Option<u64>) -> Result<Vec<u
         let bytes: Uint8Array = value.unchecked_into();
         let length = bytes.length() as usize;
         let take = length.min(CAP - out.len());
-        let start = out.len();
-        out.resize(start + take, 0);
-        if take < length {
-            bytes.subarray(0, take as u32).copy_to(&mut out[start..]);
-        } else {
-            bytes.copy_to(&mut out[start..]);
-        }
+        // Appended whole rather than copied into a slice of `out`: the slicing
+        // brings a panic path that formats integers.
+        let chunk = if take < length { bytes.subarray(0, take as u32) } else { bytes };
+        out.extend_from_slice(&bytes_of(&chunk));
         if declared == Some(out.len() as u64) {
             break;
         }

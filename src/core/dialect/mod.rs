@@ -79,7 +79,7 @@ impl Credentials {
             Credentials::Union { password, .. } => vec![password.expose()],
             Credentials::Papaya { api_key, client_secret, .. } => vec![api_key.expose(), client_secret.expose()],
             Credentials::OAuth2 { client_secret, key, .. } => {
-                let mut out: Vec<&str> = key.iter().flat_map(SigningKey::secrets).collect();
+                let mut out: Vec<&str> = key.as_ref().map_or_else(Vec::new, SigningKey::secrets);
                 out.push(client_secret.expose());
                 out.retain(|s| !s.is_empty());
                 out
@@ -160,7 +160,7 @@ impl Provider {
     }
 
     pub fn parse(name: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.as_str() == name)
+        Provider::ALL.get(super::text::index_of(&Provider::NAMES, name)?).copied()
     }
 
     pub fn as_str(self) -> &'static str {

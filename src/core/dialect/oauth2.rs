@@ -38,20 +38,23 @@ const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 
 pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncoding, auth: ClientAuth) -> HttpRequest {
     let in_body = auth == ClientAuth::Body;
+    let assertion = auth == ClientAuth::Assertion;
+    // Pushed in order rather than patched by index: indexing and
+    // `Vec::insert` bring panic paths that format integers into the wasm.
     let mut members = vec![
         ("grant_type", Some("client_credentials")),
-        ("client_id", in_body.then_some(client.id)),
-        ("client_secret", in_body.then_some(client.secret.expose())),
-        ("scope", client.scope),
-        ("audience", client.audience),
+        // client_id with an assertion too (RFC 7521 §4.2 allows it): servers
+        // that look the client up before reading the assertion need it.
+        ("client_id", (in_body || assertion).then_some(client.id)),
     ];
-    if auth == ClientAuth::Assertion {
-        // client_id too (RFC 7521 §4.2 allows it): servers that look the
-        // client up before reading the assertion need it.
-        members[1] = ("client_id", Some(client.id));
-        members[2] = ("client_assertion_type", Some(ASSERTION_TYPE));
-        members.insert(3, ("client_assertion", client.assertion.map(Secret::expose)));
+    if assertion {
+        members.push(("client_assertion_type", Some(ASSERTION_TYPE)));
+        members.push(("client_assertion", client.assertion.map(Secret::expose)));
+    } else {
+        members.push(("client_secret", in_body.then_some(client.secret.expose())));
     }
+    members.push(("scope", client.scope));
+    members.push(("audience", client.audience));
     let mut request = match encoding {
         BodyEncoding::Json => {
             // One resource is a string member, several an array (JSON has
@@ -75,7 +78,9 @@ pub(super) fn token_request(url: &str, client: Client<'_>, encoding: BodyEncodin
         }
         BodyEncoding::Form => {
             // RFC 8707 §2: each resource is its own `resource` parameter.
-            members.extend(client.resource.iter().map(|r| ("resource", Some(r.as_str()))));
+            for r in client.resource {
+                members.push(("resource", Some(r.as_str())));
+            }
             post(url, "application/x-www-form-urlencoded", JSON, form_body(&members))
         }
     };
